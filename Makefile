@@ -1,0 +1,58 @@
+# SmilePay: `make run` serves the product on the embedded default, `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test worker beat lint format install install-dev migrate demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# One stamp per requirements state: editing a requirements file reinstalls.
+$(VENV)/.installed: requirements.txt requirements-face.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -r requirements-face.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: demo
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/uvicorn smilepay.asgi:application --host $(HOST) --port $(PORT)
+
+worker: install
+	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL (the embedded default runs tasks eagerly)"; exit 2; }
+	$(BIN)/celery -A smilepay worker -Q default,recognition -l info
+
+beat: install
+	@test -n "$$REDIS_URL" || { echo "make beat needs REDIS_URL"; exit 2; }
+	$(BIN)/celery -A smilepay beat -l info
+
+test: install-dev
+	$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

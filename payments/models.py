@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Merchant(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    currency = models.CharField(max_length=3, default="USD")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MerchantMembership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        MANAGER = "manager", "Manager"
+        CASHIER = "cashier", "Cashier"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="merchant_memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CASHIER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "user"], name="unique_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.merchant} ({self.role})"
+
+
+class Kiosk(models.Model):
+    """A counter device. Its browser holds a device token; we keep only the hash."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="kiosks")
+    name = models.CharField(max_length=100)
+    location = models.CharField(max_length=200, blank=True)
+    device_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    paired_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    require_phone_digits = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.merchant} / {self.name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class KioskPairingCode(models.Model):
+    """A one-time code that binds a browser to a kiosk. Stored hashed; single use."""
+
+    kiosk = models.ForeignKey(Kiosk, on_delete=models.CASCADE, related_name="pairing_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"pairing code {self.pk} for kiosk {self.kiosk_id}"
+
+    def is_usable(self, *, now=None) -> bool:
+        now = now or timezone.now()
+        return self.used_at is None and self.expires_at > now

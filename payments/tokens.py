@@ -1,0 +1,31 @@
+"""Secrets that we hand out once and keep only as hashes (device tokens, API keys, codes)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+PAIRING_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+
+def hash_token(token: str) -> str:
+    # Tokens are long random strings, so a fast keyed-free hash is enough; a slow
+    # password hash would only cost every authenticated request time.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def tokens_match(token: str, stored_hash: str) -> bool:
+    return hmac.compare_digest(hash_token(token), stored_hash)
+
+
+def new_token(prefix: str, nbytes: int = 32) -> str:
+    return f"{prefix}_{secrets.token_urlsafe(nbytes)}"
+
+
+def new_pairing_code(length: int = 8) -> str:
+    return "".join(secrets.choice(PAIRING_CODE_ALPHABET) for _ in range(length))
+
+
+def normalize_pairing_code(raw: str) -> str:
+    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())

@@ -1,0 +1,24 @@
+"""A websocket that proves the channel layer works end to end (used by health checks)."""
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+HEALTH_GROUP = "health"
+
+
+class HealthConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        await self.channel_layer.group_add(HEALTH_GROUP, self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "hello"})
+
+    async def disconnect(self, code: int) -> None:
+        await self.channel_layer.group_discard(HEALTH_GROUP, self.channel_name)
+
+    async def receive_json(self, content: dict, **kwargs) -> None:
+        # Echo through the layer rather than directly, so a round trip exercises the layer.
+        await self.channel_layer.group_send(
+            HEALTH_GROUP, {"type": "health.echo", "payload": content.get("payload")}
+        )
+
+    async def health_echo(self, event: dict) -> None:
+        await self.send_json({"type": "echo", "payload": event.get("payload")})

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.services import service_missing
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis database the test may flush: TEST_REDIS_URL, checked to answer."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        service_missing("TEST_REDIS_URL is not set")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        service_missing(f"Redis at TEST_REDIS_URL does not answer: {exc}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        service_missing("TEST_DATABASE_URL does not point at PostgreSQL")
+    return url
+
+
+@pytest.fixture
+def on_postgres(db) -> Iterator[None]:
+    """The test's database connection is PostgreSQL (locks and CHECKs behave for real)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        service_missing("this test needs PostgreSQL: set TEST_DATABASE_URL")
+    yield

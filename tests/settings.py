@@ -1,0 +1,24 @@
+"""Settings for the test run: the project's settings, pointed at the test services.
+
+TEST_DATABASE_URL runs the whole suite on that database (PostgreSQL in CI). The unit
+tier never depends on a broker: Celery stays eager and the channel layer in memory;
+integration tests start their own worker and server against TEST_REDIS_URL.
+"""
+
+import os
+
+if os.environ.get("TEST_DATABASE_URL"):
+    os.environ["DATABASE_URL"] = os.environ["TEST_DATABASE_URL"]
+
+from smilepay.settings import *  # noqa: F403
+
+CELERY_BROKER_URL = "memory://"
+CELERY_RESULT_BACKEND = "cache+memory://"
+CELERY_TASK_ALWAYS_EAGER = True
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}

@@ -1,0 +1,113 @@
+import json
+import subprocess
+
+from tests.services import REPO, clean_env, python
+
+PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({
+    "db": settings.DATABASES["default"]["ENGINE"],
+    "db_name": str(settings.DATABASES["default"]["NAME"]),
+    "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+    "broker": settings.CELERY_BROKER_URL,
+    "layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "sms": settings.SMS_BACKEND,
+    "debug": settings.DEBUG,
+    "secret_len": len(settings.SECRET_KEY),
+    "vapid_public": settings.VAPID_PUBLIC_KEY,
+}))
+"""
+
+
+def resolve(tmp_path, **env: str) -> dict:
+    result = subprocess.run(
+        [python(), "-c", PROBE],
+        cwd=REPO,
+        env=clean_env(
+            DJANGO_SETTINGS_MODULE="smilepay.settings", SMILEPAY_LOCAL_DIR=str(tmp_path), **env
+        ),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_it_runs_embedded_with_no_variables_set(tmp_path):
+    resolved = resolve(tmp_path)
+    assert resolved["db"] == "django.db.backends.sqlite3"
+    assert resolved["db_name"].endswith("db.sqlite3")
+    assert resolved["eager"] is True
+    assert resolved["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert resolved["cache"].endswith("LocMemCache")
+    assert resolved["sms"] == "accounts.sms.ConsoleSmsBackend"
+    assert resolved["debug"] is False
+    assert resolved["secret_len"] >= 50
+
+
+def test_it_switches_to_postgres_and_redis_from_urls(tmp_path):
+    resolved = resolve(
+        tmp_path,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/smilepay",
+        REDIS_URL="redis://127.0.0.1:6379/3",
+    )
+    assert resolved["db"] == "django.db.backends.postgresql"
+    assert resolved["db_name"] == "smilepay"
+    assert resolved["eager"] is False
+    assert resolved["broker"] == "redis://127.0.0.1:6379/3"
+    assert resolved["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert resolved["cache"] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_it_generates_secrets_once_and_reuses_them(tmp_path):
+    first = resolve(tmp_path)
+    second = resolve(tmp_path)
+    assert first["vapid_public"] == second["vapid_public"]
+    secrets_file = tmp_path / "secrets.json"
+    assert secrets_file.stat().st_mode & 0o077 == 0, "secrets must be readable by owner only"
+    assert set(json.loads(secrets_file.read_text())) >= {"SECRET_KEY", "VAPID_PRIVATE_KEY"}
+
+
+def test_it_prefers_secrets_from_the_environment(tmp_path):
+    resolved = resolve(tmp_path, SECRET_KEY="x" * 64, DEBUG="true")
+    assert resolved["secret_len"] == 64
+    assert resolved["debug"] is True
+
+
+def test_it_refuses_a_boolean_it_cannot_read(tmp_path):
+    result = subprocess.run(
+        [python(), "-c", PROBE],
+        cwd=REPO,
+        env=clean_env(
+            DJANGO_SETTINGS_MODULE="smilepay.settings",
+            SMILEPAY_LOCAL_DIR=str(tmp_path),
+            DEBUG="maybe",
+        ),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "DEBUG must be true or false" in result.stderr
+
+
+def test_deploy_check_is_clean_under_production_settings(tmp_path):
+    result = subprocess.run(
+        [python(), "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO,
+        env=clean_env(
+            SMILEPAY_LOCAL_DIR=str(tmp_path),
+            HTTPS="true",
+            SECRET_KEY="k3-" + "Zq9vX2pL7mR4tY8wE1uI6oP0aS5dF3gH" * 2,
+            ALLOWED_HOSTS="pay.example.com",
+            DATABASE_URL="postgres://postgres@127.0.0.1:5432/test",
+        ),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
