@@ -224,3 +224,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- accounts: sign-up, phone codes, consent, enrollment, push (edit only this block) ---
+
+# --- payments: ledger, API, webhooks, merchant site (edit only this block) ---
+
+# --- kiosk: capture, recognition (edit only this block) ---

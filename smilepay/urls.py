@@ -8,4 +8,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("me/", include("payments.portal_urls")),
+    path("merchant/", include("payments.urls")),
+    path("api/", include("payments.api_urls")),
+    path("kiosk/", include("kiosk.urls")),
 ]

@@ -1,0 +1,5 @@
+"""The merchant admin site, mounted at /merchant/."""
+
+app_name = "merchant"
+
+urlpatterns: list = []
