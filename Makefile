@@ -5,6 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links printed by the demo seed point at the port actually served.
+export SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test worker beat lint format install install-dev migrate demo clean
 
@@ -33,7 +35,7 @@ demo: migrate
 
 run: demo
 	$(BIN)/python manage.py collectstatic --noinput -v0
-	$(BIN)/uvicorn smilepay.asgi:application --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn smilepay.asgi:application --host $(HOST) --port $(PORT) --lifespan off
 
 worker: install
 	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL (the embedded default runs tasks eagerly)"; exit 2; }

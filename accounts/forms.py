@@ -1,5 +1,31 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+
+from accounts.phones import normalize_phone
+
+ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW", "VND", "CLP", "ISK", "HUF", "TWD", "UGX"}
+
+
+def currency_exponent(currency: str | None = None) -> int:
+    return 0 if (currency or settings.DEFAULT_CURRENCY) in ZERO_DECIMAL_CURRENCIES else 2
+
+
+def to_minor(value: Decimal | None) -> int | None:
+    if value is None:
+        return None
+    return int((value * (10 ** currency_exponent())).to_integral_value())
+
+
+def from_minor(value: int | None) -> Decimal | None:
+    if value is None:
+        return None
+    exponent = currency_exponent()
+    return (Decimal(value) / (10**exponent)).quantize(Decimal(1).scaleb(-exponent))
 
 
 class SignInForm(AuthenticationForm):
@@ -7,4 +33,82 @@ class SignInForm(AuthenticationForm):
         label="Email or phone",
         max_length=254,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+
+
+class SignUpForm(forms.Form):
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    full_name = forms.CharField(
+        label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    phone = forms.CharField(
+        label="Mobile phone",
+        max_length=32,
+        help_text="We text you a code to check it. The last four digits can narrow a kiosk search.",
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+    )
+
+    def clean_phone(self) -> str:
+        return normalize_phone(self.cleaned_data["phone"])
+
+
+class PhoneCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code from the text message",
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        ),
+    )
+
+
+class ConsentForm(forms.Form):
+    version = forms.CharField(widget=forms.HiddenInput)
+    agree = forms.BooleanField(required=True, initial=False)
+
+
+def _amount(label: str, help_text: str) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=Decimal(0),
+        max_digits=12,
+        decimal_places=2,
+        help_text=help_text,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+
+
+class FacePaySettingsForm(forms.Form):
+    paused = forms.BooleanField(
+        label="Pause face pay", required=False, help_text="No kiosk will recognise you."
+    )
+    always_require_phone_digits = forms.BooleanField(
+        label="Always ask me for the last four digits of my phone",
+        required=False,
+        help_text="A kiosk then searches only among customers with those digits.",
+    )
+    per_payment_limit = _amount("Limit per face payment", "Leave empty for no limit.")
+    daily_limit = _amount("Daily limit for face payments", "Leave empty for no limit.")
+    auto_approve_below = _amount(
+        "Approve automatically below",
+        "0 means you confirm every payment on your phone (recommended).",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("auto_approve_below") is None:
+            data["auto_approve_below"] = Decimal(0)
+        return data
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), strip=False
+    )
+    confirm = forms.BooleanField(
+        label="I understand that this cannot be undone.", required=True, initial=False
     )

@@ -1,6 +1,41 @@
-from django.contrib import admin
+"""The operator's Django admin. Money rows are read-only here: they change through services."""
 
-from payments.models import Kiosk, Merchant, MerchantMembership
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth import get_user_model
+from django.shortcuts import render
+
+from payments import services
+from payments.errors import PaymentError
+from payments.models import (
+    ApiKey,
+    Kiosk,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    Merchant,
+    MerchantMembership,
+    Payment,
+    PaymentEvent,
+    RecognitionAttempt,
+    Refund,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class MembershipInline(admin.TabularInline):
@@ -22,3 +57,158 @@ class KioskAdmin(admin.ModelAdmin):
     list_filter = ["merchant"]
     search_fields = ["name", "location"]
     exclude = ["device_token_hash"]
+
+
+class TopUpForm(forms.Form):
+    amount_minor = forms.IntegerField(min_value=1, help_text="minor units, e.g. 2500 = 25.00")
+    currency = forms.CharField(max_length=3, required=False, help_text="default DEFAULT_CURRENCY")
+
+
+def top_up_wallets(modeladmin, request, queryset):
+    """Admin action on users: put demo money into each selected customer's wallet."""
+    form = TopUpForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        for user in queryset:
+            try:
+                services.wallet_topup(
+                    user_id=user.pk,
+                    amount_minor=form.cleaned_data["amount_minor"],
+                    currency=(form.cleaned_data["currency"] or "").upper() or None,
+                    memo=f"admin top-up by {request.user}",
+                )
+            except PaymentError as exc:
+                modeladmin.message_user(request, f"{user}: {exc.message}", messages.ERROR)
+        modeladmin.message_user(request, f"Topped up {queryset.count()} wallet(s).")
+        return None
+    return render(
+        request,
+        "payments/admin_topup.html",
+        {
+            "form": form,
+            "users": queryset,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "opts": modeladmin.model._meta,
+        },
+    )
+
+
+top_up_wallets.short_description = "Top up wallets (demo money)"
+
+
+def _register_user_action() -> None:
+    # accounts owns the User admin; we add our action to it rather than replace it.
+    user_admin = admin.site._registry.get(get_user_model())
+    if user_admin is not None and top_up_wallets not in (user_admin.actions or []):
+        user_admin.actions = [*(user_admin.actions or []), top_up_wallets]
+
+
+@admin.register(LedgerAccount)
+class LedgerAccountAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "kind", "user", "merchant", "currency", "balance_minor", "held_minor"]
+    list_filter = ["kind", "currency"]
+    search_fields = ["user__email", "merchant__name"]
+    actions = ["top_up"]
+
+    @admin.action(description="Top up these customer wallets (demo money)")
+    def top_up(self, request, queryset):
+        users = get_user_model().objects.filter(
+            pk__in=queryset.filter(kind="customer").values("user_id")
+        )
+        return top_up_wallets(self, request, users)
+
+
+class EntryInline(admin.TabularInline):
+    model = LedgerEntry
+    extra = 0
+    can_delete = False
+    readonly_fields = ["account", "amount_minor", "created_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "kind", "payment", "memo", "created_at"]
+    list_filter = ["kind"]
+    inlines = [EntryInline]
+
+
+class EventInline(admin.TabularInline):
+    model = PaymentEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["name", "data", "created_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "pk",
+        "merchant",
+        "kiosk",
+        "customer",
+        "amount_minor",
+        "currency",
+        "status",
+        "reason",
+        "created_at",
+    ]
+    list_filter = ["status", "channel", "merchant"]
+    search_fields = ["pk", "description", "customer__email"]
+    inlines = [EventInline]
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "payment", "amount_minor", "reason", "created_at"]
+
+
+@admin.register(RecognitionAttempt)
+class RecognitionAttemptAdmin(ReadOnlyAdmin):
+    list_display = [
+        "pk",
+        "kiosk",
+        "payment",
+        "outcome",
+        "customer",
+        "best_distance",
+        "margin",
+        "liveness_score",
+        "flagged_by_customer_at",
+        "created_at",
+    ]
+    list_filter = ["outcome"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "merchant", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
+    list_filter = ["merchant"]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["url", "merchant", "is_active", "created_at"]
+    exclude = ["secret"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "pk",
+        "endpoint",
+        "event_type",
+        "status",
+        "attempts",
+        "last_status_code",
+        "created_at",
+    ]
+    list_filter = ["status", "event_type"]
+
+
+_register_user_action()

@@ -1,5 +1,18 @@
 """The merchant REST API and its schema, mounted at /api/."""
 
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from payments.api.docs import api_docs
+
 app_name = "api"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("v1/", include("payments.api.urls")),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(urlconf="payments.api.schema_urls"),
+        name="schema",
+    ),
+    path("docs/", api_docs, name="docs"),
+]

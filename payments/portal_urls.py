@@ -1,5 +1,17 @@
 """Customer portal pages that show money: dashboard, history, face-use activity (/me/)."""
 
+from django.urls import include, path
+
+from payments.portal import views
+
 app_name = "portal"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("payments/", views.payment_history, name="payments"),
+    path("payments/<int:payment_id>/confirm/", views.confirm, name="confirm"),
+    path("activity/", views.face_activity, name="activity"),
+    path("activity/<int:attempt_id>/flag/", views.flag_attempt, name="flag-attempt"),
+    # accounts' pages: /me/face/, /me/settings/, /me/notifications/, /me/privacy/, /me/consent/
+    path("", include("accounts.portal_urls")),
+]

@@ -1,4 +1,7 @@
-"""Payment-side services. Every write goes through a function here."""
+"""Payment-side services. Every write goes through a function here (docs/contracts.md).
+
+The implementations live in small modules; this module is the stable import path.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,51 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from payments.merchant_setup import (
+    api_key_create,
+    api_key_revoke,
+    kiosk_create,
+    kiosk_revoke,
+    recognition_attempt_flag,
+    recognition_attempt_record,
+    webhook_endpoint_create,
+    webhook_endpoint_disable,
+)
 from payments.models import Kiosk, KioskPairingCode
+from payments.money import payment_refund, wallet_topup
 from payments.tokens import hash_token, new_pairing_code
+from payments.transitions import (
+    payment_approve,
+    payment_cancel,
+    payment_create,
+    payment_decline,
+    payment_expire,
+    payment_fail,
+    payment_match,
+    payment_start_matching,
+)
+
+__all__ = [
+    "api_key_create",
+    "api_key_revoke",
+    "kiosk_create",
+    "kiosk_issue_pairing_code",
+    "kiosk_revoke",
+    "payment_approve",
+    "payment_cancel",
+    "payment_create",
+    "payment_decline",
+    "payment_expire",
+    "payment_fail",
+    "payment_match",
+    "payment_refund",
+    "payment_start_matching",
+    "recognition_attempt_flag",
+    "recognition_attempt_record",
+    "wallet_topup",
+    "webhook_endpoint_create",
+    "webhook_endpoint_disable",
+]
 
 PAIRING_CODE_TTL = timedelta(minutes=30)
 

@@ -1,7 +1,11 @@
 from django.urls import path
 
+from accounts.consumers import CustomerConsumer
+from kiosk.consumers import KioskConsumer
 from smilepay.consumers import HealthConsumer
 
 websocket_urlpatterns = [
     path("ws/health/", HealthConsumer.as_asgi()),
+    path("ws/customer/", CustomerConsumer.as_asgi()),
+    path("ws/kiosk/", KioskConsumer.as_asgi()),
 ]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from smilepay.env import env_bool, env_int, env_list, env_str
+from smilepay.env import env_bool, env_float, env_int, env_list, env_str
 from smilepay.local_secrets import load_local_secrets
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -226,7 +226,57 @@ LOGGING = {
 }
 
 # --- accounts: sign-up, phone codes, consent, enrollment, push (edit only this block) ---
+# One-time phone codes: lifetime, wrong guesses allowed per code, wait between sends, sends per hour.
+PHONE_CODE_TTL_SECONDS = env_int("PHONE_CODE_TTL_SECONDS", 600)
+PHONE_CODE_MAX_ATTEMPTS = env_int("PHONE_CODE_MAX_ATTEMPTS", 5)
+PHONE_CODE_RESEND_SECONDS = env_int("PHONE_CODE_RESEND_SECONDS", 60)
+PHONE_CODE_MAX_PER_HOUR = env_int("PHONE_CODE_MAX_PER_HOUR", 5)
+# The consent text in force (accounts/consent.py); a new version asks everyone again.
+BIOMETRIC_CONSENT_VERSION = "2026-11"
+# Good captures an enrollment needs (3 to 5) before the self-check.
+FACE_ENROLL_CAPTURES = min(5, max(3, env_int("FACE_ENROLL_CAPTURES", 3)))
+# Frame checks (live guidance) and captures a customer may send per minute.
+FACE_CHECKS_PER_MINUTE = env_int("FACE_CHECKS_PER_MINUTE", 120)
+# Master keys still accepted for unwrapping during a rotation: "id=base64url,id=base64url".
+FACE_MASTER_KEYS_RETIRED = env_str("FACE_MASTER_KEYS_RETIRED", "")
+# Seconds a push service keeps an undelivered notification.
+WEBPUSH_TTL_SECONDS = env_int("WEBPUSH_TTL_SECONDS", 300)
+# Accept http:// push endpoints (tests with a local push service only; never in production).
+WEBPUSH_ALLOW_HTTP_ENDPOINTS = env_bool("WEBPUSH_ALLOW_HTTP_ENDPOINTS", False)
 
 # --- payments: ledger, API, webhooks, merchant site (edit only this block) ---
+# Seconds a new payment stays open (kiosk capture or online request) before it expires.
+PAYMENT_TTL_SECONDS = env_int("PAYMENT_TTL_SECONDS", 600)
+# Recognition tries per payment (matching -> failed -> matching ...) before it stays failed.
+PAYMENT_MAX_MATCH_ATTEMPTS = env_int("PAYMENT_MAX_MATCH_ATTEMPTS", 5)
+# Hours an Idempotency-Key and its stored answer are kept.
+IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
+# Seconds after which an unfinished request's Idempotency-Key may be taken over (a crash).
+IDEMPOTENCY_LOCK_SECONDS = env_int("IDEMPOTENCY_LOCK_SECONDS", 60)
+# Webhook delivery: tries before giving up, per-try timeout, first retry delay (doubles).
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "payments-expire-due": {"task": "payments.tasks.expire_due_payments", "schedule": 30.0},
+        "payments-retry-webhooks": {"task": "payments.tasks.retry_due_webhooks", "schedule": 60.0},
+        "payments-prune-idempotency": {
+            "task": "payments.tasks.prune_idempotency_records",
+            "schedule": 3600.0,
+        },
+    }
+)
 
 # --- kiosk: capture, recognition (edit only this block) ---
+KIOSK_CAPTURE_TOKEN_SECONDS = env_int("KIOSK_CAPTURE_TOKEN_SECONDS", 60)
+KIOSK_MIN_FRAMES = env_int("KIOSK_MIN_FRAMES", 4)
+KIOSK_MAX_FRAMES = env_int("KIOSK_MAX_FRAMES", 12)
+KIOSK_MAX_FRAME_BYTES = env_int("KIOSK_MAX_FRAME_BYTES", 1_500_000)
+KIOSK_FRAMES_TTL_SECONDS = env_int("KIOSK_FRAMES_TTL_SECONDS", 120)
+KIOSK_ATTEMPTS_PER_MINUTE = env_int("KIOSK_ATTEMPTS_PER_MINUTE", 20)
+KIOSK_ATTEMPTS_PER_PHONE_DIGITS = env_int("KIOSK_ATTEMPTS_PER_PHONE_DIGITS", 10)
+KIOSK_ATTEMPTS_PER_CUSTOMER_HOUR = env_int("KIOSK_ATTEMPTS_PER_CUSTOMER_HOUR", 30)
+# Distances within this factor of the threshold count as "nearly matched" for the
+# customer's "where my face was used" page.
+KIOSK_NEAR_MATCH_FACTOR = env_float("KIOSK_NEAR_MATCH_FACTOR", 1.15)

@@ -7,13 +7,14 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from payments.models import Kiosk, Merchant, MerchantMembership
-from payments.services import kiosk_issue_pairing_code
+from payments.models import Kiosk, LedgerAccount, Merchant, MerchantMembership
+from payments.services import kiosk_issue_pairing_code, wallet_topup
 
 DEMO_MERCHANT_SLUG = "demo-cafe"
 DEMO_STAFF_EMAIL = "staff@demo-cafe.example"
 DEMO_CUSTOMER_EMAIL = "customer@example.com"
 DEMO_CUSTOMER_PHONE = "+12025550123"
+DEMO_WALLET_MINOR = 5000
 
 
 class Command(BaseCommand):
@@ -26,7 +27,15 @@ class Command(BaseCommand):
         with transaction.atomic():
             merchant, kiosk = self._merchant_and_kiosk()
             self._user(DEMO_STAFF_EMAIL, "Sam Staff", phone=None, merchant=merchant)
-            self._user(DEMO_CUSTOMER_EMAIL, "Casey Customer", phone=DEMO_CUSTOMER_PHONE)
+            customer = self._user(DEMO_CUSTOMER_EMAIL, "Casey Customer", phone=DEMO_CUSTOMER_PHONE)
+            # Demo money (there is no card processing): fund the wallet once.
+            if not LedgerAccount.objects.filter(kind="customer", user=customer).exists():
+                wallet_topup(
+                    user_id=customer.pk,
+                    amount_minor=DEMO_WALLET_MINOR,
+                    currency=merchant.currency,
+                    memo="demo wallet",
+                )
         # A code cannot be shown again once hashed, so each start issues a fresh one.
         code = kiosk_issue_pairing_code(kiosk_id=kiosk.pk)
         if not quiet:
@@ -63,7 +72,8 @@ class Command(BaseCommand):
             "SmilePay demo is ready",
             f"  Home            {site}/",
             f"  Customer portal {site}/accounts/login/   {DEMO_CUSTOMER_EMAIL} / {password}",
-            f"  Merchant staff  {site}/accounts/login/   {DEMO_STAFF_EMAIL} / {password}",
+            f"  Merchant staff  {site}/merchant/   {DEMO_STAFF_EMAIL} / {password}",
+            f"  Merchant API    {site}/api/docs/   (create a key on the merchant site)",
             f"  Kiosk           {site}/kiosk/   pairing code {kiosk_code} (valid 30 min)",
             f"  Operator admin  {site}/admin/   create one: python manage.py createsuperuser",
             "",

@@ -1,0 +1,317 @@
+"""Portal pages owned by accounts: consent, face, enrollment, notifications, settings,
+privacy. Money pages (dashboard, payments, activity) are payments'."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts import enrollment, push, selectors, services
+from accounts.consent import current_consent
+from accounts.errors import AccountsError, ConsentRequired, EnrollmentRefused, PhoneNotVerified
+from accounts.forms import (
+    ConsentForm,
+    DeleteAccountForm,
+    FacePaySettingsForm,
+    from_minor,
+    to_minor,
+)
+from accounts.models import PushSubscription
+from accounts.views import client_meta
+
+
+def _json_error(status: int, code: str, message: str, **extra) -> JsonResponse:
+    return JsonResponse({"error": code, "message": message, **extra}, status=status)
+
+
+def _rate_limited(user_id: int) -> bool:
+    """At most FACE_CHECKS_PER_MINUTE frames (checks + captures) per customer a minute."""
+    key = f"accounts:frames:{user_id}:{int(time.time() // 60)}"
+    cache.add(key, 0, timeout=70)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=70)
+        count = 1
+    return count > settings.FACE_CHECKS_PER_MINUTE
+
+
+# --- consent ----------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+def consent(request: HttpRequest) -> HttpResponse:
+    text = current_consent()
+    status = selectors.customer_face_pay_status(user_id=request.user.pk)
+    form = ConsentForm(request.POST or None, initial={"version": text.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_grant(
+                user_id=request.user.pk,
+                version=form.cleaned_data["version"],
+                **client_meta(request),
+            )
+        except PhoneNotVerified as exc:
+            messages.error(request, exc.message)
+            return redirect(f"/accounts/verify-phone/?next={request.path}")
+        except AccountsError as exc:
+            messages.error(request, exc.message)
+            return redirect("portal:consent")
+        messages.success(request, "Thank you. You can now enroll your face.")
+        return redirect("portal:enroll")
+    return render(
+        request,
+        "portal/consent.html",
+        {"form": form, "text": text, "status": status, "section": "face"},
+    )
+
+
+@login_required
+@require_POST
+def consent_withdraw(request: HttpRequest) -> HttpResponse:
+    services.consent_withdraw(user_id=request.user.pk, **client_meta(request))
+    messages.success(
+        request, "Consent withdrawn. Face pay is off and your face data has been destroyed."
+    )
+    return redirect("portal:privacy")
+
+
+# --- face and enrollment ----------------------------------------------------------------
+
+
+@never_cache
+@login_required
+def face(request: HttpRequest) -> HttpResponse:
+    status = selectors.customer_face_pay_status(user_id=request.user.pk)
+    return render(request, "portal/face.html", {"status": status, "section": "face"})
+
+
+@never_cache
+@login_required
+def enroll(request: HttpRequest) -> HttpResponse:
+    status = selectors.customer_face_pay_status(user_id=request.user.pk)
+    if not status.phone_verified:
+        return redirect(f"/accounts/verify-phone/?next={request.path}")
+    if not status.consent_current:
+        messages.info(request, "Please read and accept the biometric consent first.")
+        return redirect("portal:consent")
+    enrollment.enrollment_start(user_id=request.user.pk)
+    return render(
+        request,
+        "portal/enroll.html",
+        {
+            "status": status,
+            "needed": settings.FACE_ENROLL_CAPTURES,
+            "section": "face",
+        },
+    )
+
+
+def _frame_endpoint(handler):
+    """POST an image (image/jpeg body) -> JSON; the common checks and error shapes."""
+
+    @login_required
+    @require_POST
+    def view(request: HttpRequest) -> JsonResponse:
+        if _rate_limited(request.user.pk):
+            return _json_error(429, "rate_limited", "Slow down a little.")
+        if len(request.body) > enrollment.MAX_IMAGE_BYTES:
+            return _json_error(413, "too_large", "The picture is too large.")
+        try:
+            return JsonResponse(handler(request.user.pk, request.body))
+        except (ConsentRequired, PhoneNotVerified) as exc:
+            return _json_error(403, exc.code, exc.message)
+        except EnrollmentRefused as exc:
+            return _json_error(422, exc.code, exc.message, guidance=exc.guidance)
+
+    return view
+
+
+enroll_check = _frame_endpoint(
+    lambda user_id, body: enrollment.enrollment_check_frame(user_id=user_id, image=body).as_json()
+)
+enroll_capture = _frame_endpoint(
+    lambda user_id, body: enrollment.enrollment_capture(user_id=user_id, image=body).as_json()
+)
+enroll_self_check = _frame_endpoint(
+    lambda user_id, body: enrollment.enrollment_self_check(user_id=user_id, image=body).as_json()
+)
+
+
+# --- notifications ------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    devices = PushSubscription.objects.filter(user=request.user)
+    return render(
+        request,
+        "portal/notifications.html",
+        {
+            "devices": devices,
+            "vapid_public_key": settings.VAPID_PUBLIC_KEY,
+            "section": "notifications",
+        },
+    )
+
+
+def _json_body(request: HttpRequest) -> dict:
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@login_required
+@require_POST
+def push_subscribe(request: HttpRequest) -> JsonResponse:
+    data = _json_body(request)
+    keys = data.get("keys") or {}
+    try:
+        subscription = services.push_subscribe(
+            user_id=request.user.pk,
+            endpoint=str(data.get("endpoint", "")),
+            p256dh=str(keys.get("p256dh", "")),
+            auth=str(keys.get("auth", "")),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+    except AccountsError as exc:
+        return _json_error(400, exc.code, exc.message)
+    return JsonResponse({"ok": True, "id": subscription.pk}, status=201)
+
+
+@login_required
+@require_POST
+def push_unsubscribe(request: HttpRequest) -> JsonResponse:
+    data = _json_body(request)
+    removed = services.push_unsubscribe(
+        user_id=request.user.pk, endpoint=str(data.get("endpoint", ""))
+    )
+    return JsonResponse({"ok": True, "removed": removed})
+
+
+@login_required
+@require_POST
+def push_test(request: HttpRequest) -> HttpResponse:
+    count = push.push_send_test(user_id=request.user.pk)
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"ok": True, "devices": count})
+    if count:
+        messages.success(request, f"Test notification sent to {count} device(s).")
+    else:
+        messages.error(request, "Turn on notifications on this device first.")
+    return redirect("portal:notifications")
+
+
+# --- settings -----------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+def face_pay_settings(request: HttpRequest) -> HttpResponse:
+    user_id = request.user.pk
+    limits = selectors.customer_limits(user_id=user_id)
+    status = selectors.customer_face_pay_status(user_id=user_id)
+    initial = {
+        "paused": status.paused,
+        "always_require_phone_digits": limits.always_require_phone_digits,
+        "per_payment_limit": from_minor(limits.per_payment_limit_minor),
+        "daily_limit": from_minor(limits.daily_limit_minor),
+        "auto_approve_below": from_minor(limits.auto_approve_below_minor),
+    }
+    form = FacePaySettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.customer_settings_update(
+                user_id=user_id,
+                change=services.SettingsChange(
+                    always_require_phone_digits=data["always_require_phone_digits"],
+                    per_payment_limit_minor=to_minor(data["per_payment_limit"]),
+                    daily_limit_minor=to_minor(data["daily_limit"]),
+                    auto_approve_below_minor=to_minor(data["auto_approve_below"]) or 0,
+                ),
+                **client_meta(request),
+            )
+        except ValidationError as exc:
+            names = {
+                "per_payment_limit_minor": "per_payment_limit",
+                "daily_limit_minor": "daily_limit",
+                "auto_approve_below_minor": "auto_approve_below",
+            }
+            for field, errors in exc.message_dict.items():
+                form.add_error(names.get(field), errors)
+        else:
+            if data["paused"] and not status.paused:
+                services.face_pay_pause(user_id=user_id, reason="paused by the customer")
+            elif not data["paused"] and status.paused:
+                services.face_pay_resume(user_id=user_id, **client_meta(request))
+            messages.success(request, "Settings saved.")
+            return redirect("portal:settings")
+    return render(
+        request,
+        "portal/settings.html",
+        {
+            "form": form,
+            "status": status,
+            "currency": settings.DEFAULT_CURRENCY,
+            "section": "settings",
+        },
+    )
+
+
+# --- privacy ------------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+def privacy(request: HttpRequest) -> HttpResponse:
+    user_id = request.user.pk
+    return render(
+        request,
+        "portal/privacy.html",
+        {
+            "status": selectors.customer_face_pay_status(user_id=user_id),
+            "consents": selectors.consent_history(user_id=user_id)[:50],
+            "section": "privacy",
+        },
+    )
+
+
+@login_required
+@require_POST
+def delete_face_data(request: HttpRequest) -> HttpResponse:
+    services.face_data_delete(
+        user_id=request.user.pk, reason="customer_request", **client_meta(request)
+    )
+    messages.success(request, "Your face data has been destroyed. Face pay is off.")
+    return redirect("portal:privacy")
+
+
+@never_cache
+@login_required
+def delete_account(request: HttpRequest) -> HttpResponse:
+    form = DeleteAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not request.user.check_password(form.cleaned_data["password"]):
+            form.add_error("password", "That is not your password.")
+        else:
+            services.account_delete(user_id=request.user.pk, **client_meta(request))
+            logout(request)
+            messages.success(request, "Your account has been deleted.")
+            return redirect("/")
+    return render(request, "portal/delete_account.html", {"form": form, "section": "privacy"})

@@ -1,0 +1,111 @@
+"""Sign-up, phone verification and the service worker. Thin: logic is in services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts import services
+from accounts.errors import AccountsError, RateLimited
+from accounts.forms import PhoneCodeForm, SignUpForm
+from accounts.otp import VerifyOutcome
+
+SERVICE_WORKER = Path(settings.BASE_DIR) / "static" / "portal" / "sw.js"
+
+
+def client_meta(request: HttpRequest) -> dict:
+    """IP and user agent for audit records (REMOTE_ADDR: the ASGI server resolves proxies)."""
+    return {
+        "ip": request.META.get("REMOTE_ADDR") or None,
+        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:400],
+    }
+
+
+def sign_up(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:verify_phone")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.user_sign_up(
+                email=data["email"],
+                password=data["password"],
+                phone=data["phone"],
+                full_name=data["full_name"],
+                **client_meta(request),
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
+        else:
+            login(request, user, backend="accounts.backends.EmailOrPhoneBackend")
+            messages.success(request, f"Welcome! We sent a code to {user.phone_e164}.")
+            return redirect("accounts:verify_phone")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@never_cache
+@login_required
+def verify_phone(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    form = PhoneCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outcome = services.phone_code_verify(
+            user_id=user.pk, code=form.cleaned_data["code"], **client_meta(request)
+        )
+        if outcome == VerifyOutcome.VERIFIED:
+            messages.success(request, "Your phone number is verified.")
+            return redirect(next_url or reverse("portal:consent"))
+        form.add_error(
+            "code",
+            {
+                VerifyOutcome.WRONG: "That code is not right. Check the message and try again.",
+                VerifyOutcome.EXPIRED: "That code has expired. Ask for a new one.",
+                VerifyOutcome.LOCKED: "Too many wrong tries. Ask for a new code.",
+            }[outcome],
+        )
+    return render(
+        request,
+        "accounts/verify_phone.html",
+        {"form": form, "verified": user.phone_verified_at is not None, "next": next_url},
+    )
+
+
+@login_required
+@require_POST
+def resend_code(request: HttpRequest) -> HttpResponse:
+    try:
+        services.phone_code_send(user_id=request.user.pk, **client_meta(request))
+    except RateLimited as exc:
+        messages.error(request, exc.message)
+    except AccountsError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"We sent a new code to {request.user.phone_e164}.")
+    return redirect("accounts:verify_phone")
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, from the site root so that its scope covers the whole portal."""
+    response = HttpResponse(SERVICE_WORKER.read_bytes(), content_type="text/javascript")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response

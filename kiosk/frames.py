@@ -1,0 +1,77 @@
+"""Validating an uploaded burst and holding it only until the recognition task runs.
+
+Frames never touch the database or the disk. Between the upload and the task they sit
+in the cache (Redis in production) under a random key with a short expiry, and the
+task deletes them as it reads them.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.cache import cache
+
+_SIGNATURES = (
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+)
+
+
+class FrameError(ValueError):
+    """The upload is not a burst we can analyse; the message says why, for the kiosk."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def image_kind(data: bytes) -> str | None:
+    for signature, kind in _SIGNATURES:
+        if data.startswith(signature):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+def validate_burst(frames: list[bytes]) -> None:
+    """Raise FrameError unless the burst has a sensible count, sizes and image types."""
+    count = len(frames)
+    if count < settings.KIOSK_MIN_FRAMES:
+        raise FrameError(
+            f"Send at least {settings.KIOSK_MIN_FRAMES} frames; got {count}.", code="too_few_frames"
+        )
+    if count > settings.KIOSK_MAX_FRAMES:
+        raise FrameError(
+            f"Send at most {settings.KIOSK_MAX_FRAMES} frames; got {count}.", code="too_many_frames"
+        )
+    for index, frame in enumerate(frames):
+        if not frame:
+            raise FrameError(f"Frame {index + 1} is empty.", code="empty_frame")
+        if len(frame) > settings.KIOSK_MAX_FRAME_BYTES:
+            raise FrameError(
+                f"Frame {index + 1} is larger than {settings.KIOSK_MAX_FRAME_BYTES // 1024} KB.",
+                code="frame_too_large",
+            )
+        if image_kind(frame) is None:
+            raise FrameError(
+                f"Frame {index + 1} is not a JPEG, PNG or WebP image.", code="not_an_image"
+            )
+
+
+def stash_frames(frames: list[bytes]) -> str:
+    key = f"kiosk:frames:{secrets.token_urlsafe(16)}"
+    cache.set(key, frames, timeout=settings.KIOSK_FRAMES_TTL_SECONDS)
+    return key
+
+
+def take_frames(key: str) -> list[bytes] | None:
+    """The stashed frames, removed from the cache as they are read (None if gone)."""
+    frames = cache.get(key)
+    cache.delete(key)
+    return frames
+
+
+def discard_frames(key: str) -> None:
+    cache.delete(key)

@@ -1,0 +1,59 @@
+"""Decrypted templates held in memory by each worker, rebuilt when enrollment changes.
+
+Decrypting every template for every recognition would cost a key unwrap and an AES-GCM
+open per customer; instead each worker process keeps a Gallery and compares its version
+with `face_templates_version()` (shared through the cache and the database), which
+accounts bumps on every enrollment, withdrawal and deletion.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from accounts.selectors import face_templates_version, load_face_templates
+from smilepay.faces import Gallery
+
+
+@dataclass(frozen=True)
+class CachedTemplates:
+    version: int
+    gallery: Gallery
+    templates: dict[int, list[np.ndarray]]
+
+
+_lock = threading.Lock()
+_cached: CachedTemplates | None = None
+
+
+def current_templates() -> CachedTemplates:
+    global _cached
+    version = face_templates_version()
+    with _lock:
+        if _cached is None or _cached.version != version:
+            templates = load_face_templates()
+            gallery = Gallery()
+            for user_id, encodings in templates.items():
+                if encodings:
+                    gallery.add(user_id, encodings)
+            _cached = CachedTemplates(version=version, gallery=gallery, templates=templates)
+        return _cached
+
+
+def subset_gallery(cached: CachedTemplates, user_ids: set[int]) -> Gallery:
+    """A small gallery of just these customers (the phone digits narrowed the search)."""
+    gallery = Gallery()
+    for user_id in user_ids:
+        encodings = cached.templates.get(user_id)
+        if encodings:
+            gallery.add(user_id, encodings)
+    return gallery
+
+
+def forget() -> None:
+    """Drop the cache (tests, and a worker told that keys were rotated)."""
+    global _cached
+    with _lock:
+        _cached = None

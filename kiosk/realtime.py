@@ -1,0 +1,32 @@
+"""Live kiosk screens: every payment state change goes to the kiosk's websocket group."""
+
+from __future__ import annotations
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from kiosk.selectors import kiosk_payment_state
+from payments.models import Payment
+
+
+def kiosk_group(kiosk_id: int) -> str:
+    return f"kiosk.{kiosk_id}"
+
+
+def broadcast_payment(*, payment_id: int) -> None:
+    """Send the payment's state as it is now (re-read, so late or repeated calls are right)."""
+    payment = Payment.objects.select_related("customer").filter(pk=payment_id).first()
+    if payment is None or payment.kiosk_id is None:
+        return
+    async_to_sync(get_channel_layer().group_send)(
+        kiosk_group(payment.kiosk_id),
+        {"type": "kiosk.payment", "payment": kiosk_payment_state(payment=payment)},
+    )
+
+
+def on_payment_status_changed(
+    sender, *, payment_id: int, kiosk_id: int | None = None, **kwargs
+) -> None:
+    # payments sends this signal from transaction.on_commit, so the state is committed.
+    if kiosk_id is not None:
+        broadcast_payment(payment_id=payment_id)

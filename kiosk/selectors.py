@@ -1,0 +1,46 @@
+"""Reads for the kiosk: what its screen should show, and no more."""
+
+from __future__ import annotations
+
+from payments.models import Payment
+
+OPEN_STATUSES = (
+    Payment.Status.CREATED,
+    Payment.Status.MATCHING,
+    Payment.Status.AWAITING_CONFIRMATION,
+    Payment.Status.FAILED,
+)
+
+
+def masked_name(full_name: str) -> str:
+    """ "Jane Doe" -> "J*** D.": enough for the customer to know it's them, no more."""
+    parts = full_name.split()
+    if not parts:
+        return "Customer"
+    first = parts[0][0].upper() + "***"
+    return f"{first} {parts[-1][0].upper()}." if len(parts) > 1 else first
+
+
+def kiosk_payment_state(*, payment: Payment) -> dict:
+    """What the kiosk may know about a payment: never who it is beyond a masked name."""
+    customer = payment.customer if payment.status != Payment.Status.FAILED else None
+    return {
+        "id": payment.pk,
+        "status": payment.status,
+        "reason": payment.reason,
+        "amount_minor": payment.amount_minor,
+        "currency": payment.currency,
+        "customer": masked_name(customer.full_name or "") if customer else None,
+        "attempts": payment.match_attempts,
+        "expires_at": payment.expires_at.isoformat(),
+    }
+
+
+def kiosk_current_payment(*, kiosk_id: int) -> Payment | None:
+    """The payment on the kiosk's screen: the newest one still open, or just finished."""
+    return (
+        Payment.objects.select_related("customer")
+        .filter(kiosk_id=kiosk_id)
+        .order_by("-created_at", "-pk")
+        .first()
+    )

@@ -1,0 +1,142 @@
+"""Kiosk writes: opening a capture attempt, accepting its burst, recording the outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from kiosk import limits
+from kiosk.frames import FrameError, stash_frames, validate_burst
+from kiosk.models import CaptureSession
+from payments import services as payment_services
+from payments.models import Kiosk, Payment
+from payments.tokens import hash_token, new_token
+
+
+class CaptureError(Exception):
+    """A capture request the kiosk must be told about; `code` is stable for the page."""
+
+    def __init__(self, message: str, *, code: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+@dataclass(frozen=True)
+class CaptureTicket:
+    session_id: int
+    token: str
+    expires_at: str
+
+
+RETRYABLE = (Payment.Status.CREATED, Payment.Status.FAILED)
+
+
+def kiosk_start_payment(*, kiosk_id: int, amount_minor: int) -> Payment:
+    kiosk = Kiosk.objects.select_related("merchant").get(pk=kiosk_id)
+    return payment_services.payment_create(
+        merchant_id=kiosk.merchant_id,
+        amount_minor=amount_minor,
+        currency=kiosk.merchant.currency,
+        kiosk_id=kiosk_id,
+    )
+
+
+def capture_session_open(*, kiosk_id: int, payment_id: int) -> CaptureTicket:
+    """A one-time upload token for the next attempt on this payment."""
+    limits.check_kiosk_attempt(kiosk_id=kiosk_id)
+    token = new_token("cap", 24)
+    now = timezone.now()
+    with transaction.atomic():
+        payment = (
+            Payment.objects.select_for_update().filter(pk=payment_id, kiosk_id=kiosk_id).first()
+        )
+        if payment is None:
+            raise CaptureError("No such payment at this kiosk.", code="not_found", status=404)
+        _check_can_attempt(payment)
+        # A double tap opens two sessions; only the newest may be used.
+        payment.capture_sessions.filter(used_at__isnull=True).update(used_at=now)
+        session = CaptureSession.objects.create(
+            kiosk_id=kiosk_id,
+            payment=payment,
+            token_hash=hash_token(token),
+            expires_at=now + timedelta(seconds=settings.KIOSK_CAPTURE_TOKEN_SECONDS),
+        )
+    return CaptureTicket(session.pk, token, session.expires_at.isoformat())
+
+
+def _check_can_attempt(payment: Payment) -> None:
+    if payment.status not in RETRYABLE:
+        raise CaptureError(
+            f"This payment is {payment.status.replace('_', ' ')}.", code="wrong_state", status=409
+        )
+    if payment.expires_at <= timezone.now():
+        raise CaptureError("This payment has expired.", code="expired", status=409)
+    if payment.match_attempts >= settings.PAYMENT_MAX_MATCH_ATTEMPTS:
+        raise CaptureError(
+            "Too many attempts for this payment: please pay another way.",
+            code="attempts_exhausted",
+            status=429,
+        )
+
+
+def capture_submit(
+    *, kiosk_id: int, token: str, frames: list[bytes], phone_digits: str = ""
+) -> Payment:
+    """Accept a burst for a capture token (once) and hand it to the recognition task."""
+    try:
+        validate_burst(frames)
+    except FrameError as exc:
+        raise CaptureError(str(exc), code=exc.code) from exc
+    phone_digits = (phone_digits or "").strip()
+    if phone_digits and not (len(phone_digits) == 4 and phone_digits.isdigit()):
+        raise CaptureError("Phone digits are the last 4 digits of a number.", code="bad_digits")
+    if phone_digits:
+        limits.check_phone_digits_attempt(phone_digits=phone_digits)
+    with transaction.atomic():
+        session = _spend_token(kiosk_id=kiosk_id, token=token)
+        payment = Payment.objects.select_for_update().get(pk=session.payment_id)
+        _check_can_attempt(payment)
+        payment = payment_services.payment_start_matching(payment_id=payment.pk)
+        session.phone_digits = phone_digits
+        session.frames_key = stash_frames(frames)
+        session.save(update_fields=["phone_digits", "frames_key"])
+        transaction.on_commit(lambda: _enqueue_recognition(session.pk))
+    return payment
+
+
+def _spend_token(*, kiosk_id: int, token: str) -> CaptureSession:
+    session = (
+        CaptureSession.objects.select_for_update()
+        .filter(token_hash=hash_token(token or ""), kiosk_id=kiosk_id)
+        .first()
+    )
+    if session is None:
+        raise CaptureError("Unknown capture token.", code="bad_token", status=403)
+    if session.used_at is not None:
+        raise CaptureError("This capture token was already used.", code="token_used", status=409)
+    if session.expires_at <= timezone.now():
+        raise CaptureError("This capture token has expired.", code="token_expired", status=409)
+    session.used_at = timezone.now()
+    session.save(update_fields=["used_at"])
+    return session
+
+
+def _enqueue_recognition(session_id: int) -> None:
+    from kiosk.tasks import recognize
+
+    recognize.delay(session_id)
+
+
+def capture_session_claim(*, session_id: int) -> CaptureSession | None:
+    """Mark a session processed; None when another run of the task got there first."""
+    claimed = CaptureSession.objects.filter(pk=session_id, processed_at__isnull=True).update(
+        processed_at=timezone.now()
+    )
+    if not claimed:
+        return None
+    return CaptureSession.objects.select_related("payment").get(pk=session_id)

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from kiosk import limits
+from kiosk.frames import take_frames
+from kiosk.recognition import Outcome, RecognitionResult, recognize_burst
+from kiosk.services import capture_session_claim
+from payments import services as payment_services
+from payments.models import Payment
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="kiosk.tasks.recognize", acks_late=True)
+def recognize(session_id: int) -> str:
+    """Analyse one uploaded burst and move its payment. Safe to run twice: the first claims."""
+    session = capture_session_claim(session_id=session_id)
+    if session is None:
+        return "already_processed"
+    frames = take_frames(session.frames_key)  # the frames leave the cache here, whatever happens
+    payment = session.payment
+    if payment.status != Payment.Status.MATCHING:
+        return "payment_moved"
+    if frames is None:
+        result = RecognitionResult("frames_expired")
+    else:
+        result = recognize_burst(
+            frames=frames, amount_minor=payment.amount_minor, phone_digits=session.phone_digits
+        )
+        del frames
+    if result.outcome == Outcome.MATCHED:
+        try:
+            limits.check_customer_attempt(customer_id=result.customer_id)
+        except limits.RateLimited:
+            result.outcome, result.detail = "rate_limited", "customer"
+    attempt = payment_services.recognition_attempt_record(
+        payment_id=payment.pk,
+        kiosk_id=session.kiosk_id,
+        outcome=result.outcome,
+        customer_id=result.customer_id,
+        best_distance=result.best_distance,
+        margin=result.margin,
+        liveness_score=result.liveness_score,
+        timings_ms=result.timings_ms,
+        phone_digits_used=bool(session.phone_digits),
+        near_customer_ids=result.near_customer_ids,
+    )
+    # Outcomes and timings only: never images, encodings or who nearly matched.
+    logger.info(
+        "recognition %s payment=%s timings=%s", result.outcome, payment.pk, result.timings_ms
+    )
+    if result.outcome == Outcome.MATCHED:
+        payment_services.payment_match(
+            payment_id=payment.pk, customer_id=result.customer_id, attempt_id=attempt.pk
+        )
+    else:
+        payment_services.payment_fail(payment_id=payment.pk, reason=_kiosk_reason(result))
+    return result.outcome
+
+
+def _kiosk_reason(result: RecognitionResult) -> str:
+    """What the kiosk may be told: a customer who paused face pay looks "not recognised"."""
+    if result.outcome == Outcome.UNAVAILABLE:
+        return Outcome.NO_MATCH
+    return result.outcome

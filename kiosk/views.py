@@ -1,0 +1,157 @@
+"""Kiosk pages and the JSON calls its page makes. Thin: the work is in services."""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from kiosk import devices, limits
+from kiosk.selectors import kiosk_current_payment, kiosk_payment_state
+from kiosk.services import (
+    CaptureError,
+    capture_session_open,
+    capture_submit,
+    kiosk_start_payment,
+)
+from payments import services as payment_services
+from payments.errors import PaymentError
+from payments.models import Payment
+
+
+def _error(message: str, *, code: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
+def kiosk_device_required(view):
+    """JSON views: the request must come from a paired, unrevoked kiosk."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        kiosk = devices.kiosk_for_device(device_token=request.COOKIES.get(devices.DEVICE_COOKIE))
+        if kiosk is None:
+            return _error("This device is not paired with a kiosk.", code="not_paired", status=401)
+        request.kiosk = kiosk
+        try:
+            return view(request, *args, **kwargs)
+        except CaptureError as exc:
+            return _error(str(exc), code=exc.code, status=exc.status)
+        except PaymentError as exc:
+            return _error(exc.message, code=exc.code, status=exc.http_status)
+        except limits.RateLimited as exc:
+            response = _error(str(exc), code="rate_limited", status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+
+    return wrapped
+
+
+@require_GET
+def kiosk_home(request: HttpRequest) -> HttpResponse:
+    kiosk = devices.kiosk_for_device(device_token=request.COOKIES.get(devices.DEVICE_COOKIE))
+    if kiosk is None:
+        return render(request, "kiosk/pair.html")
+    return render(
+        request,
+        "kiosk/kiosk.html",
+        {"kiosk": kiosk, "min_frames": settings.KIOSK_MIN_FRAMES},
+    )
+
+
+@require_POST
+def kiosk_pair(request: HttpRequest) -> HttpResponse:
+    try:
+        pairing = devices.kiosk_pair(code=request.POST.get("code", ""))
+    except devices.PairingError as exc:
+        return render(request, "kiosk/pair.html", {"error": str(exc)}, status=400)
+    response = redirect("kiosk:home")
+    response.set_cookie(
+        devices.DEVICE_COOKIE,
+        pairing.device_token,
+        max_age=devices.DEVICE_COOKIE_MAX_AGE,
+        secure=settings.HTTPS,
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
+@require_POST
+def kiosk_unpair(request: HttpRequest) -> HttpResponse:
+    response = redirect("kiosk:home")
+    response.delete_cookie(devices.DEVICE_COOKIE, samesite="Strict")
+    return response
+
+
+def _json_body(request: HttpRequest) -> dict:
+    try:
+        body = json.loads(request.body or b"{}")
+    except json.JSONDecodeError as exc:
+        raise CaptureError("The request body is not JSON.", code="bad_json") from exc
+    if not isinstance(body, dict):
+        raise CaptureError("The request body must be a JSON object.", code="bad_json")
+    return body
+
+
+@require_POST
+@kiosk_device_required
+def api_create_payment(request: HttpRequest) -> JsonResponse:
+    amount = _json_body(request).get("amount_minor")
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise CaptureError("amount_minor must be a whole number of cents.", code="invalid_amount")
+    payment = kiosk_start_payment(kiosk_id=request.kiosk.pk, amount_minor=amount)
+    return JsonResponse({"payment": kiosk_payment_state(payment=payment)}, status=201)
+
+
+@require_GET
+@kiosk_device_required
+def api_current_payment(request: HttpRequest) -> JsonResponse:
+    payment = kiosk_current_payment(kiosk_id=request.kiosk.pk)
+    return JsonResponse({"payment": kiosk_payment_state(payment=payment) if payment else None})
+
+
+@require_POST
+@kiosk_device_required
+def api_open_capture(request: HttpRequest, payment_id: int) -> JsonResponse:
+    ticket = capture_session_open(kiosk_id=request.kiosk.pk, payment_id=payment_id)
+    return JsonResponse(
+        {
+            "token": ticket.token,
+            "expires_at": ticket.expires_at,
+            "require_phone_digits": request.kiosk.require_phone_digits,
+        },
+        status=201,
+    )
+
+
+@require_POST
+@kiosk_device_required
+def api_submit_capture(request: HttpRequest) -> JsonResponse:
+    max_body = settings.KIOSK_MAX_FRAMES * settings.KIOSK_MAX_FRAME_BYTES + 64 * 1024
+    if int(request.META.get("CONTENT_LENGTH") or 0) > max_body:
+        return _error("The upload is too large.", code="too_large", status=413)
+    frames = [upload.read() for upload in request.FILES.getlist("frame")]
+    if request.kiosk.require_phone_digits and not request.POST.get("phone_digits"):
+        raise CaptureError("This kiosk asks for the last 4 phone digits.", code="digits_required")
+    payment = capture_submit(
+        kiosk_id=request.kiosk.pk,
+        token=request.POST.get("token", ""),
+        frames=frames,
+        phone_digits=request.POST.get("phone_digits", ""),
+    )
+    payment.refresh_from_db()
+    return JsonResponse({"payment": kiosk_payment_state(payment=payment)}, status=202)
+
+
+@require_POST
+@kiosk_device_required
+def api_cancel_payment(request: HttpRequest, payment_id: int) -> JsonResponse:
+    payment = Payment.objects.filter(pk=payment_id, kiosk_id=request.kiosk.pk).first()
+    if payment is None:
+        return _error("No such payment at this kiosk.", code="not_found", status=404)
+    payment = payment_services.payment_cancel(payment_id=payment.pk, reason="canceled_at_kiosk")
+    return JsonResponse({"payment": kiosk_payment_state(payment=payment)})

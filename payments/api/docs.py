@@ -1,0 +1,75 @@
+"""A self-contained API reference page built from the OpenAPI schema (no CDN scripts)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from django.shortcuts import render
+from drf_spectacular.generators import SchemaGenerator
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+@lru_cache(maxsize=1)
+def api_schema() -> dict:
+    generator = SchemaGenerator(urlconf="payments.api.schema_urls")
+    return generator.get_schema(request=None, public=True)
+
+
+def _resolve(schema: dict, node):
+    if isinstance(node, dict) and "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        return _resolve(schema, schema["components"]["schemas"][name])
+    return node
+
+
+def _operations(schema: dict) -> list[dict]:
+    ops = []
+    for path, item in schema.get("paths", {}).items():
+        for method in METHODS:
+            op = item.get(method)
+            if not op:
+                continue
+            body = (op.get("requestBody") or {}).get("content", {}).get("application/json", {})
+            request_schema = _resolve(schema, body.get("schema")) if body else None
+            responses = []
+            for code, response in op.get("responses", {}).items():
+                content = response.get("content", {}).get("application/json", {})
+                responses.append(
+                    {
+                        "code": code,
+                        "description": response.get("description", ""),
+                        "schema": content.get("schema", {}).get("$ref", "").rsplit("/", 1)[-1],
+                    }
+                )
+            ops.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "id": op.get("operationId", ""),
+                    "description": op.get("description", ""),
+                    "parameters": op.get("parameters", []),
+                    "request": (request_schema or {}).get("properties", {}),
+                    "required": (request_schema or {}).get("required", []),
+                    "responses": responses,
+                }
+            )
+    return ops
+
+
+def api_docs(request):
+    schema = api_schema()
+    components = {
+        name: json.dumps(body, indent=2)
+        for name, body in schema.get("components", {}).get("schemas", {}).items()
+    }
+    return render(
+        request,
+        "payments/api_docs.html",
+        {
+            "info": schema.get("info", {}),
+            "operations": _operations(schema),
+            "components": components,
+        },
+    )

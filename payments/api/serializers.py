@@ -1,0 +1,98 @@
+"""What the API (and webhooks) say about payments, and what they accept."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from payments.models import Kiosk, Payment, Refund
+
+
+class RefundSerializer(serializers.ModelSerializer):
+    object = serializers.SerializerMethodField()
+    payment_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Refund
+        fields = ["id", "object", "payment_id", "amount_minor", "reason", "created_at"]
+
+    def get_object(self, obj: Refund) -> str:
+        return "refund"
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    object = serializers.SerializerMethodField()
+    kiosk_id = serializers.IntegerField(read_only=True, allow_null=True)
+    amount_refunded_minor = serializers.IntegerField(source="refunded_minor", read_only=True)
+    refunds = RefundSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "object",
+            "status",
+            "reason",
+            "channel",
+            "amount_minor",
+            "currency",
+            "amount_refunded_minor",
+            "kiosk_id",
+            "description",
+            "return_url",
+            "expires_at",
+            "created_at",
+            "decided_at",
+            "refunds",
+        ]
+
+    def get_object(self, obj: Payment) -> str:
+        return "payment"
+
+
+class PaymentCreateSerializer(serializers.Serializer):
+    amount_minor = serializers.IntegerField(min_value=1, max_value=10**12)
+    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
+    kiosk_id = serializers.IntegerField(required=False)
+    customer_phone = serializers.CharField(
+        required=False, max_length=32, help_text="Online request: the customer's phone number."
+    )
+    description = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    return_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+    expires_in_seconds = serializers.IntegerField(required=False, min_value=30, max_value=86400)
+
+    def validate(self, attrs: dict) -> dict:
+        if ("kiosk_id" in attrs) == ("customer_phone" in attrs):
+            raise serializers.ValidationError(
+                {"kiosk_id": "give exactly one of kiosk_id (kiosk) or customer_phone (online)"}
+            )
+        return attrs
+
+
+class RefundCreateSerializer(serializers.Serializer):
+    amount_minor = serializers.IntegerField(
+        required=False, min_value=1, help_text="Omit for a full refund of what remains."
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+
+class KioskSerializer(serializers.ModelSerializer):
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Kiosk
+        fields = ["id", "name", "location", "is_active", "require_phone_digits", "created_at"]
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+    param = serializers.CharField(allow_null=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()

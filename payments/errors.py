@@ -1,0 +1,23 @@
+"""Errors the payment services raise; the API and pages turn them into messages."""
+
+from __future__ import annotations
+
+
+class PaymentError(Exception):
+    """A request the state machine refuses. `code` is stable and shown to API clients."""
+
+    http_status = 409
+
+    def __init__(self, code: str, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.param = param
+
+
+class InvalidRequest(PaymentError):
+    http_status = 400
+
+
+class NotYourPayment(PaymentError):
+    http_status = 403

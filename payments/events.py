@@ -1,0 +1,104 @@
+"""The audit trail and the side effects of a status change.
+
+Everything here is called inside a service's transaction. Rows (events, webhook
+deliveries) are written in that transaction; anything that leaves the database (the
+signal, websocket and push notifications, Celery tasks) waits for the commit.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+
+from accounts.push import PushMessage
+from accounts.services import notify_customer
+from payments.models import Payment, PaymentEvent
+from payments.signals import payment_status_changed
+
+# Status -> webhook event type; other statuses send no webhook.
+WEBHOOK_FOR_STATUS = {
+    Payment.Status.SUCCEEDED: "payment.succeeded",
+    Payment.Status.DECLINED: "payment.declined",
+    Payment.Status.EXPIRED: "payment.expired",
+    Payment.Status.FAILED: "payment.failed",
+}
+
+
+def record(payment: Payment | None, name: str, **data: Any) -> PaymentEvent:
+    return PaymentEvent.objects.create(payment=payment, name=name, data=data)
+
+
+def status_changed(payment: Payment, *, previous: str, **data: Any) -> None:
+    """Audit a transition and schedule what follows from it."""
+    from payments import webhooks  # webhooks imports the API representation
+
+    record(
+        payment,
+        f"payment.{payment.status}",
+        previous=previous,
+        reason=payment.reason,
+        **data,
+    )
+    event_type = WEBHOOK_FOR_STATUS.get(payment.status)
+    if event_type:
+        webhooks.enqueue(payment=payment, event_type=event_type)
+    transaction.on_commit(
+        partial(
+            payment_status_changed.send,
+            sender=Payment,
+            payment_id=payment.pk,
+            status=payment.status,
+            kiosk_id=payment.kiosk_id,
+            customer_id=payment.customer_id,
+            reason=payment.reason,
+        )
+    )
+    if payment.customer_id:
+        event = {
+            "type": "payment.status",
+            "payment_id": payment.pk,
+            "status": payment.status,
+            "reason": payment.reason,
+        }
+        transaction.on_commit(partial(notify_customer, user_id=payment.customer_id, event=event))
+
+
+def ask_customer_to_confirm(payment: Payment, *, merchant_name: str) -> None:
+    """Push + websocket to the customer: a payment waits for their answer."""
+    url = f"/me/payments/{payment.pk}/confirm/"
+    amount = format_money(payment.amount_minor, payment.currency)
+
+    def send() -> None:
+        push = PushMessage(
+            title=f"Confirm {amount} at {merchant_name}",
+            body="Open to approve or decline this payment.",
+            url=url,
+            tag=f"payment-{payment.pk}",
+            actions=[
+                {"action": "approve", "title": "Approve"},
+                {"action": "decline", "title": "Decline"},
+            ],
+        )
+        notify_customer(
+            user_id=payment.customer_id,
+            event={
+                "type": "payment.confirmation_requested",
+                "payment_id": payment.pk,
+                "amount_minor": payment.amount_minor,
+                "currency": payment.currency,
+                "merchant": merchant_name,
+                "url": url,
+            },
+            push=push,
+        )
+
+    transaction.on_commit(send)
+
+
+def format_money(amount_minor: int, currency: str) -> str:
+    # Two decimals covers the currencies we demo with; zero-decimal ones read oddly but right.
+    sign = "-" if amount_minor < 0 else ""
+    units, cents = divmod(abs(amount_minor), 100)
+    return f"{sign}{units:,}.{cents:02d} {currency}"

@@ -1,0 +1,150 @@
+"""Merchant site: kiosks (pairing codes + QR), API keys, webhook endpoints and deliveries.
+
+Secrets (pairing codes, API keys, webhook signing secrets) are rendered in the response
+to the POST that created them, never stored in clear for later display, and the page is
+marked no-store so the browser does not keep it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_POST
+
+from payments import services, webhooks
+from payments.errors import PaymentError
+from payments.merchant.access import can_manage, merchant_view
+from payments.merchant.forms import ApiKeyForm, KioskForm, WebhookForm
+from payments.merchant.qr import qr_svg
+from payments.models import ApiKey, Kiosk, WebhookDelivery, WebhookEndpoint
+
+
+def _secret_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    response = render(request, template, context)
+    add_never_cache_headers(response)
+    return response
+
+
+@merchant_view()
+def kiosks(request: HttpRequest) -> HttpResponse:
+    form = KioskForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage(request):
+            return render(request, "merchant/forbidden.html", status=403)
+        if form.is_valid():
+            kiosk = services.kiosk_create(merchant_id=request.merchant.pk, **form.cleaned_data)
+            messages.success(request, f"Kiosk “{kiosk.name}” created. Pair a device with it.")
+            return redirect("merchant:kiosks")
+    return render(
+        request,
+        "merchant/kiosks.html",
+        {
+            "kiosks": Kiosk.objects.filter(merchant=request.merchant).order_by(
+                "revoked_at", "name"
+            ),
+            "form": form,
+            "can_manage": can_manage(request),
+        },
+    )
+
+
+@require_POST
+@merchant_view(manage=True)
+def kiosk_pair(request: HttpRequest, kiosk_id: int) -> HttpResponse:
+    kiosk = get_object_or_404(Kiosk, pk=kiosk_id, merchant=request.merchant)
+    code = services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk)
+    pair_url = f"{settings.SITE_URL}/kiosk/?code={code}"
+    return _secret_page(
+        request,
+        "merchant/kiosk_pair.html",
+        {
+            "kiosk": kiosk,
+            "code": code,
+            "qr": qr_svg(pair_url),
+            "pair_url": pair_url,
+        },
+    )
+
+
+@require_POST
+@merchant_view(manage=True)
+def kiosk_revoke(request: HttpRequest, kiosk_id: int) -> HttpResponse:
+    kiosk = get_object_or_404(Kiosk, pk=kiosk_id, merchant=request.merchant)
+    services.kiosk_revoke(kiosk_id=kiosk.pk, merchant_id=request.merchant.pk)
+    messages.success(request, f"Kiosk “{kiosk.name}” revoked: its device is signed out.")
+    return redirect("merchant:kiosks")
+
+
+@merchant_view(manage=True)
+def api_keys(request: HttpRequest) -> HttpResponse:
+    form = ApiKeyForm(request.POST or None)
+    context = {"form": form, "keys": ApiKey.objects.filter(merchant=request.merchant)}
+    if request.method == "POST" and form.is_valid():
+        key, secret = services.api_key_create(
+            merchant_id=request.merchant.pk,
+            name=form.cleaned_data["name"],
+            created_by_id=request.user.pk,
+        )
+        context.update(new_key=key, secret=secret, form=ApiKeyForm())
+        return _secret_page(request, "merchant/api_keys.html", context)
+    return render(request, "merchant/api_keys.html", context)
+
+
+@require_POST
+@merchant_view(manage=True)
+def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
+    key = get_object_or_404(ApiKey, pk=key_id, merchant=request.merchant)
+    services.api_key_revoke(api_key_id=key.pk, merchant_id=request.merchant.pk)
+    messages.success(request, f"API key {key.prefix}… revoked.")
+    return redirect("merchant:api-keys")
+
+
+@merchant_view(manage=True)
+def webhook_endpoints(request: HttpRequest) -> HttpResponse:
+    form = WebhookForm(request.POST or None)
+    context = {"form": form, "endpoints": WebhookEndpoint.objects.filter(merchant=request.merchant)}
+    if request.method == "POST" and form.is_valid():
+        try:
+            endpoint = services.webhook_endpoint_create(
+                merchant_id=request.merchant.pk,
+                url=form.cleaned_data["url"],
+                event_types=form.cleaned_data["event_types"],
+            )
+        except PaymentError as exc:
+            form.add_error("url", exc.message)
+        else:
+            context.update(new_endpoint=endpoint, form=WebhookForm())
+            return _secret_page(request, "merchant/webhooks.html", context)
+    return render(request, "merchant/webhooks.html", context)
+
+
+@merchant_view(manage=True)
+def webhook_endpoint_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id, merchant=request.merchant)
+    deliveries = endpoint.deliveries.all()[:100]
+    return render(
+        request, "merchant/webhook_detail.html", {"endpoint": endpoint, "deliveries": deliveries}
+    )
+
+
+@require_POST
+@merchant_view(manage=True)
+def webhook_endpoint_disable(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id, merchant=request.merchant)
+    services.webhook_endpoint_disable(endpoint_id=endpoint.pk, merchant_id=request.merchant.pk)
+    messages.success(request, f"Endpoint {endpoint.url} disabled.")
+    return redirect("merchant:webhooks")
+
+
+@require_POST
+@merchant_view(manage=True)
+def webhook_resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    delivery = get_object_or_404(
+        WebhookDelivery, pk=delivery_id, endpoint__merchant=request.merchant
+    )
+    webhooks.resend(delivery_id=delivery.pk, merchant_id=request.merchant.pk)
+    messages.success(request, f"{delivery.event_type} queued again.")
+    return redirect("merchant:webhook", endpoint_id=delivery.endpoint_id)

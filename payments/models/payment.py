@@ -1,0 +1,194 @@
+"""Payments, their audit trail, refunds and recognition attempts."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        CREATED = "created", "Created"
+        MATCHING = "matching", "Matching"
+        AWAITING_CONFIRMATION = "awaiting_confirmation", "Awaiting confirmation"
+        SUCCEEDED = "succeeded", "Succeeded"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+        REFUNDED = "refunded", "Refunded"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+
+    class Channel(models.TextChoices):
+        KIOSK = "kiosk", "Kiosk"
+        ONLINE = "online", "Online"
+
+    # States from which a payment can still expire or be canceled.
+    OPEN_STATUSES = (
+        Status.CREATED,
+        Status.MATCHING,
+        Status.AWAITING_CONFIRMATION,
+        Status.FAILED,
+    )
+    CAPTURED_STATUSES = (Status.SUCCEEDED, Status.PARTIALLY_REFUNDED, Status.REFUNDED)
+
+    merchant = models.ForeignKey(
+        "payments.Merchant", on_delete=models.PROTECT, related_name="payments"
+    )
+    kiosk = models.ForeignKey(
+        "payments.Kiosk", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+    )
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.KIOSK)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.CREATED)
+    reason = models.CharField(max_length=64, blank=True)
+    description = models.CharField(max_length=200, blank=True)
+    return_url = models.URLField(max_length=500, blank=True)
+    # The Idempotency-Key of the API request that created it (blank otherwise).
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    held_minor = models.BigIntegerField(default=0)
+    refunded_minor = models.BigIntegerField(default=0)
+    match_attempts = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    matched_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["merchant", "-created_at"], name="payment_merchant_created"),
+            models.Index(fields=["status", "expires_at"], name="payment_status_expiry"),
+            models.Index(fields=["customer", "-created_at"], name="payment_customer_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(condition=Q(held_minor__gte=0), name="payment_held_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(refunded_minor__gte=0) & Q(refunded_minor__lte=F("amount_minor")),
+                name="payment_refunds_within_amount",
+            ),
+            models.UniqueConstraint(
+                fields=["merchant", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="payment_unique_idempotency_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"payment {self.pk} {self.amount_minor} {self.currency} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def refundable_minor(self) -> int:
+        if self.status not in (self.Status.SUCCEEDED, self.Status.PARTIALLY_REFUNDED):
+            return 0
+        return self.amount_minor - self.refunded_minor
+
+
+class PaymentEvent(models.Model):
+    """Append-only audit trail; names are dotted, e.g. payment.succeeded, wallet.topped_up."""
+
+    payment = models.ForeignKey(
+        Payment, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    name = models.CharField(max_length=64, db_index=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.payment_id})"
+
+
+class Refund(models.Model):
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount_minor = models.BigIntegerField()
+    reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="refund_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"refund {self.pk} of payment {self.payment_id}: {self.amount_minor}"
+
+
+class RecognitionAttempt(models.Model):
+    """What the recognition said, for audit and the customer's "where my face was used".
+
+    Never images or encodings: only outcomes, distances and timings.
+    """
+
+    class Outcome(models.TextChoices):
+        MATCHED = "matched", "Matched"
+        NO_FACE = "no_face", "No face"
+        MULTIPLE_FACES = "multiple_faces", "More than one face"
+        POOR_QUALITY = "poor_quality", "Poor quality"
+        NOT_LIVE = "not_live", "Not live"
+        NO_MATCH = "no_match", "No match"
+        AMBIGUOUS = "ambiguous", "Ambiguous"
+        RATE_LIMITED = "rate_limited", "Rate limited"
+        ERROR = "error", "Error"
+
+    payment = models.ForeignKey(
+        Payment, on_delete=models.CASCADE, null=True, blank=True, related_name="attempts"
+    )
+    kiosk = models.ForeignKey(
+        "payments.Kiosk",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recognition_attempts",
+    )
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recognition_attempts",
+    )
+    # Customers who came close (within the threshold or just outside it), so each of
+    # them can see the attempt on their activity page.
+    near_customers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="near_recognition_attempts"
+    )
+    outcome = models.CharField(max_length=24)
+    best_distance = models.FloatField(null=True, blank=True)
+    margin = models.FloatField(null=True, blank=True)
+    liveness_score = models.FloatField(null=True, blank=True)
+    timings_ms = models.JSONField(default=dict, blank=True)
+    phone_digits_used = models.BooleanField(default=False)
+    flagged_by_customer_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"attempt {self.pk}: {self.outcome}"

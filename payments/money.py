@@ -1,0 +1,101 @@
+"""Refunds and wallet top-ups. Re-exported by payments.services."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from payments import events, ledger, webhooks
+from payments.errors import InvalidRequest, PaymentError
+from payments.locking import locked
+from payments.models import LedgerTransaction, Payment, Refund
+
+Status = Payment.Status
+
+
+def payment_refund(
+    *,
+    payment_id: int,
+    amount_minor: int | None = None,
+    reason: str = "",
+    created_by_id: int | None = None,
+    expected_refunded_minor: int | None = None,
+) -> Refund:
+    """Give back all (amount_minor=None) or part of a captured payment.
+
+    `expected_refunded_minor` lets a form refuse a second click that was made against a
+    page showing an older state of the payment.
+    """
+    with transaction.atomic():
+        payment = locked(Payment.objects.filter(pk=payment_id)).get()
+        if (
+            expected_refunded_minor is not None
+            and payment.refunded_minor != expected_refunded_minor
+        ):
+            raise PaymentError("stale_request", "the payment changed meanwhile; reload and retry")
+        refundable = payment.refundable_minor
+        if refundable <= 0:
+            raise PaymentError("not_refundable", f"a {payment.status} payment cannot be refunded")
+        amount = refundable if amount_minor is None else amount_minor
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+            raise InvalidRequest(
+                "invalid_amount", "amount_minor must be positive", param="amount_minor"
+            )
+        if amount > refundable:
+            raise InvalidRequest(
+                "amount_exceeds_refundable",
+                f"at most {refundable} can still be refunded",
+                param="amount_minor",
+            )
+        refund = Refund.objects.create(
+            payment=payment, amount_minor=amount, reason=reason[:200], created_by_id=created_by_id
+        )
+        wallet = ledger.wallet_for(user_id=payment.customer_id, currency=payment.currency)
+        till = ledger.merchant_account_for(
+            merchant_id=payment.merchant_id, currency=payment.currency
+        )
+        rows = ledger.lock_accounts(wallet, till)
+        ledger.post(
+            kind=LedgerTransaction.Kind.REFUND,
+            lines=[(rows[till.pk], -amount), (rows[wallet.pk], amount)],
+            payment_id=payment.pk,
+            refund_id=refund.pk,
+            memo=f"refund {refund.pk} of payment {payment.pk}",
+        )
+        previous = payment.status
+        payment.refunded_minor += amount
+        full = payment.refunded_minor == payment.amount_minor
+        payment.status = Status.REFUNDED if full else Status.PARTIALLY_REFUNDED
+        payment.save(update_fields=["refunded_minor", "status", "updated_at"])
+        events.status_changed(payment, previous=previous, refund_id=refund.pk, amount_minor=amount)
+        webhooks.enqueue(payment=payment, event_type="payment.refunded", refund=refund)
+    return refund
+
+
+def wallet_topup(
+    *, user_id: int, amount_minor: int, currency: str | None = None, memo: str = ""
+) -> LedgerTransaction:
+    """Demo money: the operator's funding account pays into a customer's wallet."""
+    currency = currency or settings.DEFAULT_CURRENCY
+    if not isinstance(amount_minor, int) or amount_minor <= 0:
+        raise InvalidRequest("invalid_amount", "amount_minor must be a positive integer")
+    get_user_model().objects.get(pk=user_id)
+    with transaction.atomic():
+        wallet = ledger.wallet_for(user_id=user_id, currency=currency)
+        funding = ledger.funding_account_for(currency=currency)
+        rows = ledger.lock_accounts(wallet, funding)
+        txn = ledger.post(
+            kind=LedgerTransaction.Kind.TOPUP,
+            lines=[(rows[funding.pk], -amount_minor), (rows[wallet.pk], amount_minor)],
+            memo=memo or "top-up",
+        )
+        events.record(
+            None,
+            "wallet.topped_up",
+            user_id=user_id,
+            amount_minor=amount_minor,
+            currency=currency,
+            transaction_id=txn.pk,
+        )
+    return txn

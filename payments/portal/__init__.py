@@ -1,0 +1,1 @@
+"""Customer portal pages that show money and face use (/me/)."""

@@ -1,0 +1,103 @@
+"""Customer portal: dashboard, payment history, face activity, the confirm page.
+
+Every query is filtered by the signed-in customer, so a customer only ever reaches
+their own payments and the attempts that matched or nearly matched them.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.selectors import customer_face_pay_status
+from payments import selectors, services
+from payments.errors import PaymentError
+from payments.models import Payment, RecognitionAttempt
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user_id = request.user.pk
+    return render(
+        request,
+        "payments/portal/dashboard.html",
+        {
+            "section": "dashboard",
+            "wallets": selectors.wallet_balance(user_id=user_id),
+            "pending": selectors.customer_pending_confirmations(customer_id=user_id),
+            "recent": selectors.customer_payments(customer_id=user_id)[:5],
+            "face_pay": customer_face_pay_status(user_id=user_id),
+        },
+    )
+
+
+@login_required
+def payment_history(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.customer_payments(customer_id=request.user.pk), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "payments/portal/payments.html", {"section": "payments", "page": page})
+
+
+@login_required
+def face_activity(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.customer_face_activity(customer_id=request.user.pk), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "payments/portal/activity.html", {"section": "activity", "page": page})
+
+
+@require_POST
+@login_required
+def flag_attempt(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    try:
+        services.recognition_attempt_flag(attempt_id=attempt_id, customer_id=request.user.pk)
+    except RecognitionAttempt.DoesNotExist as exc:
+        raise Http404 from exc
+    messages.warning(
+        request,
+        "Thanks for telling us. Face pay is paused on your account until you turn it back on "
+        "in Settings; please also check your recent payments.",
+    )
+    return redirect("portal:activity")
+
+
+def _own_payment(request: HttpRequest, payment_id: int) -> Payment:
+    try:
+        return selectors.payment_for_customer(payment_id=payment_id, customer_id=request.user.pk)
+    except Payment.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@login_required
+def confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
+    """Approve or decline a matched payment. Answering twice changes nothing."""
+    payment = _own_payment(request, payment_id)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "approve":
+                payment = services.payment_approve(
+                    payment_id=payment.pk, customer_id=request.user.pk
+                )
+            elif action == "decline":
+                payment = services.payment_decline(
+                    payment_id=payment.pk, customer_id=request.user.pk
+                )
+        except PaymentError as exc:
+            messages.error(request, exc.message)
+        # Post/redirect/get: a reload never re-sends the answer.
+        return redirect("portal:confirm", payment_id=payment.pk)
+    return render(
+        request,
+        "payments/portal/confirm.html",
+        {
+            "section": "payments",
+            "payment": payment,
+            "awaiting": payment.status == Payment.Status.AWAITING_CONFIRMATION,
+        },
+    )

@@ -1,0 +1,279 @@
+"""The payment state machine. Re-exported by payments.services (see docs/contracts.md).
+
+Each transition: one transaction, the payment row re-read under a lock, an early return
+when it has already moved, `save(update_fields=...)`, an audit event; side effects only
+on commit (payments.events).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.selectors import customer_limits
+from payments import events, ledger
+from payments.errors import InvalidRequest, NotYourPayment, PaymentError
+from payments.locking import locked
+from payments.models import Kiosk, LedgerTransaction, Merchant, Payment, RecognitionAttempt
+
+Status = Payment.Status
+_FIELDS = ["status", "reason", "held_minor", "decided_at", "updated_at"]
+
+
+def _lock(payment_id: int) -> Payment:
+    return locked(Payment.objects.filter(pk=payment_id)).get()
+
+
+def _validate_money(amount_minor: int, currency: str) -> None:
+    if not isinstance(amount_minor, int) or isinstance(amount_minor, bool) or amount_minor <= 0:
+        raise InvalidRequest(
+            "invalid_amount", "amount_minor must be a positive integer", param="amount_minor"
+        )
+    if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+        raise InvalidRequest(
+            "invalid_currency", "currency must be an ISO 4217 code", param="currency"
+        )
+
+
+def payment_create(
+    *,
+    merchant_id: int,
+    amount_minor: int,
+    currency: str,
+    kiosk_id: int | None = None,
+    customer_id: int | None = None,
+    description: str = "",
+    return_url: str = "",
+    expires_in: timedelta | None = None,
+    idempotency_key: str = "",
+) -> Payment:
+    """A kiosk payment (kiosk_id) or an online request to a known customer (customer_id)."""
+    _validate_money(amount_minor, currency)
+    if kiosk_id is None and customer_id is None:
+        raise InvalidRequest("kiosk_or_customer_required", "give a kiosk or a customer")
+    expires_in = expires_in or timedelta(seconds=settings.PAYMENT_TTL_SECONDS)
+    with transaction.atomic():
+        merchant = Merchant.objects.get(pk=merchant_id)
+        if idempotency_key:
+            existing = Payment.objects.filter(
+                merchant=merchant, idempotency_key=idempotency_key
+            ).first()
+            if existing is not None:
+                return existing
+        if kiosk_id is not None:
+            kiosk = Kiosk.objects.filter(pk=kiosk_id, merchant=merchant).first()
+            if kiosk is None:
+                raise InvalidRequest("kiosk_not_found", "no such kiosk", param="kiosk_id")
+            if not kiosk.is_active:
+                raise PaymentError("kiosk_revoked", "this kiosk has been revoked", param="kiosk_id")
+        payment = Payment.objects.create(
+            merchant=merchant,
+            kiosk_id=kiosk_id,
+            customer_id=customer_id,
+            channel=Payment.Channel.KIOSK if kiosk_id else Payment.Channel.ONLINE,
+            amount_minor=amount_minor,
+            currency=currency,
+            description=description,
+            return_url=return_url,
+            idempotency_key=idempotency_key,
+            expires_at=timezone.now() + expires_in,
+        )
+        events.record(payment, "payment.created", amount_minor=amount_minor, currency=currency)
+        if payment.channel == Payment.Channel.ONLINE:
+            events.ask_customer_to_confirm(payment, merchant_name=merchant.name)
+    return payment
+
+
+def payment_start_matching(*, payment_id: int) -> Payment:
+    """created|failed -> matching (a recognition try begins)."""
+    with transaction.atomic():
+        payment = _lock(payment_id)
+        if payment.status not in (Status.CREATED, Status.FAILED):
+            return payment
+        if _is_overdue(payment):
+            return _expire(payment)
+        if payment.match_attempts >= settings.PAYMENT_MAX_MATCH_ATTEMPTS:
+            raise PaymentError("too_many_attempts", "no recognition tries left for this payment")
+        previous = payment.status
+        payment.status = Status.MATCHING
+        payment.reason = ""
+        payment.match_attempts += 1
+        payment.save(update_fields=[*_FIELDS, "match_attempts"])
+        events.status_changed(payment, previous=previous, attempt=payment.match_attempts)
+    return payment
+
+
+def payment_fail(*, payment_id: int, reason: str) -> Payment:
+    """matching -> failed (no face, not live, no match, ambiguous...); may be retried."""
+    with transaction.atomic():
+        payment = _lock(payment_id)
+        if payment.status != Status.MATCHING:
+            return payment
+        previous = payment.status
+        payment.status = Status.FAILED
+        payment.reason = reason[:64]
+        payment.save(update_fields=_FIELDS)
+        events.status_changed(payment, previous=previous)
+    return payment
+
+
+def _daily_spent(customer_id: int, now) -> int:
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    total = Payment.objects.filter(
+        customer_id=customer_id,
+        created_at__gte=start,
+        status__in=[Status.SUCCEEDED, Status.PARTIALLY_REFUNDED, Status.AWAITING_CONFIRMATION],
+    ).aggregate(total=Sum("amount_minor"))["total"]
+    return total or 0
+
+
+def _limit_refusal(payment: Payment, customer_id: int, limits, now) -> str:
+    per_payment = limits.per_payment_limit_minor
+    if per_payment and payment.amount_minor > per_payment:
+        return "over_payment_limit"
+    daily = limits.daily_limit_minor
+    if daily and _daily_spent(customer_id, now) + payment.amount_minor > daily:
+        return "over_daily_limit"
+    return ""
+
+
+def payment_match(*, payment_id: int, customer_id: int, attempt_id: int | None = None) -> Payment:
+    """matching -> awaiting_confirmation with the amount held on the customer's wallet.
+
+    Refused (declined with a reason) when the customer's limits or balance don't allow
+    it; approved at once when the amount is below the customer's auto-approve level.
+    """
+    limits = customer_limits(user_id=customer_id)
+    with transaction.atomic():
+        payment = _lock(payment_id)
+        if payment.status != Status.MATCHING:
+            return payment
+        if _is_overdue(payment):
+            return _expire(payment)
+        if payment.customer_id is not None and payment.customer_id != customer_id:
+            raise NotYourPayment("customer_mismatch", "this payment is for another customer")
+        now = timezone.now()
+        payment.customer_id = customer_id
+        refusal = _limit_refusal(payment, customer_id, limits, now)
+        if refusal:
+            return _decline(payment, reason=refusal)
+        wallet = ledger.wallet_for(user_id=customer_id, currency=payment.currency)
+        wallet = ledger.lock_accounts(wallet)[wallet.pk]
+        try:
+            ledger.place_hold(wallet, payment.amount_minor)
+        except ledger.InsufficientFunds:
+            return _decline(payment, reason="insufficient_funds")
+        previous = payment.status
+        payment.status = Status.AWAITING_CONFIRMATION
+        payment.held_minor = payment.amount_minor
+        payment.matched_at = now
+        payment.expires_at = now + timedelta(seconds=settings.PAYMENT_CONFIRMATION_SECONDS)
+        payment.save(update_fields=[*_FIELDS, "customer", "matched_at", "expires_at"])
+        if attempt_id is not None:
+            RecognitionAttempt.objects.filter(pk=attempt_id, customer__isnull=True).update(
+                customer_id=customer_id
+            )
+        events.status_changed(payment, previous=previous, attempt_id=attempt_id)
+        auto_below = limits.auto_approve_below_minor or 0
+        if payment.amount_minor < auto_below:
+            return _capture(payment, auto_approved=True)
+        events.ask_customer_to_confirm(payment, merchant_name=payment.merchant.name)
+    return payment
+
+
+def payment_approve(*, payment_id: int, customer_id: int) -> Payment:
+    """awaiting_confirmation -> succeeded: the customer's wallet pays the merchant."""
+    with transaction.atomic():
+        payment = _lock(payment_id)
+        if payment.customer_id != customer_id:
+            raise NotYourPayment("not_your_payment", "this payment is not yours")
+        if payment.status != Status.AWAITING_CONFIRMATION:
+            return payment
+        if _is_overdue(payment):
+            return _expire(payment)
+        return _capture(payment, auto_approved=False)
+
+
+def payment_decline(*, payment_id: int, customer_id: int) -> Payment:
+    with transaction.atomic():
+        payment = _lock(payment_id)
+        if payment.customer_id != customer_id:
+            raise NotYourPayment("not_your_payment", "this payment is not yours")
+        if payment.status != Status.AWAITING_CONFIRMATION:
+            return payment
+        return _decline(payment, reason="customer_declined")
+
+
+def payment_expire(*, payment_id: int, force: bool = False) -> Payment:
+    """Open and past its expiry (or `force`) -> expired, releasing any hold."""
+    with transaction.atomic():
+        payment = _lock(payment_id)
+        if payment.status not in Payment.OPEN_STATUSES:
+            return payment
+        if not force and not _is_overdue(payment):
+            return payment
+        return _expire(payment)
+
+
+def payment_cancel(*, payment_id: int, reason: str = "canceled") -> Payment:
+    """Any open payment -> canceled (merchant or kiosk gave up), releasing any hold."""
+    with transaction.atomic():
+        payment = _lock(payment_id)
+        if payment.status not in Payment.OPEN_STATUSES:
+            return payment
+        return _close(payment, Status.CANCELED, reason=reason)
+
+
+def _is_overdue(payment: Payment) -> bool:
+    return payment.expires_at <= timezone.now()
+
+
+def _expire(payment: Payment) -> Payment:
+    return _close(payment, Status.EXPIRED, reason="timeout")
+
+
+def _decline(payment: Payment, *, reason: str) -> Payment:
+    return _close(payment, Status.DECLINED, reason=reason)
+
+
+def _close(payment: Payment, status: str, *, reason: str) -> Payment:
+    """Move a locked open payment to a final state without money moving."""
+    previous = payment.status
+    if payment.held_minor:
+        wallet = ledger.wallet_for(user_id=payment.customer_id, currency=payment.currency)
+        wallet = ledger.lock_accounts(wallet)[wallet.pk]
+        ledger.release_hold(wallet, payment.held_minor)
+        events.record(payment, "payment.hold_released", amount_minor=payment.held_minor)
+    payment.status = status
+    payment.reason = reason[:64]
+    payment.held_minor = 0
+    payment.decided_at = timezone.now()
+    payment.save(update_fields=[*_FIELDS, "customer"])
+    events.status_changed(payment, previous=previous)
+    return payment
+
+
+def _capture(payment: Payment, *, auto_approved: bool) -> Payment:
+    wallet = ledger.wallet_for(user_id=payment.customer_id, currency=payment.currency)
+    till = ledger.merchant_account_for(merchant_id=payment.merchant_id, currency=payment.currency)
+    rows = ledger.lock_accounts(wallet, till)
+    wallet, till = rows[wallet.pk], rows[till.pk]
+    ledger.post(
+        kind=LedgerTransaction.Kind.CAPTURE,
+        lines=[(wallet, -payment.amount_minor), (till, payment.amount_minor)],
+        payment_id=payment.pk,
+        release_held={wallet.pk: payment.held_minor},
+        memo=f"payment {payment.pk}",
+    )
+    previous = payment.status
+    payment.status = Status.SUCCEEDED
+    payment.reason = "auto_approved" if auto_approved else ""
+    payment.held_minor = 0
+    payment.decided_at = timezone.now()
+    payment.save(update_fields=_FIELDS)
+    events.status_changed(payment, previous=previous, auto_approved=auto_approved)
+    return payment

@@ -1,0 +1,179 @@
+"""Signed webhooks: an outbox row per (endpoint, event), delivered by a Celery task.
+
+Signature, like Stripe's: header `SmilePay-Signature: t=<unix time>,v1=<hex>` where hex is
+HMAC-SHA256(endpoint secret, f"{t}.{raw body}"). See docs/webhooks.md for the check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from payments.models import Payment, Refund, WebhookDelivery, WebhookEndpoint
+
+SIGNATURE_HEADER = "SmilePay-Signature"
+
+
+def new_secret() -> str:
+    return f"whsec_{secrets.token_urlsafe(24)}"
+
+
+def sign(*, secret: str, body: bytes, timestamp: int | None = None) -> str:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def verify(*, secret: str, body: bytes, header: str, tolerance: int = 300) -> bool:
+    """The receiver's check (the same code is in docs/webhooks.md)."""
+    parts = dict(item.split("=", 1) for item in header.split(",") if "=" in item)
+    try:
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs(time.time() - timestamp) > tolerance:
+        return False
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return hmac.compare_digest(expected.hexdigest(), parts.get("v1", ""))
+
+
+def _payload(*, event_id: str, event_type: str, payment: Payment, refund: Refund | None) -> dict:
+    from payments.api.serializers import PaymentSerializer, RefundSerializer
+
+    data: dict = {"object": json.loads(json.dumps(PaymentSerializer(payment).data, default=str))}
+    if refund is not None:
+        data["refund"] = json.loads(json.dumps(RefundSerializer(refund).data, default=str))
+    return {
+        "id": event_id,
+        "type": event_type,
+        "created": int(time.time()),
+        "data": data,
+    }
+
+
+def enqueue(*, payment: Payment, event_type: str, refund: Refund | None = None) -> list[int]:
+    """Write a delivery per interested endpoint (in the caller's transaction); send on commit."""
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(
+            merchant_id=payment.merchant_id, is_active=True
+        )
+        if endpoint.wants(event_type)
+    ]
+    if not endpoints:
+        return []
+    event_id = f"evt_{secrets.token_hex(12)}"
+    payload = _payload(event_id=event_id, event_type=event_type, payment=payment, refund=refund)
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(
+                endpoint=endpoint,
+                event_type=event_type,
+                event_id=event_id,
+                payment=payment,
+                payload=payload,
+                next_attempt_at=timezone.now(),
+            )
+            for endpoint in endpoints
+        ]
+    )
+    ids = [delivery.pk for delivery in deliveries]
+    transaction.on_commit(lambda: _schedule(ids))
+    return ids
+
+
+def _schedule(ids: list[int]) -> None:
+    from payments.tasks import deliver_webhook
+
+    for delivery_id in ids:
+        deliver_webhook.delay(delivery_id)
+
+
+def backoff_seconds(attempts: int) -> int:
+    return settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)
+
+
+def attempt_delivery(*, delivery_id: int) -> WebhookDelivery:
+    """One try, outside any transaction (network), then record the outcome."""
+    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    if delivery.status == WebhookDelivery.Status.SUCCEEDED:
+        return delivery
+    body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
+    request = urllib.request.Request(  # noqa: S310 - http(s) only, checked on save
+        delivery.endpoint.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "SmilePay-Webhooks/1",
+            SIGNATURE_HEADER: sign(secret=delivery.endpoint.secret, body=body),
+        },
+    )
+    code: int | None = None
+    error = ""
+    try:
+        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as resp:  # noqa: S310
+            code = resp.status
+    except urllib.error.HTTPError as exc:
+        code, error = exc.code, f"HTTP {exc.code}"
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        error = str(getattr(exc, "reason", exc))[:300]
+    return _record_outcome(delivery_id=delivery_id, code=code, error=error)
+
+
+def _record_outcome(*, delivery_id: int, code: int | None, error: str) -> WebhookDelivery:
+    now = timezone.now()
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+        delivery.attempts += 1
+        delivery.last_status_code = code
+        ok = code is not None and 200 <= code < 300
+        if ok:
+            delivery.status = WebhookDelivery.Status.SUCCEEDED
+            delivery.delivered_at = now
+            delivery.next_attempt_at = None
+            delivery.last_error = ""
+        elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+            delivery.status = WebhookDelivery.Status.FAILED
+            delivery.next_attempt_at = None
+            delivery.last_error = error or f"HTTP {code}"
+        else:
+            delivery.next_attempt_at = now + timedelta(seconds=backoff_seconds(delivery.attempts))
+            delivery.last_error = error or f"HTTP {code}"
+        delivery.save(
+            update_fields=[
+                "attempts",
+                "last_status_code",
+                "status",
+                "delivered_at",
+                "next_attempt_at",
+                "last_error",
+            ]
+        )
+    return delivery
+
+
+def resend(*, delivery_id: int, merchant_id: int) -> WebhookDelivery:
+    """A new delivery of the same event to the same endpoint (the merchant asked)."""
+    with transaction.atomic():
+        original = WebhookDelivery.objects.get(pk=delivery_id, endpoint__merchant_id=merchant_id)
+        copy = WebhookDelivery.objects.create(
+            endpoint=original.endpoint,
+            event_type=original.event_type,
+            event_id=original.event_id,
+            payment=original.payment,
+            payload=original.payload,
+            next_attempt_at=timezone.now(),
+        )
+        transaction.on_commit(lambda: _schedule([copy.pk]))
+    return copy

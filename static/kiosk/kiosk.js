@@ -1,0 +1,270 @@
+// The kiosk page: amount entry, the smile burst, and a live view of the payment.
+// State comes from the server (websocket + JSON responses); the page only adds what the
+// server cannot know: that the camera is running right now.
+(() => {
+  "use strict";
+  const app = document.getElementById("app");
+  const csrf = app.dataset.csrf;
+  const currency = app.dataset.currency;
+  const video = document.getElementById("video");
+  const promptEl = document.getElementById("prompt");
+  const errorEl = document.getElementById("error");
+  const dot = document.getElementById("connection");
+
+  const NEUTRAL_FRAMES = 4;
+  const SMILE_FRAMES = 4;
+  const FRAME_GAP_MS = 250;
+  const TERMINAL = new Set(["succeeded", "declined", "expired", "canceled", "refunded", "partially_refunded"]);
+  const FAILURES = {
+    no_face: ["We couldn't see a face", "Look straight at the camera, in good light."],
+    not_live: ["Please smile when asked", "Look at the camera, then smile."],
+    bad_image: ["The camera picture was unusable", "Try again."],
+    no_match: ["Not recognised", "Try again, or pay another way."],
+    frames_expired: ["That took too long", "Try again."],
+    rate_limited: ["Too many attempts", "Please pay another way."],
+  };
+
+  let payment = null;      // the payment on screen, as the server last described it
+  let cents = 0;           // amount being typed
+  let capturing = false;   // the camera is running: server updates wait until it stops
+  let busy = false;        // a request is in flight: ignore repeated taps
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const money = (minor) =>
+    new Intl.NumberFormat(undefined, { style: "currency", currency }).format(minor / 100);
+
+  function show(name) {
+    for (const section of app.querySelectorAll("[data-screen]")) {
+      section.hidden = section.dataset.screen !== name;
+    }
+    app.dataset.state = name;
+  }
+
+  function showError(message) {
+    errorEl.textContent = message || "";
+    errorEl.hidden = !message;
+  }
+
+  function bind(p) {
+    for (const el of app.querySelectorAll('[data-bind="amount"]')) el.textContent = money(p.amount_minor);
+    for (const el of app.querySelectorAll('[data-bind="customer"]')) el.textContent = p.customer || "";
+  }
+
+  async function api(path, { json, form, method = "POST" } = {}) {
+    const headers = { "X-CSRFToken": csrf };
+    let body;
+    if (json !== undefined) {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(json);
+    } else if (form) {
+      body = form;
+    }
+    const response = await fetch(`/kiosk/api/${path}`, { method, headers, body, credentials: "same-origin" });
+    const data = await response.json().catch(() => ({}));
+    if (response.status === 401) location.reload();
+    if (!response.ok) {
+      const error = new Error(data.error?.message || "Something went wrong. Try again.");
+      error.code = data.error?.code;
+      throw error;
+    }
+    return data;
+  }
+
+  function render(p) {
+    if (!p || p.status === "canceled") {
+      payment = null;
+      showAmount();
+      return;
+    }
+    payment = p;
+    bind(p);
+    if (p.status === "created") show("ready");
+    else if (p.status === "matching") show("analysing");
+    else if (p.status === "awaiting_confirmation") show("confirm");
+    else if (p.status === "failed") showFailure(p);
+    else if (TERMINAL.has(p.status)) showDone(p);
+  }
+
+  function showFailure(p) {
+    if (p.reason === "ambiguous") {
+      document.getElementById("digits").value = "";
+      document.getElementById("digits-why").textContent =
+        "More than one customer looks alike. Enter the last 4 digits of your phone.";
+      show("digits");
+      return;
+    }
+    const [title, hint] = FAILURES[p.reason] || FAILURES.no_match;
+    document.getElementById("failed-title").textContent = title;
+    document.getElementById("failed-hint").textContent = hint;
+    show("failed");
+  }
+
+  function showDone(p) {
+    const ok = p.status === "succeeded";
+    const icon = document.getElementById("outcome-icon");
+    icon.textContent = ok ? "✓" : "✕";
+    icon.classList.toggle("bad", !ok);
+    document.getElementById("outcome-title").textContent =
+      { succeeded: "Paid", declined: "Declined on the phone", expired: "Not confirmed in time" }[p.status] ||
+      p.status;
+    show("done");
+  }
+
+  function showAmount() {
+    cents = 0;
+    document.getElementById("amount-display").textContent = money(0);
+    document.getElementById("charge").disabled = true;
+    show("amount");
+  }
+
+  function onServerPayment(p) {
+    // A fresh screen ignores an old finished payment; it follows new or tracked ones.
+    if (!p || (TERMINAL.has(p.status) && (!payment || payment.id !== p.id))) return;
+    if (payment && p.id < payment.id) return;
+    if (capturing) {
+      payment = p;
+      return;
+    }
+    render(p);
+  }
+
+  async function guarded(action) {
+    if (busy) return;
+    busy = true;
+    showError("");
+    try {
+      await action();
+    } catch (error) {
+      showError(error.message);
+      if (payment) render(payment);
+    } finally {
+      busy = false;
+    }
+  }
+
+  // --- amount entry -------------------------------------------------------------------
+  document.getElementById("keypad").addEventListener("click", (event) => {
+    const key = event.target.dataset?.key;
+    if (!key) return;
+    if (key === "clear") cents = 0;
+    else if (key === "back") cents = Math.floor(cents / 10);
+    else if (cents < 10_000_000) cents = cents * 10 + Number(key);
+    document.getElementById("amount-display").textContent = money(cents);
+    document.getElementById("charge").disabled = cents <= 0;
+  });
+
+  document.getElementById("charge").addEventListener("click", () =>
+    guarded(async () => {
+      const data = await api("payments", { json: { amount_minor: cents } });
+      render(data.payment);
+    }),
+  );
+
+  // --- the smile burst ----------------------------------------------------------------
+  async function openCamera() {
+    const stream = await navigator.mediaDevices.getUserMedia({
+      video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" },
+      audio: false,
+    });
+    video.srcObject = stream;
+    await video.play();
+    while (video.videoWidth === 0) await sleep(50);
+    return stream;
+  }
+
+  function grabFrame() {
+    const canvas = document.createElement("canvas");
+    canvas.width = 640;
+    canvas.height = 480;
+    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.88));
+  }
+
+  async function burst(count, frames, stamps, started) {
+    for (let i = 0; i < count; i += 1) {
+      frames.push(await grabFrame());
+      stamps.push(Math.round(performance.now() - started));
+      await sleep(FRAME_GAP_MS);
+    }
+  }
+
+  async function smileToPay(phoneDigits = "") {
+    const ticket = await api(`payments/${payment.id}/capture-session`);
+    if (ticket.require_phone_digits && !phoneDigits) {
+      document.getElementById("digits-why").textContent = "This shop asks for the last 4 digits of your phone.";
+      show("digits");
+      return;
+    }
+    capturing = true;
+    show("camera");
+    let stream;
+    const frames = [];
+    const stamps = [];
+    try {
+      stream = await openCamera();
+      const started = performance.now();
+      promptEl.textContent = "Look at the camera";
+      await sleep(800);
+      await burst(NEUTRAL_FRAMES, frames, stamps, started);
+      promptEl.textContent = "Now smile 😊";
+      await sleep(500);
+      await burst(SMILE_FRAMES, frames, stamps, started);
+    } finally {
+      stream?.getTracks().forEach((track) => track.stop());
+      capturing = false;
+    }
+    show("analysing");
+    const form = new FormData();
+    form.append("token", ticket.token);
+    form.append("phone_digits", phoneDigits);
+    form.append("timestamps", JSON.stringify(stamps));
+    frames.forEach((blob, index) => form.append("frame", blob, `frame-${index}.jpg`));
+    const data = await api("capture", { form });
+    onServerPayment(data.payment);
+  }
+
+  document.getElementById("smile").addEventListener("click", () => guarded(() => smileToPay()));
+  document.getElementById("retry").addEventListener("click", () => guarded(() => smileToPay()));
+  document.getElementById("digits-go").addEventListener("click", () => {
+    const digits = document.getElementById("digits").value.trim();
+    if (!/^\d{4}$/.test(digits)) {
+      showError("Enter exactly 4 digits.");
+      return;
+    }
+    guarded(() => smileToPay(digits));
+  });
+
+  for (const button of app.querySelectorAll('[data-action="cancel"]')) {
+    button.addEventListener("click", () =>
+      guarded(async () => {
+        if (!payment) return showAmount();
+        const data = await api(`payments/${payment.id}/cancel`);
+        render(data.payment);
+      }),
+    );
+  }
+  document.getElementById("next").addEventListener("click", () => {
+    payment = null;
+    showAmount();
+  });
+
+  // --- live updates -------------------------------------------------------------------
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/ws/kiosk/`);
+    socket.addEventListener("open", () => dot.classList.add("live"));
+    socket.addEventListener("message", (event) => {
+      const message = JSON.parse(event.data);
+      if (message.type === "payment") onServerPayment(message.payment);
+      if (message.type === "revoked") location.reload();
+    });
+    socket.addEventListener("close", (event) => {
+      dot.classList.remove("live");
+      if (event.code === 4401 || event.code === 4403) location.reload();
+      else setTimeout(connect, 1500);
+    });
+  }
+
+  showAmount();
+  connect();
+})();

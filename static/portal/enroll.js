@@ -1,0 +1,180 @@
+// Webcam enrollment: live preview, server-side guidance, N captures, a final self-check.
+// Frames are sent to the server as JPEG, analysed in memory and thrown away.
+// The root element's data-state tells where we are (tests read it):
+// starting, guiding, self-check, done, refused, error.
+(function () {
+  "use strict";
+  var root = document.getElementById("enroll");
+  if (!root) return;
+  var video = document.getElementById("enroll-video");
+  var guidance = document.getElementById("enroll-guidance");
+  var result = document.getElementById("enroll-result");
+  var boxEl = document.getElementById("enroll-box");
+  var restart = document.getElementById("enroll-start");
+  var needed = parseInt(root.getAttribute("data-needed"), 10) || 3;
+  var urls = {
+    check: root.getAttribute("data-check-url"),
+    capture: root.getAttribute("data-capture-url"),
+    selfCheck: root.getAttribute("data-self-check-url"),
+    done: root.getAttribute("data-done-url"),
+  };
+  var canvas = document.createElement("canvas");
+  var stream = null;
+  var accepted = 0;
+  var goodStreak = 0;
+  var selfCheckTries = 0;
+  var stopped = false;
+
+  function setState(s) { root.setAttribute("data-state", s); }
+  function say(text) { guidance.textContent = text; }
+  function csrf() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return input ? input.value : (m ? decodeURIComponent(m[1]) : "");
+  }
+  function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+
+  function grab() {
+    var w = video.videoWidth, h = video.videoHeight;
+    if (!w || !h) return Promise.resolve(null);
+    var scale = Math.min(1, 640 / w);
+    canvas.width = Math.round(w * scale);
+    canvas.height = Math.round(h * scale);
+    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+    return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.92); });
+  }
+
+  function send(url, blob) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "image/jpeg", "X-CSRFToken": csrf() },
+      body: blob,
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return { status: response.status, data: data };
+      });
+    });
+  }
+
+  function drawBox(box, ok) {
+    if (!box) { boxEl.hidden = true; return; }
+    // The preview is mirrored, so the box is too.
+    boxEl.hidden = false;
+    boxEl.style.top = (box[0] * 100) + "%";
+    boxEl.style.height = ((box[2] - box[0]) * 100) + "%";
+    boxEl.style.left = ((1 - box[1]) * 100) + "%";
+    boxEl.style.width = ((box[1] - box[3]) * 100) + "%";
+    boxEl.className = "face-box" + (ok ? "" : " bad");
+  }
+
+  function markStep(step) {
+    var li = root.querySelector('[data-step="' + step + '"]');
+    if (li) li.classList.add("done");
+  }
+
+  function finish(state, message) {
+    stopped = true;
+    setState(state);
+    result.textContent = message;
+    if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
+    if (state !== "done") restart.hidden = false;
+  }
+
+  function refused(data) {
+    var code = data.error || "error";
+    if (code === "duplicate") {
+      finish("refused", data.message || "We can't enroll this face. Please contact support.");
+      return true;
+    }
+    if (code === "consent_required" || code === "phone_not_verified" || code === "different_person") {
+      finish("refused", data.message || "Please start again.");
+      return true;
+    }
+    return false;
+  }
+
+  async function loop() {
+    while (!stopped) {
+      var blob = await grab();
+      if (!blob) { await sleep(200); continue; }
+      try {
+        if (accepted < needed) {
+          await step(blob);
+        } else {
+          await selfCheck(blob);
+        }
+      } catch (err) {
+        say("Connection problem — retrying…");
+        await sleep(1500);
+      }
+      await sleep(accepted < needed ? 350 : 600);
+    }
+  }
+
+  async function step(blob) {
+    var r = await send(urls.check, blob);
+    if (r.status === 429) { await sleep(2000); return; }
+    if (r.status !== 200) { if (!refused(r.data)) say(r.data.message || "Try again"); return; }
+    var check = r.data;
+    drawBox(check.box, check.ok);
+    if (!check.ok) { goodStreak = 0; say(check.messages[0] || "Look straight at the camera"); return; }
+    goodStreak += 1;
+    if (goodStreak < 2) { say("Hold still…"); return; }
+    var c = await send(urls.capture, blob);
+    if (c.status === 200) {
+      accepted = c.data.accepted;
+      goodStreak = 0;
+      markStep(accepted);
+      say(accepted < needed ? "Got it — " + accepted + " of " + needed + ". Keep looking at the camera." :
+        "Got them all. Final check: look at the camera.");
+      await sleep(500);
+    } else if (!refused(c.data)) {
+      goodStreak = 0;
+      say((c.data.guidance && c.data.guidance[0]) || c.data.message || "Try again");
+    }
+  }
+
+  async function selfCheck(blob) {
+    setState("self-check");
+    var r = await send(urls.selfCheck, blob);
+    if (r.status === 200 && r.data.matched) {
+      markStep("check");
+      drawBox(null);
+      say("Face pay is on.");
+      finish("done", "All set: you can now pay with a smile.");
+      setTimeout(function () { window.location.assign(urls.done); }, 2500);
+      return;
+    }
+    if (r.status !== 200 && refused(r.data)) return;
+    selfCheckTries += 1;
+    var check = r.data.check || {};
+    if (selfCheckTries >= 5) {
+      finish("error", "The final check didn't match. Please try again in better light.");
+      return;
+    }
+    say((check.messages && check.messages[0]) || "Look straight at the camera for the final check.");
+  }
+
+  restart.addEventListener("click", function () { window.location.reload(); });
+
+  setState("starting");
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    finish("error", "This browser cannot use a camera here. Use a recent browser over https.");
+    return;
+  }
+  navigator.mediaDevices.getUserMedia({
+    video: { facingMode: "user", width: { ideal: 640 }, height: { ideal: 480 } },
+    audio: false,
+  }).then(function (s) {
+    stream = s;
+    video.srcObject = s;
+    return video.play();
+  }).then(function () {
+    setState("guiding");
+    say("Look straight at the camera");
+    loop();
+  }).catch(function () {
+    finish("error", "We need your camera to enroll. Allow it in the browser and try again.");
+  });
+})();

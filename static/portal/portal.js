@@ -1,0 +1,53 @@
+// Portal shell: confirmation prompts, the live channel /ws/customer/ and the service worker.
+(function () {
+  "use strict";
+
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) e.preventDefault();
+  });
+
+  // Other scripts listen for "smilepay:event" / "smilepay:state" on document.
+  function emit(name, detail) {
+    document.dispatchEvent(new CustomEvent(name, { detail: detail }));
+  }
+
+  var live = document.getElementById("portal-live");
+  function show(text) {
+    if (!live) return;
+    live.textContent = text;
+    live.hidden = !text;
+  }
+
+  var shell = document.querySelector(".portal[data-ws-url]");
+  var retry = 1000;
+  function connect() {
+    if (!shell || !("WebSocket" in window)) return;
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + location.host + shell.getAttribute("data-ws-url"));
+    socket.onopen = function () { retry = 1000; };
+    socket.onmessage = function (msg) {
+      var data;
+      try { data = JSON.parse(msg.data); } catch (err) { return; }
+      if (data.type === "state") emit("smilepay:state", data);
+      if (data.type === "event") {
+        emit("smilepay:event", data.event);
+        if (data.event && data.event.type === "face.status") {
+          show(data.event.enabled ? "Face pay is on." : (data.event.paused ? "Face pay is paused." : "Face pay is off."));
+        }
+      }
+    };
+    socket.onclose = function (e) {
+      if (e.code === 4401) return;  // signed out
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 30000);
+    };
+  }
+  connect();
+
+  // Register the service worker early so notifications can open the portal.
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
+  }
+})();

@@ -1,0 +1,157 @@
+"""Sign-up, phone verification by one-time code, sign-in and password reset."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from accounts import services
+from accounts.errors import RateLimited
+from accounts.models import AuditEvent, PhoneCode, User
+from accounts.otp import VerifyOutcome
+from tests.accounts.conftest import PASSWORD, last_sms_code
+
+pytestmark = pytest.mark.django_db
+
+
+def sign_up(client, **overrides):
+    data = {
+        "email": "Grace@Example.com",
+        "full_name": "Grace Hopper",
+        "phone": "(202) 555-0123",
+        "password": PASSWORD,
+        **overrides,
+    }
+    return client.post("/accounts/signup/", data)
+
+
+def test_grace_signs_up_gets_a_text_and_verifies_her_phone(client, tmp_path):
+    response = sign_up(client)
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/verify-phone/"
+    grace = User.objects.get(email="grace@example.com")
+    assert grace.phone_e164 == "+12025550123"
+    assert grace.phone_verified_at is None
+    code = last_sms_code(tmp_path)
+    assert "+12025550123" in (tmp_path / "sms.log").read_text()
+
+    page = client.get("/accounts/verify-phone/")
+    assert "+12025550123" in page.content.decode()
+    response = client.post("/accounts/verify-phone/", {"code": code})
+    assert response.status_code == 302
+    assert response["Location"] == "/me/consent/"
+    grace.refresh_from_db()
+    assert grace.phone_verified_at is not None
+    assert AuditEvent.objects.filter(user=grace, name="phone.verified").exists()
+
+
+def test_the_code_is_stored_only_as_a_hash(client, tmp_path):
+    sign_up(client)
+    code = last_sms_code(tmp_path)
+    record = PhoneCode.objects.get()
+    assert code not in record.code_hash
+    assert len(record.code_hash) == 64
+
+
+def test_sign_up_refuses_a_taken_email_or_phone_and_a_weak_password(client, ada):
+    response = sign_up(client, email="ada@example.com")
+    assert "already exists" in response.content.decode()
+    response = sign_up(client, phone="+1 202 555 0147")
+    assert "already exists" in response.content.decode()
+    response = sign_up(client, password="12345678")
+    assert response.status_code == 200
+    assert User.objects.filter(email="grace@example.com").count() == 0
+    response = sign_up(client, phone="12")
+    assert "valid phone" in response.content.decode()
+
+
+def test_a_wrong_code_counts_and_locks_after_the_allowed_attempts(client, tmp_path, settings):
+    settings.PHONE_CODE_MAX_ATTEMPTS = 3
+    sign_up(client)
+    code = last_sms_code(tmp_path)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(2):
+        response = client.post("/accounts/verify-phone/", {"code": wrong})
+        assert "not right" in response.content.decode()
+    response = client.post("/accounts/verify-phone/", {"code": wrong})
+    assert "Too many wrong tries" in response.content.decode()
+    # Even the right code no longer works: a new one must be sent.
+    response = client.post("/accounts/verify-phone/", {"code": code})
+    assert "Too many wrong tries" in response.content.decode()
+    assert User.objects.get().phone_verified_at is None
+    assert PhoneCode.objects.get().attempts == 3
+
+
+def test_a_code_expires(tmp_path, ada):
+    services.phone_code_send(user_id=ada.pk)
+    code = last_sms_code(tmp_path)
+    PhoneCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert services.phone_code_verify(user_id=ada.pk, code=code) == VerifyOutcome.EXPIRED
+
+
+def test_a_new_code_retires_the_old_one(tmp_path, ada):
+    services.phone_code_send(user_id=ada.pk)
+    first = last_sms_code(tmp_path)
+    PhoneCode.objects.update(created_at=timezone.now() - timedelta(minutes=2))
+    services.phone_code_send(user_id=ada.pk)
+    second = last_sms_code(tmp_path)
+    if first != second:
+        assert services.phone_code_verify(user_id=ada.pk, code=first) == VerifyOutcome.WRONG
+    assert services.phone_code_verify(user_id=ada.pk, code=second) == VerifyOutcome.VERIFIED
+    # A used code does not work twice.
+    assert services.phone_code_verify(user_id=ada.pk, code=second) == VerifyOutcome.EXPIRED
+
+
+def test_resending_is_rate_limited_per_minute_and_per_hour(client, tmp_path, settings):
+    settings.PHONE_CODE_MAX_PER_HOUR = 3
+    sign_up(client)
+    grace = User.objects.get()
+    response = client.post("/accounts/verify-phone/resend/", follow=True)
+    assert "Please wait" in response.content.decode()
+    assert PhoneCode.objects.count() == 1
+    for _ in range(2):
+        PhoneCode.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+        services.phone_code_send(user_id=grace.pk)
+    PhoneCode.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+    with pytest.raises(RateLimited) as excinfo:
+        services.phone_code_send(user_id=grace.pk)
+    assert "Too many codes" in excinfo.value.message
+    assert 0 < excinfo.value.retry_after <= 3600
+    assert len((tmp_path / "sms.log").read_text().splitlines()) == 3
+
+
+def test_no_sms_goes_out_when_the_transaction_rolls_back(tmp_path, ada):
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.phone_code_send(user_id=ada.pk)
+        raise RuntimeError("boom")
+    assert not (tmp_path / "sms.log").exists()
+
+
+def test_ada_signs_in_by_phone_and_resets_a_forgotten_password(client, ada):
+    response = client.post("/accounts/login/", {"username": "202-555-0147", "password": PASSWORD})
+    assert response.status_code == 302
+    client.post("/accounts/logout/")
+
+    response = client.post("/accounts/password-reset/", {"email": "ada@example.com"})
+    assert response["Location"] == "/accounts/password-reset/sent/"
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
+    response = client.get(link, follow=True)
+    form_url = response.redirect_chain[-1][0]
+    response = client.post(
+        form_url,
+        {"new_password1": "a new long passphrase", "new_password2": "a new long passphrase"},
+    )
+    assert response["Location"] == "/accounts/reset/done/"
+    ada.refresh_from_db()
+    assert ada.check_password("a new long passphrase")
+
+
+def test_the_sign_up_page_and_login_page_link_to_each_other(client):
+    assert "/accounts/login/" in client.get("/accounts/signup/").content.decode()
+    page = client.get("/accounts/login/").content.decode()
+    assert "/accounts/signup/" in page and "/accounts/password-reset/" in page

@@ -1,0 +1,309 @@
+"""Helpers for real-browser tests: a live uvicorn server, Chromium with a fake camera, and
+a .y4m maker that turns photographs into that camera's video.
+
+How the live server works (and why)
+-----------------------------------
+`smilepay_server` (not pytest-django's `live_server`, whose name it avoids) starts
+`uvicorn smilepay.asgi:application` as a *subprocess* on a free port, with a database
+of its own that it migrates first:
+
+* on PostgreSQL (TEST_DATABASE_URL set): a fresh database `<test db>_live_<random>` on
+  the same server, created here and dropped afterwards;
+* otherwise: a SQLite file in the test's temporary folder.
+
+The test process talks to the server only over HTTP / websockets (like a browser) and,
+when it must prepare or inspect data, through `live.manage(...)` / `live.shell(code)`,
+which run management commands against the server's database. This works the same on
+SQLite and PostgreSQL, needs no sharing of pytest-django's transaction-wrapped test
+database, and exercises the real ASGI stack (uvicorn, Channels, WhiteNoise).
+
+The server gets its own secrets folder (fresh SECRET_KEY, VAPID and face master keys),
+SMS through the file backend (`live.sms_codes()` reads the codes texted so far), eager
+Celery and the in-memory channel layer; pass `redis_url=` to `start_live_server` for a
+server on Redis (a kiosk test that also starts a worker can use `live.env`).
+
+Chromium: `chromium_browser` launches /usr/bin/chromium through Playwright, headless,
+with a fake camera playing `camera_video` (a .y4m). When Chromium or ffmpeg is missing
+the test calls `service_missing` (skip on a laptop, fail under CI=true).
+
+Example::
+
+    @pytest.mark.browser
+    @pytest.mark.integration
+    def test_something(smilepay_server, tmp_path):
+        video = make_y4m([face_frame(photo_path)], tmp_path / "cam.y4m")
+        with chromium_browser(video) as browser:
+            page = browser.new_page()
+            page.goto(smilepay_server.url + "/kiosk/")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.services import (
+    REPO,
+    clean_env,
+    free_port,
+    port_open,
+    python,
+    run_manage,
+    service_missing,
+    wait_until,
+)
+
+CHROMIUM = os.environ.get("SMILEPAY_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-dev-shm-usage",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+]
+
+
+# --- the live server ------------------------------------------------------------------
+
+
+@dataclass
+class LiveServer:
+    url: str
+    port: int
+    env: dict[str, str]
+    tmp: Path
+    process: subprocess.Popen = field(repr=False)
+
+    def manage(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        """Run a management command against the server's database."""
+        result = run_manage(*args, env=self.env, timeout=timeout)
+        assert result.returncode == 0, result.stderr
+        return result
+
+    def shell(self, code: str) -> str:
+        """Run Python in `manage.py shell` against the server's database; returns stdout."""
+        return self.manage("shell", "--verbosity", "0", "-c", code).stdout
+
+    def sms_codes(self) -> list[str]:
+        """The one-time codes texted so far, oldest first."""
+        path = Path(self.env["SMS_FILE_PATH"])
+        if not path.exists():
+            return []
+        return [
+            line.split("code is ")[1][:6]
+            for line in path.read_text().splitlines()
+            if "code is " in line
+        ]
+
+    def log(self) -> str:
+        path = self.tmp / "uvicorn.log"
+        return path.read_text() if path.exists() else ""
+
+
+def _maintenance_conninfo(url: str) -> str:
+    """The same server's `postgres` database (the test database may not exist yet)."""
+    server = url.replace("postgres://", "postgresql://", 1).rsplit("/", 1)[0]
+    return server + "/postgres"
+
+
+def _postgres_live_database(test_url: str) -> tuple[str, str]:
+    """Create a fresh database next to the test database; returns (url, name)."""
+    import psycopg
+
+    base = test_url.rsplit("/", 1)[1].split("?")[0] or "smilepay"
+    name = f"{base}_live_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(_maintenance_conninfo(test_url), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return test_url.rsplit("/", 1)[0] + "/" + name, name
+
+
+def _drop_postgres_database(test_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_maintenance_conninfo(test_url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def start_live_server(
+    tmp: Path, *, redis_url: str | None = None, **env_overrides: str
+) -> Iterator[LiveServer]:
+    """Migrate a database of its own, start uvicorn on a free port, stop it afterwards."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    test_db = os.environ.get("TEST_DATABASE_URL", "")
+    pg_name = None
+    env = clean_env(
+        SMILEPAY_LOCAL_DIR=str(tmp / "local"),
+        SMS_BACKEND="accounts.sms.FileSmsBackend",
+        SMS_FILE_PATH=str(tmp / "sms.log"),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DEBUG="false",
+        HTTPS="false",
+        PYTHONUNBUFFERED="1",
+    )
+    if test_db.startswith(("postgres://", "postgresql://")):
+        url, pg_name = _postgres_live_database(test_db)
+        env["DATABASE_URL"] = url
+    else:
+        env["SQLITE_PATH"] = str(tmp / "live.sqlite3")
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    env.update(env_overrides)
+    process = None
+    log = open(tmp / "uvicorn.log", "wb")  # noqa: SIM115 - the server writes it until stopped
+    try:
+        migrated = run_manage("migrate", "--noinput", env=env, timeout=300)
+        assert migrated.returncode == 0, migrated.stderr
+        port = free_port()
+        process = subprocess.Popen(
+            [
+                python(),
+                "-m",
+                "uvicorn",
+                "smilepay.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_until(
+            lambda: port_open(port) or process.poll() is not None, timeout=90, what="uvicorn"
+        )
+        assert process.poll() is None, (tmp / "uvicorn.log").read_text()
+        env["SITE_URL"] = f"http://127.0.0.1:{port}"
+        yield LiveServer(
+            url=f"http://127.0.0.1:{port}", port=port, env=env, tmp=tmp, process=process
+        )
+    finally:
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        log.close()
+        if pg_name:
+            _drop_postgres_database(test_db, pg_name)
+
+
+@pytest.fixture
+def smilepay_server(tmp_path) -> Iterator[LiveServer]:
+    """A live uvicorn server on its own database (see the module docstring)."""
+    with start_live_server(tmp_path / "live") as server:
+        yield server
+
+
+# --- the fake camera ------------------------------------------------------------------
+
+
+def face_frame(
+    image: Path | bytes, *, size: tuple[int, int] = (640, 480), box=None, face_share=0.45
+):
+    """A PIL image of `size` for the camera: the photo letterboxed into the frame, or, with
+    `box` = (top, right, bottom, left) of the face in the photo, cropped around the face so
+    that the face fills `face_share` of the frame height."""
+    from PIL import Image
+
+    src = Image.open(io.BytesIO(image) if isinstance(image, bytes) else image).convert("RGB")
+    width, height = size
+    if box is not None:
+        top, right, bottom, left = box
+        cx, cy = (left + right) / 2, (top + bottom) / 2
+        crop_h = (bottom - top) / face_share
+        crop_w = crop_h * width / height
+        src = src.crop(
+            (int(cx - crop_w / 2), int(cy - crop_h / 2), int(cx + crop_w / 2), int(cy + crop_h / 2))
+        )
+    src.thumbnail(size)
+    frame = Image.new("RGB", size, (40, 40, 40))
+    frame.paste(src, ((width - src.width) // 2, (height - src.height) // 2))
+    return frame
+
+
+def make_y4m(frames, out: Path, *, seconds_each: float = 2.0, fps: int = 5) -> Path:
+    """Write a .y4m (YUV 4:2:0) that shows each PIL frame for `seconds_each`; Chromium
+    loops it. Needs ffmpeg."""
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        service_missing("ffmpeg is not installed (apt-get install ffmpeg)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    listing = out.with_suffix(".txt")
+    lines = []
+    for i, frame in enumerate(frames):
+        still = out.with_name(f"{out.stem}_{i:03d}.png")
+        frame.save(still)
+        lines += [f"file '{still}'", f"duration {seconds_each}"]
+    lines.append(f"file '{out.with_name(f'{out.stem}_{len(frames) - 1:03d}.png')}'")
+    listing.write_text("\n".join(lines) + "\n")
+    result = subprocess.run(
+        [
+            ffmpeg,
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            str(listing),
+            "-vf",
+            f"fps={fps},format=yuv420p",
+            "-pix_fmt",
+            "yuv420p",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+# --- Chromium ---------------------------------------------------------------------------
+
+
+def chromium_args(camera_video: Path | None = None) -> list[str]:
+    args = list(CHROMIUM_ARGS)
+    if camera_video is not None:
+        args.append(f"--use-file-for-fake-video-capture={camera_video}")
+    return args
+
+
+@contextlib.contextmanager
+def chromium_browser(camera_video: Path | None = None, *, headless: bool = True):
+    """Playwright's Browser on the system Chromium, with a fake camera playing the video."""
+    if not Path(CHROMIUM).exists():
+        service_missing(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        service_missing("playwright is not installed (requirements-dev.txt)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=headless, args=chromium_args(camera_video)
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -1,0 +1,40 @@
+import io
+
+import pytest
+from PIL import Image
+
+from kiosk.frames import FrameError, discard_frames, stash_frames, take_frames, validate_burst
+
+
+def jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "white").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_it_accepts_a_burst_of_jpeg_frames():
+    validate_burst([jpeg()] * 8)
+
+
+@pytest.mark.parametrize(
+    ("frames", "code"),
+    [
+        ([jpeg()] * 2, "too_few_frames"),
+        ([jpeg()] * 40, "too_many_frames"),
+        ([jpeg()] * 7 + [b""], "empty_frame"),
+        ([jpeg()] * 7 + [b"%PDF-1.7 not an image"], "not_an_image"),
+        ([jpeg()] * 7 + [b"\xff\xd8\xff" + b"0" * 2_000_000], "frame_too_large"),
+    ],
+)
+def test_it_rejects_a_bad_burst_with_a_clear_code(frames, code):
+    with pytest.raises(FrameError) as error:
+        validate_burst(frames)
+    assert error.value.code == code
+    assert str(error.value)
+
+
+def test_stashed_frames_can_be_taken_only_once():
+    key = stash_frames([b"a", b"b"])
+    assert take_frames(key) == [b"a", b"b"]
+    assert take_frames(key) is None
+    discard_frames(key)

@@ -1,0 +1,163 @@
+import csv
+import io
+
+import pytest
+
+from payments import services
+from payments.models import ApiKey, Kiosk, KioskPairingCode, MerchantMembership, WebhookEndpoint
+from payments.tokens import hash_token
+from tests.payments import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cafe():
+    return f.merchant(name="Café A")
+
+
+@pytest.fixture
+def owner(cafe, client):
+    user = f.staff(cafe)
+    client.force_login(user)
+    return user
+
+
+def test_the_site_needs_a_sign_in_and_a_membership(client):
+    assert client.get("/merchant/").status_code == 302
+    client.force_login(f.customer())
+    assert client.get("/merchant/").status_code == 403
+
+
+def test_the_dashboard_draws_its_charts_inline(cafe, owner, client):
+    casey = f.customer(balance_minor=5000)
+    f.paid_payment(cafe, casey, amount_minor=1200)
+    services.recognition_attempt_record(
+        payment_id=None, kiosk_id=f.kiosk(cafe).pk, outcome="no_match"
+    )
+    page = client.get("/merchant/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count("<svg") >= 5
+    assert "12.00 USD" in html
+    assert "<script" not in html
+
+
+def test_payments_list_searches_and_filters(cafe, owner, client):
+    casey = f.customer(balance_minor=5000)
+    latte = f.paid_payment(cafe, casey, amount_minor=450)
+    services.payment_refund(payment_id=latte.pk, amount_minor=50)
+    pending = f.kiosk_payment(cafe, amount_minor=777)
+    html = client.get("/merchant/payments/", {"status": "created"}).content.decode()
+    assert "7.77 USD" in html and "4.50 USD" not in html
+    html = client.get("/merchant/payments/", {"q": str(latte.pk)}).content.decode()
+    assert "4.50 USD" in html and "7.77 USD" not in html
+    assert client.get(f"/merchant/payments/{pending.pk}/").status_code == 200
+
+
+def test_staff_refund_from_the_payment_page(cafe, owner, client):
+    casey = f.customer(balance_minor=5000)
+    paid = f.paid_payment(cafe, casey, amount_minor=1000)
+    url = f"/merchant/payments/{paid.pk}/refund/"
+    client.post(url, {"amount": "2.50", "reason": "spilled", "expected_refunded_minor": 0})
+    # The same form submitted again (a double click) must not refund twice.
+    client.post(url, {"amount": "2.50", "reason": "spilled", "expected_refunded_minor": 0})
+    paid.refresh_from_db()
+    assert (paid.refunded_minor, paid.status) == (250, "partially_refunded")
+    client.post(url, {"amount": "", "expected_refunded_minor": 250})
+    paid.refresh_from_db()
+    assert paid.status == "refunded"
+
+
+def test_a_cashier_can_look_but_not_refund_or_manage(cafe, client):
+    cashier = f.staff(cafe, role=MerchantMembership.Role.CASHIER)
+    client.force_login(cashier)
+    paid = f.paid_payment(cafe, f.customer(balance_minor=1000), amount_minor=100)
+    assert client.get("/merchant/payments/").status_code == 200
+    assert (
+        client.post(
+            f"/merchant/payments/{paid.pk}/refund/", {"expected_refunded_minor": 0}
+        ).status_code
+        == 403
+    )
+    assert client.get("/merchant/api-keys/").status_code == 403
+    assert client.get("/merchant/webhooks/").status_code == 403
+
+
+def test_csv_export_lists_the_filtered_payments(cafe, owner, client):
+    casey = f.customer(balance_minor=5000)
+    f.paid_payment(cafe, casey, amount_minor=450)
+    f.kiosk_payment(cafe, amount_minor=777)
+    response = client.get("/merchant/payments/export.csv", {"status": "succeeded"})
+    assert response["Content-Type"] == "text/csv"
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][0] == "id" and len(rows) == 2 and rows[1][6] == "450"
+
+
+def test_a_kiosk_is_created_paired_with_a_code_and_qr_and_revoked(cafe, owner, client):
+    client.post("/merchant/kiosks/", {"name": "Till 2", "location": "Back"})
+    kiosk = Kiosk.objects.get(merchant=cafe, name="Till 2")
+    page = client.post(f"/merchant/kiosks/{kiosk.pk}/pair/")
+    html = page.content.decode()
+    assert "no-store" in page["Cache-Control"]
+    code = html.split('class="code-big">')[1].split("<")[0]
+    assert KioskPairingCode.objects.get(code_hash=hash_token(code)).kiosk == kiosk
+    assert "<svg" in html
+    client.post(f"/merchant/kiosks/{kiosk.pk}/revoke/")
+    kiosk.refresh_from_db()
+    assert kiosk.revoked_at is not None
+
+
+def test_an_api_key_secret_is_shown_once_and_only_its_hash_is_kept(cafe, owner, client):
+    page = client.post("/merchant/api-keys/", {"name": "Shop backend"}).content.decode()
+    secret = page.split('class="secret">')[1].split("<")[0]
+    key = ApiKey.objects.get(merchant=cafe)
+    assert secret.startswith("sk_") and key.key_hash == hash_token(secret)
+    assert secret not in client.get("/merchant/api-keys/").content.decode()
+    client.post(f"/merchant/api-keys/{key.pk}/revoke/")
+    key.refresh_from_db()
+    assert key.revoked_at is not None
+
+
+def test_webhook_endpoints_and_their_deliveries(cafe, owner, client):
+    client.post(
+        "/merchant/webhooks/",
+        {"url": "http://127.0.0.1:9/hooks", "event_types": ["payment.succeeded"]},
+    )
+    endpoint = WebhookEndpoint.objects.get(merchant=cafe)
+    assert endpoint.event_types == ["payment.succeeded"]
+    f.paid_payment(cafe, f.customer(balance_minor=1000))
+    page = client.get(f"/merchant/webhooks/{endpoint.pk}/")
+    assert b"payment.succeeded" in page.content
+
+
+def test_merchant_a_staff_never_see_merchant_b_data_in_the_admin(cafe, owner, client):
+    other = f.merchant(name="Café B")
+    casey = f.customer(balance_minor=5000)
+    theirs = f.paid_payment(other, casey, amount_minor=321)
+    their_kiosk = f.kiosk(other, name="Their till")
+    their_endpoint = services.webhook_endpoint_create(
+        merchant_id=other.pk, url="http://127.0.0.1:9/x"
+    )
+    their_key, _ = services.api_key_create(merchant_id=other.pk, name="theirs")
+    assert "3.21" not in client.get("/merchant/payments/").content.decode()
+    assert client.get(f"/merchant/payments/{theirs.pk}/").status_code == 404
+    assert (
+        client.post(
+            f"/merchant/payments/{theirs.pk}/refund/", {"expected_refunded_minor": 0}
+        ).status_code
+        == 404
+    )
+    assert "Their till" not in client.get("/merchant/kiosks/").content.decode()
+    assert client.post(f"/merchant/kiosks/{their_kiosk.pk}/pair/").status_code == 404
+    assert client.post(f"/merchant/kiosks/{their_kiosk.pk}/revoke/").status_code == 404
+    assert client.get(f"/merchant/webhooks/{their_endpoint.pk}/").status_code == 404
+    assert client.post(f"/merchant/api-keys/{their_key.pk}/revoke/").status_code == 404
+    export = b"".join(client.get("/merchant/payments/export.csv").streaming_content).decode()
+    assert str(theirs.pk) not in [row.split(",")[0] for row in export.splitlines()[1:]]
+    # Choosing the other merchant in the session does not help either.
+    client.post("/merchant/switch/", {"merchant_id": other.pk})
+    assert client.get(f"/merchant/payments/{theirs.pk}/").status_code == 404
+    theirs.refresh_from_db()
+    their_kiosk.refresh_from_db()
+    assert theirs.refunded_minor == 0 and their_kiosk.revoked_at is None

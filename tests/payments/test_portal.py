@@ -1,0 +1,124 @@
+import pytest
+
+from payments import services
+from payments.models import LedgerAccount, Payment, RecognitionAttempt
+from tests.payments import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def casey(client):
+    user = f.customer(balance_minor=2000)
+    client.force_login(user)
+    return user
+
+
+def test_the_dashboard_shows_the_wallet_and_what_waits_for_an_answer(casey, client):
+    cafe = f.merchant(name="Corner Café")
+    f.matched_payment(cafe, casey, amount_minor=450)
+    html = client.get("/me/").content.decode()
+    assert "15.50 USD" in html  # 20.00 minus 4.50 held
+    assert "4.50 USD at Corner Café" in html
+
+
+def test_the_confirm_page_approves_once_even_when_clicked_twice(casey, client):
+    cafe = f.merchant(name="Corner Café")
+    payment = f.matched_payment(cafe, casey, amount_minor=450)
+    url = f"/me/payments/{payment.pk}/confirm/"
+    page = client.get(url).content.decode()
+    assert "Corner Café" in page and "4.50 USD" in page and 'value="approve"' in page
+    assert client.post(url, {"action": "approve"}).status_code == 302
+    assert client.post(url, {"action": "approve"}).status_code == 302
+    assert client.post(url, {"action": "decline"}).status_code == 302
+    assert Payment.objects.get(pk=payment.pk).status == "succeeded"
+    assert LedgerAccount.objects.get(user=casey).balance_minor == 1550
+    assert 'value="approve"' not in client.get(url).content.decode()
+
+
+def test_the_confirm_page_declines(casey, client):
+    payment = f.matched_payment(f.merchant(), casey, amount_minor=450)
+    client.post(f"/me/payments/{payment.pk}/confirm/", {"action": "decline"})
+    assert Payment.objects.get(pk=payment.pk).status == "declined"
+
+
+def test_a_customer_cannot_open_or_answer_someone_elses_payment(casey, client):
+    robin = f.customer(balance_minor=1000)
+    theirs = f.matched_payment(f.merchant(), robin, amount_minor=100)
+    url = f"/me/payments/{theirs.pk}/confirm/"
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"action": "approve"}).status_code == 404
+    assert Payment.objects.get(pk=theirs.pk).status == "awaiting_confirmation"
+
+
+def test_confirm_needs_a_sign_in(client):
+    payment = f.matched_payment(f.merchant(), f.customer(balance_minor=1000))
+    response = client.get(f"/me/payments/{payment.pk}/confirm/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_history_lists_only_my_payments(casey, client):
+    cafe = f.merchant()
+    f.paid_payment(cafe, casey, amount_minor=321)
+    f.paid_payment(cafe, f.customer(balance_minor=1000), amount_minor=654)
+    html = client.get("/me/payments/").content.decode()
+    assert "3.21 USD" in html and "6.54 USD" not in html
+
+
+def test_activity_shows_matches_and_near_matches_and_this_wasnt_me_pauses_face_pay(
+    casey, client, monkeypatch
+):
+    from payments import merchant_setup
+
+    paused = []
+    monkeypatch.setattr(
+        merchant_setup, "face_pay_pause", lambda *, user_id, reason: paused.append(user_id)
+    )
+    cafe = f.merchant(name="Corner Café")
+    counter = f.kiosk(cafe, name="Till 9")
+    robin = f.customer()
+    near = services.recognition_attempt_record(
+        payment_id=None,
+        kiosk_id=counter.pk,
+        outcome="ambiguous",
+        near_customer_ids=[casey.pk, robin.pk],
+    )
+    services.recognition_attempt_record(
+        payment_id=None, kiosk_id=counter.pk, outcome="matched", customer_id=robin.pk
+    )
+    html = client.get("/me/activity/").content.decode()
+    assert (
+        "Till 9" in html and html.count("This wasn&#x27;t me") + html.count("This wasn't me") == 1
+    )
+    client.post(f"/me/activity/{near.pk}/flag/")
+    near.refresh_from_db()
+    assert near.flagged_by_customer_at is not None
+    assert paused == [casey.pk]
+    others = RecognitionAttempt.objects.exclude(pk=near.pk).get()
+    assert client.post(f"/me/activity/{others.pk}/flag/").status_code == 404
+
+
+def test_this_wasnt_me_pauses_face_pay_in_accounts_for_real(casey, client):
+    from accounts.selectors import customer_face_pay_status
+
+    counter = f.kiosk(f.merchant())
+    attempt = services.recognition_attempt_record(
+        payment_id=None, kiosk_id=counter.pk, outcome="matched", customer_id=casey.pk
+    )
+    client.post(f"/me/activity/{attempt.pk}/flag/")
+    assert customer_face_pay_status(user_id=casey.pk).paused
+
+
+def test_a_match_notifies_the_customer_through_accounts(casey, django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    with (
+        mock.patch("payments.events.notify_customer") as notify,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        payment = f.matched_payment(f.merchant(name="Corner Café"), casey, amount_minor=450)
+    pushes = [c.kwargs for c in notify.call_args_list if c.kwargs.get("push") is not None]
+    assert len(pushes) == 1
+    assert pushes[0]["event"]["payment_id"] == payment.pk
+    assert pushes[0]["push"].url == f"/me/payments/{payment.pk}/confirm/"
+    assert "Corner Café" in pushes[0]["push"].title

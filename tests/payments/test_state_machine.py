@@ -1,0 +1,304 @@
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from payments import selectors, services
+from payments.errors import InvalidRequest, NotYourPayment, PaymentError
+from payments.models import LedgerAccount, LedgerTransaction, Payment, PaymentEvent
+from payments.signals import payment_status_changed
+from tests.payments import factories as f
+
+pytestmark = pytest.mark.django_db
+S = Payment.Status
+
+
+def wallet(user) -> LedgerAccount:
+    return LedgerAccount.objects.get(kind="customer", user=user)
+
+
+def event_names(payment) -> list[str]:
+    return list(PaymentEvent.objects.filter(payment=payment).values_list("name", flat=True))
+
+
+def test_a_kiosk_payment_goes_from_created_to_succeeded_and_moves_the_money():
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    payment = f.kiosk_payment(cafe, amount_minor=350)
+    assert payment.status == S.CREATED
+    assert services.payment_start_matching(payment_id=payment.pk).status == S.MATCHING
+    payment = services.payment_match(payment_id=payment.pk, customer_id=casey.pk)
+    assert payment.status == S.AWAITING_CONFIRMATION
+    assert (wallet(casey).balance_minor, wallet(casey).held_minor) == (1000, 350)
+    payment = services.payment_approve(payment_id=payment.pk, customer_id=casey.pk)
+    assert payment.status == S.SUCCEEDED
+    assert (wallet(casey).balance_minor, wallet(casey).held_minor) == (650, 0)
+    assert selectors.merchant_balance(merchant_id=cafe.pk)[0].balance_minor == 350
+    assert event_names(payment) == [
+        "payment.created",
+        "payment.matching",
+        "payment.awaiting_confirmation",
+        "payment.succeeded",
+    ]
+
+
+def test_a_double_approval_is_a_no_op():
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    payment = f.matched_payment(cafe, casey, amount_minor=400)
+    first = services.payment_approve(payment_id=payment.pk, customer_id=casey.pk)
+    second = services.payment_approve(payment_id=payment.pk, customer_id=casey.pk)
+    assert first.status == second.status == S.SUCCEEDED
+    assert LedgerTransaction.objects.filter(payment=payment, kind="capture").count() == 1
+    assert wallet(casey).balance_minor == 600
+    assert event_names(payment).count("payment.succeeded") == 1
+
+
+def test_the_database_refuses_a_second_capture_of_one_payment():
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    payment = f.paid_payment(cafe, casey)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LedgerTransaction.objects.create(kind="capture", payment=payment)
+
+
+def test_only_the_matched_customer_can_approve_or_decline():
+    cafe, casey, mallory = f.merchant(), f.customer(balance_minor=1000), f.customer()
+    payment = f.matched_payment(cafe, casey)
+    with pytest.raises(NotYourPayment):
+        services.payment_approve(payment_id=payment.pk, customer_id=mallory.pk)
+    with pytest.raises(NotYourPayment):
+        services.payment_decline(payment_id=payment.pk, customer_id=mallory.pk)
+    assert Payment.objects.get(pk=payment.pk).status == S.AWAITING_CONFIRMATION
+
+
+def test_declining_releases_the_hold_and_moves_no_money():
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    payment = f.matched_payment(cafe, casey, amount_minor=700)
+    payment = services.payment_decline(payment_id=payment.pk, customer_id=casey.pk)
+    assert (payment.status, payment.reason) == (S.DECLINED, "customer_declined")
+    assert (wallet(casey).balance_minor, wallet(casey).held_minor) == (1000, 0)
+    assert (
+        services.payment_approve(payment_id=payment.pk, customer_id=casey.pk).status == S.DECLINED
+    )
+
+
+def test_a_hold_stops_two_pending_payments_spending_the_same_balance():
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    first = f.matched_payment(cafe, casey, amount_minor=800)
+    second = f.matched_payment(cafe, casey, amount_minor=800)
+    assert first.status == S.AWAITING_CONFIRMATION
+    assert (second.status, second.reason) == (S.DECLINED, "insufficient_funds")
+    assert wallet(casey).held_minor == 800
+
+
+def test_a_customer_without_enough_money_is_declined_for_insufficient_funds():
+    cafe, casey = f.merchant(), f.customer(balance_minor=100)
+    payment = f.matched_payment(cafe, casey, amount_minor=101)
+    assert (payment.status, payment.reason, payment.customer_id) == (
+        S.DECLINED,
+        "insufficient_funds",
+        casey.pk,
+    )
+
+
+def test_the_database_check_refuses_a_negative_wallet_even_past_the_services():
+    casey = f.customer(balance_minor=100)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LedgerAccount.objects.filter(pk=wallet(casey).pk).update(balance_minor=-1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LedgerAccount.objects.filter(pk=wallet(casey).pk).update(held_minor=101)
+
+
+def test_a_failed_recognition_can_be_retried_within_the_limit(settings):
+    settings.PAYMENT_MAX_MATCH_ATTEMPTS = 2
+    cafe = f.merchant()
+    payment = f.kiosk_payment(cafe)
+    for _ in range(2):
+        services.payment_start_matching(payment_id=payment.pk)
+        payment = services.payment_fail(payment_id=payment.pk, reason="no_match")
+        assert (payment.status, payment.reason) == (S.FAILED, "no_match")
+    with pytest.raises(PaymentError) as excinfo:
+        services.payment_start_matching(payment_id=payment.pk)
+    assert excinfo.value.code == "too_many_attempts"
+
+
+def test_the_expiry_sweep_expires_overdue_payments_and_releases_holds():
+    from payments.tasks import expire_due_payments
+
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    matched = f.matched_payment(cafe, casey, amount_minor=300)
+    fresh = f.kiosk_payment(cafe)
+    Payment.objects.filter(pk=matched.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert expire_due_payments() == 1
+    matched.refresh_from_db()
+    assert (matched.status, matched.reason) == (S.EXPIRED, "timeout")
+    assert Payment.objects.get(pk=fresh.pk).status == S.CREATED
+    assert wallet(casey).held_minor == 0
+    assert services.payment_approve(payment_id=matched.pk, customer_id=casey.pk).status == S.EXPIRED
+
+
+def test_reading_an_overdue_payment_expires_it_lazily():
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    payment = f.matched_payment(cafe, casey, amount_minor=300)
+    Payment.objects.filter(pk=payment.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    read = selectors.payment_get(payment_id=payment.pk, merchant_id=cafe.pk)
+    assert read.status == S.EXPIRED
+    assert wallet(casey).held_minor == 0
+
+
+def test_approving_after_the_deadline_expires_instead_of_capturing():
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    payment = f.matched_payment(cafe, casey, amount_minor=300)
+    Payment.objects.filter(pk=payment.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert services.payment_approve(payment_id=payment.pk, customer_id=casey.pk).status == S.EXPIRED
+    assert wallet(casey).balance_minor == 1000
+
+
+def test_cancel_releases_the_hold_and_does_not_touch_a_captured_payment():
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    pending = f.matched_payment(cafe, casey, amount_minor=300)
+    assert services.payment_cancel(payment_id=pending.pk).status == S.CANCELED
+    assert wallet(casey).held_minor == 0
+    paid = f.paid_payment(cafe, casey, amount_minor=200)
+    assert services.payment_cancel(payment_id=paid.pk).status == S.SUCCEEDED
+
+
+def test_a_full_refund_gives_all_the_money_back():
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    payment = f.paid_payment(cafe, casey, amount_minor=400)
+    refund = services.payment_refund(payment_id=payment.pk)
+    payment.refresh_from_db()
+    assert refund.amount_minor == 400
+    assert (payment.status, payment.refunded_minor) == (S.REFUNDED, 400)
+    assert wallet(casey).balance_minor == 1000
+    assert selectors.merchant_balance(merchant_id=cafe.pk)[0].balance_minor == 0
+
+
+def test_partial_refunds_add_up_and_never_exceed_the_payment():
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    payment = f.paid_payment(cafe, casey, amount_minor=400)
+    services.payment_refund(payment_id=payment.pk, amount_minor=150)
+    payment.refresh_from_db()
+    assert (payment.status, payment.refunded_minor) == (S.PARTIALLY_REFUNDED, 150)
+    with pytest.raises(InvalidRequest) as excinfo:
+        services.payment_refund(payment_id=payment.pk, amount_minor=251)
+    assert excinfo.value.code == "amount_exceeds_refundable"
+    services.payment_refund(payment_id=payment.pk, amount_minor=250)
+    payment.refresh_from_db()
+    assert payment.status == S.REFUNDED
+    with pytest.raises(PaymentError):
+        services.payment_refund(payment_id=payment.pk, amount_minor=1)
+    assert wallet(casey).balance_minor == 1000
+
+
+def test_a_refund_form_clicked_twice_refunds_once():
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    payment = f.paid_payment(cafe, casey, amount_minor=400)
+    services.payment_refund(payment_id=payment.pk, amount_minor=100, expected_refunded_minor=0)
+    with pytest.raises(PaymentError) as excinfo:
+        services.payment_refund(payment_id=payment.pk, amount_minor=100, expected_refunded_minor=0)
+    assert excinfo.value.code == "stale_request"
+
+
+def test_an_unconfirmed_payment_cannot_be_refunded():
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    payment = f.matched_payment(cafe, casey)
+    with pytest.raises(PaymentError):
+        services.payment_refund(payment_id=payment.pk)
+
+
+def test_the_ledger_always_sums_to_zero():
+    cafe, casey, robin = f.merchant(), f.customer(balance_minor=5000), f.customer(balance_minor=70)
+    paid = f.paid_payment(cafe, casey, amount_minor=1234)
+    services.payment_refund(payment_id=paid.pk, amount_minor=34)
+    f.matched_payment(cafe, robin, amount_minor=100)  # declined: not enough
+    f.matched_payment(cafe, casey, amount_minor=99)  # held, never captured
+    assert selectors.ledger_total() == 0
+    for account in LedgerAccount.objects.all():
+        assert account.balance_minor == sum(account.entries.values_list("amount_minor", flat=True))
+    assert sum(LedgerAccount.objects.values_list("balance_minor", flat=True)) == 0
+
+
+def test_the_status_signal_is_sent_only_after_commit(django_capture_on_commit_callbacks):
+    cafe = f.merchant()
+    seen = []
+
+    def listener(sender, **kwargs):
+        seen.append(kwargs["status"])
+
+    payment_status_changed.connect(listener)
+    try:
+        payment = f.kiosk_payment(cafe)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.payment_start_matching(payment_id=payment.pk)
+            assert seen == []
+        assert seen == [S.MATCHING]
+    finally:
+        payment_status_changed.disconnect(listener)
+
+
+def test_limits_from_accounts_decline_and_auto_approve(monkeypatch):
+    from accounts.selectors import CustomerLimits
+    from payments import transitions
+
+    limits = CustomerLimits(
+        per_payment_limit_minor=500,
+        daily_limit_minor=None,
+        auto_approve_below_minor=200,
+        always_require_phone_digits=False,
+    )
+    monkeypatch.setattr(transitions, "customer_limits", lambda *, user_id: limits)
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    big = f.matched_payment(cafe, casey, amount_minor=501)
+    assert (big.status, big.reason) == (S.DECLINED, "over_payment_limit")
+    small = f.matched_payment(cafe, casey, amount_minor=150)
+    assert (small.status, small.reason) == (S.SUCCEEDED, "auto_approved")
+    assert wallet(casey).balance_minor == 850
+
+
+def test_an_online_request_is_only_for_its_customer():
+    cafe, casey, mallory = f.merchant(), f.customer(balance_minor=1000), f.customer()
+    payment = services.payment_create(
+        merchant_id=cafe.pk, amount_minor=100, currency="USD", customer_id=casey.pk
+    )
+    assert payment.channel == Payment.Channel.ONLINE
+    services.payment_start_matching(payment_id=payment.pk)
+    with pytest.raises(NotYourPayment):
+        services.payment_match(payment_id=payment.pk, customer_id=mallory.pk)
+    payment = services.payment_match(payment_id=payment.pk, customer_id=casey.pk)
+    assert payment.status == S.AWAITING_CONFIRMATION
+
+
+def test_a_revoked_kiosk_cannot_take_payments_and_its_open_ones_are_canceled():
+    cafe = f.merchant()
+    counter = f.kiosk(cafe)
+    open_payment = f.kiosk_payment(cafe, kiosk_=counter)
+    services.kiosk_revoke(kiosk_id=counter.pk, merchant_id=cafe.pk)
+    assert Payment.objects.get(pk=open_payment.pk).status == S.CANCELED
+    with pytest.raises(PaymentError) as excinfo:
+        f.kiosk_payment(cafe, kiosk_=counter)
+    assert excinfo.value.code == "kiosk_revoked"
+
+
+def test_a_topup_command_credits_the_wallet(capsys):
+    from django.core.management import call_command
+
+    casey = f.customer(email="topup@example.com")
+    call_command("topup_wallet", "topup@example.com", "2500")
+    assert wallet(casey).balance_minor == 2500
+    assert selectors.ledger_total() == 0
+
+
+def test_an_operator_tops_up_wallets_from_the_django_admin(admin_client):
+    casey = f.customer()
+    response = admin_client.post(
+        "/admin/accounts/user/",
+        {
+            "action": "top_up_wallets",
+            "_selected_action": [casey.pk],
+            "apply": "1",
+            "amount_minor": "1500",
+            "currency": "",
+        },
+    )
+    assert response.status_code == 302
+    assert wallet(casey).balance_minor == 1500
