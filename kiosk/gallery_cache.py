@@ -33,11 +33,10 @@ def current_templates() -> CachedTemplates:
     version = face_templates_version()
     with _lock:
         if _cached is None or _cached.version != version:
-            templates = load_face_templates()
+            templates = load_face_templates(candidates_only=False)
             gallery = Gallery()
-            for user_id, encodings in templates.items():
-                if encodings:
-                    gallery.add(user_id, encodings)
+            # One bulk load: single adds each scan the identities already there.
+            gallery.add_many((uid, np.asarray(encs)) for uid, encs in templates.items() if encs)
             _cached = CachedTemplates(version=version, gallery=gallery, templates=templates)
         return _cached
 
@@ -45,10 +44,9 @@ def current_templates() -> CachedTemplates:
 def subset_gallery(cached: CachedTemplates, user_ids: set[int]) -> Gallery:
     """A small gallery of just these customers (the phone digits narrowed the search)."""
     gallery = Gallery()
-    for user_id in user_ids:
-        encodings = cached.templates.get(user_id)
-        if encodings:
-            gallery.add(user_id, encodings)
+    gallery.add_many(
+        (uid, np.asarray(cached.templates[uid])) for uid in user_ids if cached.templates.get(uid)
+    )
     return gallery
 
 

@@ -30,6 +30,26 @@ def record(payment: Payment | None, name: str, **data: Any) -> PaymentEvent:
     return PaymentEvent.objects.create(payment=payment, name=name, data=data)
 
 
+def created(payment: Payment, **data: Any) -> None:
+    """Audit a new payment and tell listeners (a kiosk shows one the API made for it)."""
+    record(payment, "payment.created", **data)
+    _signal_on_commit(payment)
+
+
+def _signal_on_commit(payment: Payment) -> None:
+    transaction.on_commit(
+        partial(
+            payment_status_changed.send,
+            sender=Payment,
+            payment_id=payment.pk,
+            status=payment.status,
+            kiosk_id=payment.kiosk_id,
+            customer_id=payment.customer_id,
+            reason=payment.reason,
+        )
+    )
+
+
 def status_changed(payment: Payment, *, previous: str, **data: Any) -> None:
     """Audit a transition and schedule what follows from it."""
     from payments import webhooks  # webhooks imports the API representation
@@ -44,17 +64,7 @@ def status_changed(payment: Payment, *, previous: str, **data: Any) -> None:
     event_type = WEBHOOK_FOR_STATUS.get(payment.status)
     if event_type:
         webhooks.enqueue(payment=payment, event_type=event_type)
-    transaction.on_commit(
-        partial(
-            payment_status_changed.send,
-            sender=Payment,
-            payment_id=payment.pk,
-            status=payment.status,
-            kiosk_id=payment.kiosk_id,
-            customer_id=payment.customer_id,
-            reason=payment.reason,
-        )
-    )
+    _signal_on_commit(payment)
     if payment.customer_id:
         event = {
             "type": "payment.status",
@@ -71,6 +81,11 @@ def ask_customer_to_confirm(payment: Payment, *, merchant_name: str) -> None:
     amount = format_money(payment.amount_minor, payment.currency)
 
     def send() -> None:
+        # The same transaction may have gone on to settle it (a face check on the phone
+        # approves at once): then there is nothing left to ask.
+        status = Payment.objects.filter(pk=payment.pk).values_list("status", flat=True).first()
+        if status not in Payment.OPEN_STATUSES:
+            return
         push = PushMessage(
             title=f"Confirm {amount} at {merchant_name}",
             body="Open to approve or decline this payment.",

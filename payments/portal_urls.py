@@ -7,6 +7,8 @@ from payments.portal import views
 app_name = "portal"
 
 urlpatterns = [
+    # Online checkout first: it serves online requests' confirm page (face or password).
+    path("", include("payments.online.urls")),
     path("", views.dashboard, name="dashboard"),
     path("payments/", views.payment_history, name="payments"),
     path("payments/<int:payment_id>/confirm/", views.confirm, name="confirm"),

@@ -82,7 +82,7 @@ def payment_create(
             idempotency_key=idempotency_key,
             expires_at=timezone.now() + expires_in,
         )
-        events.record(payment, "payment.created", amount_minor=amount_minor, currency=currency)
+        events.created(payment, amount_minor=amount_minor, currency=currency)
         if payment.channel == Payment.Channel.ONLINE:
             events.ask_customer_to_confirm(payment, merchant_name=merchant.name)
     return payment

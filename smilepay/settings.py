@@ -226,7 +226,7 @@ LOGGING = {
 }
 
 # --- accounts: sign-up, phone codes, consent, enrollment, push (edit only this block) ---
-# One-time phone codes: lifetime, wrong guesses allowed per code, wait between sends, sends per hour.
+# One-time phone codes: lifetime, wrong guesses per code, wait between sends, sends per hour.
 PHONE_CODE_TTL_SECONDS = env_int("PHONE_CODE_TTL_SECONDS", 600)
 PHONE_CODE_MAX_ATTEMPTS = env_int("PHONE_CODE_MAX_ATTEMPTS", 5)
 PHONE_CODE_RESEND_SECONDS = env_int("PHONE_CODE_RESEND_SECONDS", 60)

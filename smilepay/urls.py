@@ -14,4 +14,5 @@ urlpatterns = [
     path("merchant/", include("payments.urls")),
     path("api/", include("payments.api_urls")),
     path("kiosk/", include("kiosk.urls")),
+    path("shop/", include("payments.demo_shop.urls")),  # demo web shop (online checkout)
 ]

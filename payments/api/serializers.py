@@ -56,14 +56,22 @@ class PaymentCreateSerializer(serializers.Serializer):
     customer_phone = serializers.CharField(
         required=False, max_length=32, help_text="Online request: the customer's phone number."
     )
+    customer_email = serializers.EmailField(
+        required=False,
+        help_text="Online request: the customer's SmilePay e-mail (instead of phone).",
+    )
     description = serializers.CharField(required=False, allow_blank=True, max_length=200)
     return_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
     expires_in_seconds = serializers.IntegerField(required=False, min_value=30, max_value=86400)
 
     def validate(self, attrs: dict) -> dict:
-        if ("kiosk_id" in attrs) == ("customer_phone" in attrs):
+        given = [name for name in ("kiosk_id", "customer_phone", "customer_email") if name in attrs]
+        if len(given) != 1:
             raise serializers.ValidationError(
-                {"kiosk_id": "give exactly one of kiosk_id (kiosk) or customer_phone (online)"}
+                {
+                    "kiosk_id": "give exactly one of kiosk_id (kiosk), customer_phone or "
+                    "customer_email (online)"
+                }
             )
         return attrs
 

@@ -117,6 +117,26 @@ def _customer_by_phone(raw: str) -> int:
     return customer.pk
 
 
+def _customer_by_email(email: str) -> int:
+    customer = (
+        get_user_model()
+        .objects.filter(
+            email=email.strip().lower(), is_active=True, phone_verified_at__isnull=False
+        )
+        .only("pk")
+        .first()
+    )
+    if customer is None:
+        raise ApiError(
+            404,
+            "invalid_request_error",
+            "customer_not_found",
+            "no SmilePay customer with this e-mail",
+            "customer_email",
+        )
+    return customer.pk
+
+
 class PaymentListCreateView(MerchantApiView):
     @extend_schema(
         operation_id="payments_list",
@@ -155,9 +175,11 @@ class PaymentListCreateView(MerchantApiView):
             raise ApiError(
                 404, "invalid_request_error", "resource_missing", "no such kiosk", "kiosk_id"
             )
-        customer_id = (
-            _customer_by_phone(values["customer_phone"]) if "customer_phone" in values else None
-        )
+        customer_id = None
+        if "customer_phone" in values:
+            customer_id = _customer_by_phone(values["customer_phone"])
+        elif "customer_email" in values:
+            customer_id = _customer_by_email(values["customer_email"])
         expires = values.get("expires_in_seconds")
         payment = services.payment_create(
             merchant_id=self.merchant_id,

@@ -24,6 +24,13 @@
     rate_limited: ["Too many attempts", "Please pay another way."],
   };
 
+  // Declines decided by the customer's own rules, shown so they know to pay another way.
+  const DECLINES = {
+    insufficient_funds: "Not enough balance",
+    over_payment_limit: "Over your face-pay limit",
+    over_daily_limit: "Over your daily face-pay limit",
+  };
+
   let payment = null;      // the payment on screen, as the server last described it
   let cents = 0;           // amount being typed
   let capturing = false;   // the camera is running: server updates wait until it stops
@@ -105,6 +112,7 @@
     icon.textContent = ok ? "✓" : "✕";
     icon.classList.toggle("bad", !ok);
     document.getElementById("outcome-title").textContent =
+      DECLINES[p.reason] ||
       { succeeded: "Paid", declined: "Declined on the phone", expired: "Not confirmed in time" }[p.status] ||
       p.status;
     show("done");

@@ -30,8 +30,9 @@ def worker(redis_url, tmp_path):
         cwd=REPO,
         env=clean_env(REDIS_URL=redis_url, SMILEPAY_LOCAL_DIR=str(tmp_path)),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=open(tmp_path / "worker.log", "wb"),  # noqa: SIM115 - the worker writes it
     )
+    process.log_path = tmp_path / "worker.log"
     yield process
     process.terminate()
     try:
@@ -43,5 +44,8 @@ def worker(redis_url, tmp_path):
 def test_a_task_round_trips_through_a_real_worker_on_redis(worker, redis_url):
     client = Celery(broker=redis_url, backend=redis_url)
     result = client.send_task("smilepay.ping", args=["hello from the test"], queue="default")
-    assert result.get(timeout=90) == "hello from the test"
+    try:
+        assert result.get(timeout=90) == "hello from the test"
+    except Exception as exc:
+        raise AssertionError(f"no answer from the worker:\n{worker.log_path.read_text()}") from exc
     assert worker.poll() is None, "the worker died"

@@ -70,3 +70,7 @@ def test_an_unpaired_device_gets_the_pairing_form_and_no_api(client):
     response = client.get("/kiosk/api/payments/current")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_paired"
+
+
+def test_the_qr_code_link_fills_in_the_pairing_code(client):
+    assert b'value="ABCD2345"' in client.get("/kiosk/?code=ABCD2345").content

@@ -122,3 +122,20 @@ def test_a_match_notifies_the_customer_through_accounts(casey, django_capture_on
     assert pushes[0]["event"]["payment_id"] == payment.pk
     assert pushes[0]["push"].url == f"/me/payments/{payment.pk}/confirm/"
     assert "Corner Café" in pushes[0]["push"].title
+
+
+def test_no_confirmation_push_goes_out_for_a_payment_settled_in_the_same_transaction(
+    casey, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    from django.db import transaction
+
+    with (
+        mock.patch("payments.events.notify_customer") as notify,
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        payment = f.matched_payment(f.merchant(), casey, amount_minor=300)
+        services.payment_approve(payment_id=payment.pk, customer_id=casey.pk)
+    assert [c for c in notify.call_args_list if c.kwargs.get("push") is not None] == []

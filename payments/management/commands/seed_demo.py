@@ -6,9 +6,19 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
-from payments.models import Kiosk, LedgerAccount, Merchant, MerchantMembership
+from payments.demo_shop import keys as shop_keys
+from payments.models import (
+    ApiKey,
+    Kiosk,
+    LedgerAccount,
+    Merchant,
+    MerchantMembership,
+    WebhookEndpoint,
+)
 from payments.services import kiosk_issue_pairing_code, wallet_topup
+from payments.tokens import hash_token
 
 DEMO_MERCHANT_SLUG = "demo-cafe"
 DEMO_STAFF_EMAIL = "staff@demo-cafe.example"
@@ -28,6 +38,11 @@ class Command(BaseCommand):
             merchant, kiosk = self._merchant_and_kiosk()
             self._user(DEMO_STAFF_EMAIL, "Sam Staff", phone=None, merchant=merchant)
             customer = self._user(DEMO_CUSTOMER_EMAIL, "Casey Customer", phone=DEMO_CUSTOMER_PHONE)
+            # The demo shop finds the customer by phone, which must be verified.
+            if customer.phone_verified_at is None:
+                customer.phone_verified_at = timezone.now()
+                customer.save(update_fields=["phone_verified_at"])
+            self._demo_shop(merchant)
             # Demo money (there is no card processing): fund the wallet once.
             if not LedgerAccount.objects.filter(kind="customer", user=customer).exists():
                 wallet_topup(
@@ -50,6 +65,26 @@ class Command(BaseCommand):
             merchant=merchant, name="Counter 1", defaults={"location": "Front counter"}
         )
         return merchant, kiosk
+
+    def _demo_shop(self, merchant: Merchant) -> None:
+        """The demo shop's API key and webhook endpoint (secrets derived from SECRET_KEY,
+        see payments/demo_shop/keys.py), refreshed if SECRET_KEY or SITE_URL changed."""
+        secret = shop_keys.api_key()
+        ApiKey.objects.update_or_create(
+            merchant=merchant,
+            name="Demo shop",
+            defaults={"prefix": secret[:11], "key_hash": hash_token(secret)},
+        )
+        url = settings.SITE_URL + shop_keys.WEBHOOK_PATH
+        # An endpoint for another SITE_URL is switched off, its delivery log kept.
+        WebhookEndpoint.objects.filter(
+            merchant=merchant, url__endswith=shop_keys.WEBHOOK_PATH
+        ).exclude(url=url).update(is_active=False)
+        WebhookEndpoint.objects.update_or_create(
+            merchant=merchant,
+            url=url,
+            defaults={"secret": shop_keys.webhook_secret(), "is_active": True},
+        )
 
     def _user(self, email: str, name: str, *, phone: str | None, merchant=None):
         user_model = get_user_model()
@@ -74,6 +109,7 @@ class Command(BaseCommand):
             f"  Customer portal {site}/accounts/login/   {DEMO_CUSTOMER_EMAIL} / {password}",
             f"  Merchant staff  {site}/merchant/   {DEMO_STAFF_EMAIL} / {password}",
             f"  Merchant API    {site}/api/docs/   (create a key on the merchant site)",
+            f"  Demo web shop   {site}/shop/   pays online; confirm on {site}/me/ as the customer",
             f"  Kiosk           {site}/kiosk/   pairing code {kiosk_code} (valid 30 min)",
             f"  Operator admin  {site}/admin/   create one: python manage.py createsuperuser",
             "",

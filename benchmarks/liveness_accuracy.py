@@ -1,0 +1,105 @@
+"""How often liveness passes genuine bursts and each attack, on people it was not tuned on.
+
+    .venv/bin/python benchmarks/liveness_accuracy.py [--half heldout|tuning] [--bursts 4]
+
+Bursts are built from real lfw-dev photos (smilepay.faces.bursts): a genuine burst is
+four camera frames of a neutral photo of a person followed by four of a smiling photo
+of the same person. Which photos are neutral or smiling comes from the SMILEsmileD
+labels (human labels, matched to lfw-dev photos by `python -m smilepay.faces.train_smile`,
+which must have run once: it writes .cache/faces/lfw_smile_labels.json). Identities are
+split in halves by `train_smile.heldout_identity`; thresholds were tuned on the other
+half and the smile model never trained on the held-out half's photos.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from smilepay.faces import analyze, bursts, liveness
+from smilepay.faces.train_smile import cache_dir, faces_dir, heldout_identity
+
+
+def one_face(path: Path) -> bool:
+    return len(analyze(path.read_bytes(), want_encoding=False, want_smile=False)) == 1
+
+
+def labelled_people(half: str) -> dict[str, tuple[list[Path], list[Path]]]:
+    """People with both a neutral and a smiling photo. Photos in which LFW's crop shows
+    a second face are left out: a burst stands for one customer alone at the camera."""
+    labels = json.loads((cache_dir() / "lfw_smile_labels.json").read_text())
+    people: dict[str, tuple[list[Path], list[Path]]] = defaultdict(lambda: ([], []))
+    for rel, info in sorted(labels.items()):
+        name = rel.split("/")[0]
+        path = faces_dir() / "lfw-dev" / rel
+        if heldout_identity(name) == (half == "heldout") and one_face(path):
+            people[name][info["smiling"]].append(path)
+    return {name: pair for name, pair in people.items() if pair[0] and pair[1]}
+
+
+def scenarios(people, per_person: int, rng):
+    names = sorted(people)
+    for index, name in enumerate(names):
+        neutral, smiling = people[name]
+        other = people[names[(index + 1) % len(names)]]
+        pairs = list(itertools.product(neutral, smiling))[:per_person]
+        for n, s in pairs:
+            yield "genuine", bursts.genuine_burst(n, s, rng=rng)
+        yield "replayed_photo", bursts.replayed_photo_burst(smiling[0])
+        yield "reencoded_photo", bursts.reencoded_photo_burst(neutral[0])
+        yield "held_smiling_photo", bursts.held_photo_burst(smiling[0], rng=rng)
+        yield "held_neutral_photo", bursts.held_photo_burst(neutral[0], rng=rng)
+        yield "person_changed", bursts.person_change_burst(neutral[0], other[1][0], rng=rng)
+        yield (
+            "too_few_frames",
+            bursts.genuine_burst(n, s, rng=rng, neutral_frames=2, smiling_frames=1),
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--half", choices=["heldout", "tuning"], default="heldout")
+    parser.add_argument("--bursts", type=int, default=4, help="genuine bursts per person")
+    parser.add_argument("--dump", type=Path, help="write per-burst details as JSON lines")
+    args = parser.parse_args()
+    people = labelled_people(args.half)
+    rng = np.random.default_rng(7)
+    passed: Counter = Counter()
+    total: Counter = Counter()
+    reasons: dict[str, Counter] = defaultdict(Counter)
+    dump = args.dump.open("w") if args.dump else None
+    for scenario, frames in scenarios(people, args.bursts, rng):
+        result = liveness(frames)
+        total[scenario] += 1
+        passed[scenario] += result.passed
+        reasons[scenario][result.reason] += 1
+        if dump:
+            row = {
+                "scenario": scenario,
+                "reason": result.reason,
+                "smiles": [None if np.isnan(s) else round(s, 3) for s in result.smiles],
+                "distance": result.same_person_distance,
+                "difference": result.frame_difference,
+            }
+            dump.write(json.dumps(row) + "\n")
+    print(f"liveness on the {args.half} half: {len(people)} people with neutral + smiling photos")
+    print(f"{'scenario':<20} {'bursts':>6} {'passed':>7}  reasons")
+    for scenario in total:
+        rate = passed[scenario] / total[scenario]
+        print(
+            f"{scenario:<20} {total[scenario]:>6} {rate:>7.1%}  "
+            + ", ".join(f"{r} {c}" for r, c in reasons[scenario].most_common())
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

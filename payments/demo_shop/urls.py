@@ -1,0 +1,15 @@
+"""The demo shop, mounted at /shop/ by smilepay/urls.py."""
+
+from django.urls import path
+
+from payments.demo_shop import views
+
+app_name = "shop"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("buy", views.buy, name="buy"),
+    path("orders/<int:payment_id>/", views.order, name="order"),
+    path("return", views.back, name="return"),
+    path("webhook", views.webhook, name="webhook"),
+]

@@ -1,0 +1,150 @@
+"""The demo shop's pages and its webhook receiver; all async, so a request that waits
+on SmilePay's own API (same server) never holds a Django sync thread while it waits."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.error
+import urllib.request
+import uuid
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from payments import webhooks
+from payments.demo_shop import keys, store
+from payments.demo_shop.store import PRODUCTS
+
+DEMO_PHONE = "+12025550123"
+
+
+def _api_base(request: HttpRequest) -> str:
+    # This very server: the shop is a client of SmilePay's public API like any other.
+    return request.build_absolute_uri("/api/v1/")
+
+
+def _call_api(method: str, url: str, body: dict | None = None) -> tuple[int, dict]:
+    headers = {"Authorization": f"Bearer {keys.api_key()}", "Content-Type": "application/json"}
+    if method == "POST":
+        headers["Idempotency-Key"] = uuid.uuid4().hex
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=20) as answer:  # noqa: S310
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+@require_GET
+async def index(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "shop/index.html",
+        {"products": PRODUCTS, "phone": request.GET.get("phone", DEMO_PHONE)},
+    )
+
+
+@require_POST
+async def buy(request: HttpRequest) -> HttpResponse:
+    product = PRODUCTS.get(request.POST.get("product", ""))
+    if product is None:
+        return HttpResponseBadRequest("unknown product")
+    name, price = product
+    status, body = await asyncio.to_thread(
+        _call_api,
+        "POST",
+        _api_base(request) + "payments",
+        {
+            "amount_minor": price,
+            "customer_phone": request.POST.get("phone", ""),
+            "description": name,
+            "return_url": request.build_absolute_uri("/shop/return"),
+            "expires_in_seconds": 600,
+        },
+    )
+    if status != 201:
+        message = body.get("error", {}).get("message", f"SmilePay answered {status}")
+        return render(
+            request,
+            "shop/index.html",
+            {"products": PRODUCTS, "phone": request.POST.get("phone", ""), "error": message},
+            status=400,
+        )
+    await store.put(
+        {
+            "payment_id": body["id"],
+            "product": name,
+            "amount_minor": price,
+            "status": "created",
+            "currency": body["currency"],
+            "paid": False,
+            "events": [],
+        }
+    )
+    return redirect("shop:order", payment_id=body["id"])
+
+
+@require_GET
+async def order(request: HttpRequest, payment_id: int) -> HttpResponse:
+    found = await store.get(payment_id)
+    if found is None:
+        return HttpResponse("No such order.", status=404)
+    closed = found["status"] in ("declined", "expired", "canceled") or (
+        found["status"] == "failed" and found.get("reason") == "too_many_attempts"
+    )
+    return render(
+        request,
+        "shop/order.html",
+        {
+            "order": found,
+            "confirm_url": f"/me/payments/{payment_id}/confirm/",
+            # Paid only once the signed webhook said so; until then keep refreshing.
+            "waiting": not found["paid"] and not closed,
+        },
+    )
+
+
+@require_GET
+async def back(request: HttpRequest) -> HttpResponse:
+    """SmilePay sends the shopper here with ?payment_id=&status=; the status in the URL
+    is only a hint, so the shop re-reads the payment from the API."""
+    try:
+        payment_id = int(request.GET.get("payment_id", ""))
+    except ValueError:
+        return HttpResponseBadRequest("payment_id missing")
+    found = await store.get(payment_id)
+    if found is None:
+        return HttpResponse("No such order.", status=404)
+    status, body = await asyncio.to_thread(
+        _call_api, "GET", _api_base(request) + f"payments/{payment_id}"
+    )
+    if status == 200 and not found["paid"]:
+        found.update(status=body["status"], reason=body["reason"])
+        await store.put(found)
+    return redirect("shop:order", payment_id=payment_id)
+
+
+@csrf_exempt
+@require_POST
+async def webhook(request: HttpRequest) -> HttpResponse:
+    """Verify the signature over the raw body (docs/webhooks.md), then record the event."""
+    body = request.body
+    header = request.headers.get(webhooks.SIGNATURE_HEADER, "")
+    if not webhooks.verify(secret=keys.webhook_secret(), body=body, header=header):
+        return HttpResponse("bad signature", status=400)
+    event = json.loads(body)
+    payment = event["data"]["object"]
+    found = await store.get(payment["id"])
+    if found is None:
+        return JsonResponse({"ignored": True})  # not one of our orders
+    if event["id"] not in found["events"]:  # deliveries are at least once
+        found["events"].append(event["id"])
+        found.update(status=payment["status"], reason=payment["reason"])
+        found["paid"] = found["paid"] or event["type"] == "payment.succeeded"
+        found["webhook"] = event["type"]
+        await store.put(found)
+    return JsonResponse({"received": True})

@@ -1,0 +1,221 @@
+"""Online checkout writes: confirm a payment request by face or password, or decline it.
+
+A confirmation is one tried attempt of the state machine (`payment_start_matching`
+counts it against PAYMENT_MAX_MATCH_ATTEMPTS), then the face check outside any
+transaction (record intent, step out, record outcome), then, in one transaction,
+`payment_match` (limits, hold) + `payment_approve` (capture) for the same customer, or
+`payment_fail`. The last allowed failure fails with reason `too_many_attempts`, which
+tells the merchant (webhook `payment.failed`) that no retry is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.selectors import customer_face_pay_status, load_face_templates
+from payments import events, selectors
+from payments.errors import NotYourPayment, PaymentError
+from payments.locking import locked
+from payments.models import Payment
+from payments.online.verification import FaceCheck, verify_burst
+from payments.services import (
+    payment_approve,
+    payment_decline,
+    payment_expire,
+    payment_fail,
+    payment_match,
+    payment_start_matching,
+    recognition_attempt_record,
+)
+
+Status = Payment.Status
+# A check that started this long ago and never finished (the request died) is failed
+# so that the customer can try again instead of waiting for the payment to expire.
+STALE_CHECK = timedelta(seconds=90)
+TOO_MANY_ATTEMPTS = "too_many_attempts"
+# Statuses after which the customer goes back to the shop.
+FINAL_STATUSES = (
+    Status.SUCCEEDED,
+    Status.DECLINED,
+    Status.EXPIRED,
+    Status.CANCELED,
+    Status.REFUNDED,
+    Status.PARTIALLY_REFUNDED,
+)
+
+
+class CheckoutError(PaymentError):
+    """The confirm page shows `message`; `code` is stable for the page's script."""
+
+
+@dataclass
+class FaceCheckTicket:
+    """One started face check: the attempt number and the customer's own templates,
+    decrypted for this request only."""
+
+    payment_id: int
+    customer_id: int
+    attempt: int
+    templates: list
+
+
+def online_payment_for(*, payment_id: int, customer_id: int) -> Payment:
+    """The customer's own online payment (expired first if overdue)."""
+    try:
+        payment = selectors.payment_for_customer(payment_id=payment_id, customer_id=customer_id)
+    except Payment.DoesNotExist as exc:
+        raise NotYourPayment("not_your_payment", "this payment is not yours") from exc
+    if payment.channel != Payment.Channel.ONLINE:
+        raise CheckoutError("not_online", "this is not an online payment")
+    return payment
+
+
+def attempts_left(payment: Payment) -> int:
+    return max(0, settings.PAYMENT_MAX_MATCH_ATTEMPTS - payment.match_attempts)
+
+
+def is_final(payment: Payment) -> bool:
+    if payment.status in FINAL_STATUSES:
+        return True
+    return payment.status == Status.FAILED and payment.reason == TOO_MANY_ATTEMPTS
+
+
+def _start_attempt(*, payment_id: int, customer_id: int) -> Payment:
+    payment = online_payment_for(payment_id=payment_id, customer_id=customer_id)
+    if payment.status == Status.MATCHING and payment.updated_at < timezone.now() - STALE_CHECK:
+        payment_fail(payment_id=payment_id, reason="interrupted")
+    if is_final(payment) or payment.status == Status.AWAITING_CONFIRMATION:
+        raise CheckoutError("not_open", "this payment is no longer waiting for you")
+    payment = payment_start_matching(payment_id=payment_id)
+    if payment.status == Status.EXPIRED:
+        raise CheckoutError("expired", "this payment request has expired")
+    if payment.status != Status.MATCHING:
+        raise CheckoutError("busy", "a check for this payment is already running")
+    return payment
+
+
+def face_check_begin(*, payment_id: int, customer_id: int) -> FaceCheckTicket:
+    if not customer_face_pay_status(user_id=customer_id).enabled:
+        raise CheckoutError("face_pay_off", "face pay is off: confirm with your password")
+    payment = _start_attempt(payment_id=payment_id, customer_id=customer_id)
+    # Decrypted outside the transaction above, and only this customer's templates.
+    templates = load_face_templates(user_ids=[customer_id]).get(customer_id, [])
+    return FaceCheckTicket(payment_id, customer_id, payment.match_attempts, templates)
+
+
+def face_check_finish(*, ticket: FaceCheckTicket, check: FaceCheck) -> Payment:
+    attempt = recognition_attempt_record(
+        payment_id=ticket.payment_id,
+        kiosk_id=None,
+        outcome=check.outcome,
+        customer_id=ticket.customer_id if check.verified else None,
+        best_distance=check.distance,
+        liveness_score=check.liveness_score,
+        timings_ms=check.timings_ms,
+        # A failed check on your payment is shown on your "where my face was used" page.
+        near_customer_ids=[ticket.customer_id],
+    )
+    if not check.verified:
+        return _fail(ticket.payment_id, attempt=ticket.attempt, reason=check.outcome)
+    return _approve(
+        payment_id=ticket.payment_id,
+        customer_id=ticket.customer_id,
+        event="payment.face_verified",
+        attempt_id=attempt.pk,
+        distance=check.distance,
+        threshold=check.threshold,
+        liveness_score=check.liveness_score,
+    )
+
+
+def online_face_confirm(*, payment_id: int, customer_id: int, frames: list[bytes]) -> Payment:
+    ticket = face_check_begin(payment_id=payment_id, customer_id=customer_id)
+    check = verify_burst(frames=frames, templates=ticket.templates)
+    return face_check_finish(ticket=ticket, check=check)
+
+
+async def aonline_face_confirm(
+    *, payment_id: int, customer_id: int, frames: list[bytes]
+) -> Payment:
+    """The same for an async view: the face work runs in a worker thread of its own so
+    that it never holds Django's one sync thread (every sync view waits on it)."""
+    ticket = await sync_to_async(face_check_begin)(payment_id=payment_id, customer_id=customer_id)
+    check = await asyncio.to_thread(verify_burst, frames=frames, templates=ticket.templates)
+    return await sync_to_async(face_check_finish)(ticket=ticket, check=check)
+
+
+def online_password_confirm(*, payment_id: int, customer_id: int, password: str) -> Payment:
+    """For customers without face pay: the account password, counted like a face try."""
+    if customer_face_pay_status(user_id=customer_id).enabled:
+        raise CheckoutError("use_face", "confirm this payment with your face")
+    payment = _start_attempt(payment_id=payment_id, customer_id=customer_id)
+    # Hashing is slow on purpose: done outside any transaction.
+    ok = get_user_model().objects.get(pk=customer_id).check_password(password)
+    if not ok:
+        return _fail(payment_id, attempt=payment.match_attempts, reason="wrong_password")
+    return _approve(
+        payment_id=payment_id, customer_id=customer_id, event="payment.password_verified"
+    )
+
+
+def _fail(payment_id: int, *, attempt: int, reason: str) -> Payment:
+    if attempt >= settings.PAYMENT_MAX_MATCH_ATTEMPTS:
+        reason = TOO_MANY_ATTEMPTS
+    return payment_fail(payment_id=payment_id, reason=reason)
+
+
+def _approve(*, payment_id: int, customer_id: int, event: str, **data) -> Payment:
+    """matching -> awaiting_confirmation -> succeeded in one transaction: the customer
+    has just confirmed, so there is nothing left to wait for. payment_match still applies
+    the customer's limits and balance (and may decline)."""
+    with transaction.atomic():
+        events.record(Payment(pk=payment_id), event, customer_id=customer_id, **data)
+        payment = payment_match(payment_id=payment_id, customer_id=customer_id)
+        if payment.status == Status.AWAITING_CONFIRMATION:
+            payment = payment_approve(payment_id=payment_id, customer_id=customer_id)
+    return payment
+
+
+def online_decline(*, payment_id: int, customer_id: int) -> Payment:
+    """The customer refuses the request, whatever step it is at; the merchant gets
+    `payment.declined` (reason customer_declined)."""
+    online_payment_for(payment_id=payment_id, customer_id=customer_id)
+    with transaction.atomic():
+        payment = locked(Payment.objects.filter(pk=payment_id)).get()
+        if is_final(payment):
+            return payment
+        if payment.status == Status.AWAITING_CONFIRMATION:
+            return payment_decline(payment_id=payment_id, customer_id=customer_id)
+        if payment.status not in (Status.CREATED, Status.MATCHING, Status.FAILED):
+            return payment
+        if payment.expires_at <= timezone.now():
+            return payment_expire(payment_id=payment_id)
+        # Nothing is held before a match, so closing moves no money.
+        previous = payment.status
+        payment.status = Status.DECLINED
+        payment.reason = "customer_declined"
+        payment.decided_at = timezone.now()
+        payment.save(update_fields=["status", "reason", "decided_at", "updated_at"])
+        events.status_changed(payment, previous=previous)
+    return payment
+
+
+def return_url_for(payment: Payment) -> str:
+    """The merchant's return URL with `payment_id` and `status` added ("" if none).
+
+    The status is a hint for the page: a shop must trust only the webhook or the API."""
+    if not payment.return_url:
+        return ""
+    parts = urlsplit(payment.return_url)
+    extra = urlencode({"payment_id": payment.pk, "status": payment.status})
+    query = f"{parts.query}&{extra}" if parts.query else extra
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))

@@ -1,0 +1,103 @@
+"""The 1:1 face check of online checkout: pure face work, no database, no Django models.
+
+The probe is compared only with the signed-in customer's *own* templates (the smallest
+distance over them), after the burst passed liveness. The threshold is
+`verify_threshold()`: the engine's calibrated 1:1 threshold when it exports one,
+otherwise the setting FACE_VERIFY_THRESHOLD, which defaults to the 1:N `match_threshold()`
+(conservative for 1:1: it was calibrated for a whole gallery).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from smilepay import faces
+
+
+class Outcome:
+    VERIFIED = "matched"  # RecognitionAttempt's vocabulary
+    NOT_LIVE = "not_live"
+    NO_FACE = "no_face"
+    BAD_IMAGE = "bad_image"
+    NO_MATCH = "no_match"
+
+
+@dataclass
+class FaceCheck:
+    outcome: str
+    detail: str = ""
+    distance: float | None = None
+    threshold: float | None = None
+    liveness_score: float | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def verified(self) -> bool:
+        return self.outcome == Outcome.VERIFIED
+
+
+def verify_threshold() -> float:
+    engine = getattr(faces, "verify_threshold", None)
+    if callable(engine):
+        return float(engine())
+    configured = getattr(settings, "FACE_VERIFY_THRESHOLD", None)
+    if configured not in (None, ""):
+        return float(configured)
+    return faces.match_threshold()
+
+
+def _liveness(frames: Sequence[bytes]):
+    # Imported when used: the engine's liveness module is optional at import time, so the
+    # rest of the app (and its tests) load without it.
+    from smilepay.faces import liveness
+
+    return liveness(list(frames))
+
+
+def _probe_encoding(live, frames: Sequence[bytes]):
+    encoding = getattr(live, "encoding", None)
+    if encoding is not None:
+        return encoding
+    found = faces.analyze(frames[live.best_index], max_faces=1)
+    return found[0].encoding if found else None
+
+
+def verify_burst(*, frames: Sequence[bytes], templates: Sequence) -> FaceCheck:
+    """Liveness over the burst, then the best frame against the customer's templates."""
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(stage: str) -> None:
+        nonlocal started
+        now = time.perf_counter()
+        timings[stage] = round((now - started) * 1000, 1)
+        started = now
+
+    try:
+        live = _liveness(frames)
+        lap("liveness")
+        if not live.passed:
+            outcome = Outcome.NO_FACE if live.reason == "no_face" else Outcome.NOT_LIVE
+            return FaceCheck(outcome, live.reason, liveness_score=live.score, timings_ms=timings)
+        probe = _probe_encoding(live, frames)
+        lap("encode")
+    except faces.FaceImageError as exc:
+        return FaceCheck(Outcome.BAD_IMAGE, str(exc), timings_ms=timings)
+    if probe is None:
+        return FaceCheck(Outcome.NO_FACE, "no_face", liveness_score=live.score, timings_ms=timings)
+    threshold = verify_threshold()
+    distance = min((faces.compare(probe, template) for template in templates), default=None)
+    lap("compare")
+    verified = distance is not None and distance <= threshold
+    return FaceCheck(
+        Outcome.VERIFIED if verified else Outcome.NO_MATCH,
+        "" if verified else "not_this_customer",
+        distance=distance,
+        threshold=threshold,
+        liveness_score=live.score,
+        timings_ms=timings,
+    )

@@ -1,0 +1,142 @@
+"""The confirm page of an online payment request, and its face, password and decline
+actions. Thin: payments.online.services decides; every payment is the signed-in
+customer's own (online_payment_for)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.selectors import customer_face_pay_status
+from payments.errors import NotYourPayment, PaymentError
+from payments.models import Payment
+from payments.online import services
+from payments.portal import views as portal_views
+
+MESSAGES = {
+    "matched": "That's you. Payment confirmed.",
+    "not_live": "We need to see you smile when asked. Try again.",
+    "no_face": "We couldn't see your face. Look straight at the camera, in good light.",
+    "bad_image": "The camera picture was unusable. Try again.",
+    "no_match": "That didn't look like you. Try again.",
+    "wrong_password": "That password is not right.",
+    services.TOO_MANY_ATTEMPTS: "Too many tries: this payment request has failed.",
+}
+
+
+def _own(request: HttpRequest, payment_id: int) -> Payment:
+    try:
+        return services.online_payment_for(payment_id=payment_id, customer_id=request.user.pk)
+    except NotYourPayment as exc:
+        raise Http404 from exc
+
+
+@login_required
+def confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
+    """The push notification's link. Kiosk payments keep the portal's approve/decline page."""
+    payment = portal_views._own_payment(request, payment_id)
+    if payment.channel != Payment.Channel.ONLINE:
+        return portal_views.confirm(request, payment_id)
+    if request.method == "POST":
+        # Only declining needs no proof; approving takes the face or password actions.
+        if request.POST.get("action") == "decline":
+            return decline(request, payment_id)
+        return redirect("portal:confirm", payment_id=payment_id)
+    face_pay = customer_face_pay_status(user_id=request.user.pk)
+    final = services.is_final(payment)
+    return render(
+        request,
+        "payments/online/confirm.html",
+        {
+            "section": "payments",
+            "payment": payment,
+            "final": final,
+            "open": not final and payment.is_open,
+            "use_face": face_pay.enabled,
+            "attempts_left": services.attempts_left(payment),
+            "return_url": services.return_url_for(payment) if final else "",
+            "failure": MESSAGES.get(payment.reason, "") if payment.status == "failed" else "",
+            "frames": {"neutral": 4, "smile": 4, "gap_ms": 250},
+        },
+    )
+
+
+def _frames(request: HttpRequest) -> list[bytes]:
+    uploads = request.FILES.getlist("frame")
+    low, high = settings.KIOSK_MIN_FRAMES, settings.KIOSK_MAX_FRAMES
+    if not low <= len(uploads) <= high:
+        raise services.CheckoutError("bad_burst", f"send {low} to {high} frames")
+    if any(upload.size > settings.KIOSK_MAX_FRAME_BYTES for upload in uploads):
+        raise services.CheckoutError("bad_burst", "a frame is too large")
+    return [upload.read() for upload in uploads]
+
+
+def _state(payment: Payment, **extra) -> dict:
+    final = services.is_final(payment)
+    return {
+        "payment_id": payment.pk,
+        "status": payment.status,
+        "reason": payment.reason,
+        "attempts_left": services.attempts_left(payment),
+        "final": final,
+        "redirect": services.return_url_for(payment) if final else "",
+        **extra,
+    }
+
+
+@require_POST
+@login_required
+async def face(request: HttpRequest, payment_id: int) -> JsonResponse:
+    """POST the smile burst (multipart `frame` x 4..12); answers the payment's new state."""
+    user = await request.auser()
+    try:
+        frames = _frames(request)
+        payment = await services.aonline_face_confirm(
+            payment_id=payment_id, customer_id=user.pk, frames=frames
+        )
+    except NotYourPayment as exc:
+        raise Http404 from exc
+    except PaymentError as exc:
+        return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=409)
+    message = MESSAGES.get(payment.reason or "matched", payment.reason)
+    if payment.status == Payment.Status.DECLINED:
+        message = f"Payment declined: {payment.reason.replace('_', ' ')}."
+    return JsonResponse(_state(payment, message=message))
+
+
+@require_POST
+@login_required
+def password(request: HttpRequest, payment_id: int) -> HttpResponse:
+    _own(request, payment_id)
+    try:
+        payment = services.online_password_confirm(
+            payment_id=payment_id,
+            customer_id=request.user.pk,
+            password=request.POST.get("password", ""),
+        )
+    except PaymentError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:confirm", payment_id=payment_id)
+    return _after(request, payment)
+
+
+@require_POST
+@login_required
+def decline(request: HttpRequest, payment_id: int) -> HttpResponse:
+    _own(request, payment_id)
+    payment = services.online_decline(payment_id=payment_id, customer_id=request.user.pk)
+    return _after(request, payment)
+
+
+def _after(request: HttpRequest, payment: Payment) -> HttpResponse:
+    """Back to the shop once the request is settled; otherwise the page again (PRG)."""
+    target = services.return_url_for(payment) if services.is_final(payment) else ""
+    if target:
+        return redirect(target)
+    if payment.status == Payment.Status.FAILED:
+        messages.error(request, MESSAGES.get(payment.reason, payment.reason))
+    return redirect("portal:confirm", payment_id=payment.pk)

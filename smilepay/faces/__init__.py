@@ -1,0 +1,36 @@
+"""SmilePay's face engine: pure Python (numpy, dlib, Pillow), no Django.
+
+Public API (stable names)::
+
+    from smilepay.faces import analyze, compare, liveness, match_threshold, Gallery
+
+    faces = analyze(image)            # bytes | PIL.Image | numpy -> list[Face], largest first
+    compare(encoding_a, encoding_b)   # distance, lower = more alike
+    match_threshold()                 # calibrated 1:N threshold (SMILEPAY_MATCH_THRESHOLD)
+    liveness(frames)                  # LivenessResult: .passed .score .reason .best_index
+    Gallery().add(id, encodings) / .remove(id) / .search(encoding, k=2)
+"""
+
+from .api import analyze, analyze_rgb
+from .errors import FaceImageError
+from .imaging import decode_image
+from .liveness import LivenessResult, liveness
+from .matching import Decision, Gallery, compare, decide, match_margin, match_threshold
+from .types import Face, Quality
+
+__all__ = [
+    "Decision",
+    "Face",
+    "FaceImageError",
+    "Gallery",
+    "LivenessResult",
+    "Quality",
+    "analyze",
+    "analyze_rgb",
+    "compare",
+    "decide",
+    "decode_image",
+    "liveness",
+    "match_margin",
+    "match_threshold",
+]

@@ -1,0 +1,232 @@
+"""Face datasets on disk (LFW-style folders) and their cached encodings.
+
+Encoding 3,000 images takes minutes, so raw descriptors are cached under
+``.cache/faces/`` (git-ignored) keyed by the folder, the variant and the file list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def faces_dir() -> Path:
+    """The shared face data folder (env ``SMILEPAY_FACES_DIR``, default ../shared/faces)."""
+    return Path(os.environ.get("SMILEPAY_FACES_DIR", REPO_ROOT.parent / "shared" / "faces"))
+
+
+def cache_dir() -> Path:
+    path = Path(os.environ.get("SMILEPAY_FACES_CACHE", REPO_ROOT / ".cache" / "faces"))
+    path.mkdir(parents=True, exist_ok=True)
+    ignore = path / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n")
+    return path
+
+
+def half_of(name: str) -> str:
+    """Fixed identity split: 'tune' or 'heldout' by the first byte of sha256(name)."""
+    return "tune" if hashlib.sha256(name.encode()).digest()[0] % 2 == 0 else "heldout"
+
+
+@dataclass
+class Dataset:
+    root: Path
+    names: list[str]  # identity of each image
+    paths: list[Path]
+
+    @classmethod
+    def load(cls, root: Path | str) -> Dataset:
+        root = Path(root)
+        names, paths = [], []
+        for d in sorted(p for p in root.iterdir() if p.is_dir()):
+            for f in sorted(d.iterdir()):
+                if f.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"):
+                    names.append(d.name)
+                    paths.append(f)
+        if not paths:
+            raise FileNotFoundError(f"no identity folders with images under {root}")
+        return cls(root=root, names=names, paths=paths)
+
+    def key(self) -> str:
+        h = hashlib.sha256()
+        for p in self.paths:
+            h.update(str(p.relative_to(self.root)).encode())
+        return f"{self.root.name}-{h.hexdigest()[:12]}"
+
+    def aligned(self) -> bool:
+        """True for LFW-style sets: every image the same size, the labelled face centred."""
+        from PIL import Image
+
+        sizes = set()
+        for p in self.paths:
+            with Image.open(p) as img:
+                sizes.add(img.size)
+            if len(sizes) > 1:
+                return False
+        return True
+
+    def index_of(self, name: str, i: int) -> int:
+        """Index of image ``i`` (1-based, LFW numbering) of identity ``name``."""
+        target = f"{name}_{i:04d}"
+        for k, p in enumerate(self.paths):
+            if self.names[k] == name and p.stem == target:
+                return k
+        raise KeyError(f"{target} not in dataset")
+
+
+def _center_face(dets, h: int, w: int):
+    """LFW crops are centred on the labelled person: take the detection nearest the centre."""
+    cy, cx = h / 2, w / 2
+    return min(
+        dets,
+        key=lambda d: ((d.top + d.bottom) / 2 - cy) ** 2 + ((d.left + d.right) / 2 - cx) ** 2,
+    )
+
+
+def _iou(a, b) -> float:
+    """Intersection over union of two (top, right, bottom, left) boxes."""
+    top, right = max(a[0], b[0]), min(a[1], b[1])
+    bottom, left = min(a[2], b[2]), max(a[3], b[3])
+    inter = max(0, bottom - top) * max(0, right - left)
+    area = (a[2] - a[0]) * (a[1] - a[3]) + (b[2] - b[0]) * (b[1] - b[3]) - inter
+    return inter / area if area > 0 else 0.0
+
+
+def engine_descriptors(ds: Dataset, *, progress: bool = True) -> dict[str, np.ndarray]:
+    """Raw descriptors of each image's aligned chip and its mirror, cached.
+
+    Returns arrays: ``plain`` (n,128), ``mirror`` (n,128), ``detected`` (n,) bool, ``box``.
+    For aligned sets (``Dataset.aligned``: LFW crops, centred on the labelled person) the
+    face taken is the detection nearest the centre; when none overlaps the usual central
+    box (IoU >= 0.3) a permissive detector pass is tried, and failing that the median box
+    is used (``detected`` False). For other folders the largest face is taken and images
+    without one are left out (see ``usable``).
+    """
+    path = cache_dir() / f"{ds.key()}-engine-v3.npz"
+    if path.exists():
+        with np.load(path) as data:
+            return {k: data[k] for k in data.files}
+    v1 = cache_dir() / f"{ds.key()}-engine-v1.npz"
+    if v1.exists():
+        # The first pass is unchanged since v1: only redo the doubtful images.
+        with np.load(v1) as data:
+            out = {k: data[k] for k in data.files}
+    else:
+        aligned = ds.aligned()
+        out = _first_pass(ds, progress=progress, centred=aligned)
+        if aligned:
+            out = _second_chance(ds, out)
+    np.savez(path, **out)
+    return out
+
+
+def usable(ds: Dataset, raw: dict[str, np.ndarray]) -> np.ndarray:
+    """Images whose encoding may be used: all of an aligned set, else those with a face."""
+    if ds.aligned():
+        return np.ones(len(ds.paths), bool)
+    return raw["detected"].astype(bool)
+
+
+def _encode_at(rgb: np.ndarray, det) -> tuple[np.ndarray, np.ndarray]:
+    from . import detect, encode
+
+    shape = detect.landmarks5(rgb, det)
+    chip = encode.face_chip(rgb, shape)
+    raw = encode.descriptors([chip, np.ascontiguousarray(chip[:, ::-1])])
+    return raw[0], raw[1]
+
+
+def _first_pass(ds: Dataset, *, progress: bool, centred: bool) -> dict[str, np.ndarray]:
+    from . import detect
+    from .imaging import decode_image
+
+    n = len(ds.paths)
+    out = {
+        "plain": np.zeros((n, 128), np.float32),
+        "mirror": np.zeros((n, 128), np.float32),
+        "detected": np.zeros(n, bool),
+        "box": np.zeros((n, 4), np.int32),
+    }
+    t0 = time.perf_counter()
+    for k, p in enumerate(ds.paths):
+        rgb = decode_image(p.read_bytes())
+        dets = detect.detect(rgb)
+        if dets:
+            det = _center_face(dets, *rgb.shape[:2]) if centred else dets[0]
+            out["plain"][k], out["mirror"][k] = _encode_at(rgb, det)
+            out["box"][k] = (det.top, det.right, det.bottom, det.left)
+            out["detected"][k] = True
+        if progress and k % 200 == 0:
+            print(f"  encoded {k}/{n} in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+    return out
+
+
+def _second_chance(ds: Dataset, out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    from . import detect
+    from .imaging import decode_image
+
+    med = tuple(int(v) for v in np.median(out["box"][out["detected"]], axis=0).round())
+    doubtful = [
+        k
+        for k in range(len(ds.paths))
+        if not out["detected"][k] or _iou(tuple(out["box"][k]), med) < 0.3
+    ]
+    for k in doubtful:
+        rgb = decode_image(ds.paths[k].read_bytes())
+        dets = detect.detect(rgb, upsample=2, adjust_threshold=-0.6)
+        best = max(dets, key=lambda d: _iou((d.top, d.right, d.bottom, d.left), med), default=None)
+        box = (best.top, best.right, best.bottom, best.left) if best else med
+        if best is None or _iou(box, med) < 0.3:
+            best, box = detect.Detection(*med, 0.0), med
+            out["detected"][k] = False
+        else:
+            out["detected"][k] = True
+        out["plain"][k], out["mirror"][k] = _encode_at(rgb, best)
+        out["box"][k] = box
+    out["second_chance"] = np.array(doubtful, dtype=np.int64)
+    return out
+
+
+def plain_encodings(ds: Dataset, indices: list[int]) -> dict[int, np.ndarray]:
+    """face_recognition's own calls (face_locations + face_encodings), the baseline.
+
+    Cached. When face_locations finds nothing, the engine's median box is passed in, as
+    a user of the plain library would have to.
+    """
+    path = cache_dir() / f"{ds.key()}-plain-v1.npz"
+    cached: dict[int, np.ndarray] = {}
+    if path.exists():
+        with np.load(path) as data:
+            cached = {int(k): v for k, v in zip(data["idx"], data["enc"], strict=True)}
+    todo = [k for k in indices if k not in cached]
+    if todo:
+        import face_recognition
+
+        for k in todo:
+            img = face_recognition.load_image_file(ds.paths[k])
+            locs = face_recognition.face_locations(img)
+            if locs:
+                h, w = img.shape[:2]
+                locs = [
+                    min(
+                        locs,
+                        key=lambda b: (
+                            ((b[0] + b[2]) / 2 - h / 2) ** 2 + ((b[1] + b[3]) / 2 - w / 2) ** 2
+                        ),
+                    )
+                ]
+            else:
+                locs = [(70, 180, 180, 70)]
+            cached[k] = face_recognition.face_encodings(img, locs)[0].astype(np.float32)
+        idx = np.array(sorted(cached))
+        np.savez(path, idx=idx, enc=np.stack([cached[int(i)] for i in idx]))
+    return {k: cached[k] for k in indices}

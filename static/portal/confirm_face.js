@@ -1,0 +1,103 @@
+// Online checkout: "Confirm with my face". Front camera, "look at the camera" (4 frames)
+// then "now smile" (4 frames), 250 ms apart, 640x480 JPEG, as the kiosk does; the server
+// checks liveness and compares the face with this customer's own templates only.
+(() => {
+  "use strict";
+  const card = document.getElementById("checkout");
+  const button = document.getElementById("confirm-face");
+  const video = document.getElementById("video");
+  const prompt = document.getElementById("prompt");
+  if (!card || !button) return;
+  const NEUTRAL = Number(card.dataset.neutralFrames);
+  const SMILE = Number(card.dataset.smileFrames);
+  const GAP_MS = Number(card.dataset.gapMs);
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  async function openCamera() {
+    const stream = await navigator.mediaDevices.getUserMedia({
+      video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" },
+      audio: false,
+    });
+    video.srcObject = stream;
+    video.hidden = false;
+    await video.play();
+    while (video.videoWidth === 0) await sleep(50);
+    return stream;
+  }
+
+  function grabFrame() {
+    const canvas = document.createElement("canvas");
+    canvas.width = 640;
+    canvas.height = 480;
+    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.88));
+  }
+
+  async function burst(count, frames) {
+    for (let i = 0; i < count; i += 1) {
+      frames.push(await grabFrame());
+      await sleep(GAP_MS);
+    }
+  }
+
+  async function capture() {
+    const frames = [];
+    let stream;
+    try {
+      stream = await openCamera();
+      prompt.textContent = "Look at the camera";
+      await sleep(800);
+      await burst(NEUTRAL, frames);
+      prompt.textContent = "Now smile 😊";
+      await sleep(500);
+      await burst(SMILE, frames);
+    } finally {
+      stream?.getTracks().forEach((track) => track.stop());
+      video.hidden = true;
+    }
+    return frames;
+  }
+
+  async function upload(frames) {
+    const form = new FormData();
+    frames.forEach((blob, index) => form.append("frame", blob, `frame-${index}.jpg`));
+    const response = await fetch(card.dataset.faceUrl, {
+      method: "POST",
+      body: form,
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": card.dataset.csrf },
+    });
+    return response.json();
+  }
+
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    card.dataset.state = "capturing";
+    try {
+      const frames = await capture();
+      prompt.textContent = "Checking…";
+      card.dataset.state = "checking";
+      const data = await upload(frames);
+      if (data.error) {
+        prompt.textContent = data.error.message;
+        card.dataset.state = "error";
+        return;
+      }
+      prompt.textContent = data.message || data.status;
+      card.dataset.state = data.status;
+      if (data.redirect) {
+        await sleep(900);  // long enough to read "Payment confirmed"
+        window.location.assign(data.redirect);
+      } else if (data.final || data.status !== "failed") {
+        window.location.reload();
+      }
+    } catch (err) {
+      prompt.textContent = err && err.name === "NotAllowedError"
+        ? "Allow the camera to confirm with your face."
+        : "Something went wrong. Try again.";
+      card.dataset.state = "error";
+    } finally {
+      button.disabled = false;
+    }
+  });
+})();

@@ -1,0 +1,33 @@
+"""Fixtures for the face engine tests: real photos from the shared face data folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _faces_dir() -> Path:
+    return Path(os.environ.get("SMILEPAY_FACES_DIR", REPO_ROOT.parent / "shared" / "faces"))
+
+
+@pytest.fixture(scope="session")
+def faces_dir() -> Path:
+    """The shared face data folder; the test is skipped cleanly when it is absent."""
+    path = _faces_dir()
+    if not (path / "face_recognition_examples").is_dir():
+        pytest.skip(f"shared face data not found at {path} (set SMILEPAY_FACES_DIR)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def examples(faces_dir: Path) -> Path:
+    return faces_dir / "face_recognition_examples" / "examples"
+
+
+@pytest.fixture(scope="session")
+def test_images(faces_dir: Path) -> Path:
+    return faces_dir / "face_recognition_examples" / "tests" / "test_images"

@@ -1,0 +1,92 @@
+"""Calibration maths, the command line, and the engine's independence from Django."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from smilepay.faces import calibrate as cal
+from smilepay.faces.__main__ import main
+from smilepay.faces.dataset import half_of
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_threshold_at_fmr_lets_through_at_most_the_target_share_of_impostors():
+    rng = np.random.default_rng(0)
+    impostor = rng.uniform(0.3, 1.0, 100_000)
+    for target in (1e-2, 1e-3, 1e-4):
+        t = cal.threshold_at_fmr(impostor, target)
+        assert (impostor <= t).mean() <= target
+        assert (impostor <= np.nextafter(t, 2) + 1e-3).mean() > target * 0.5
+
+
+def test_rates_count_matches_at_or_below_the_threshold():
+    fmr, fnmr = cal.rates(np.array([0.1, 0.2, 0.5]), np.array([0.3, 0.6, 0.7, 0.9]), 0.3)
+    assert fmr == 0.25 and fnmr == pytest.approx(1 / 3)
+
+
+def test_ten_fold_accuracy_is_perfect_on_separable_pairs():
+    dist = np.concatenate([np.linspace(0.1, 0.3, 50), np.linspace(0.5, 0.9, 50)])
+    same = np.arange(100) < 50
+    assert cal.ten_fold_accuracy(dist, same)["accuracy"] == 1.0
+
+
+def test_the_identity_split_is_fixed_and_roughly_even():
+    names = [f"person_{i}" for i in range(2000)]
+    halves = [half_of(n) for n in names]
+    assert halves == [half_of(n) for n in names]
+    assert 0.45 < halves.count("tune") / len(names) < 0.55
+
+
+def test_verify_prints_json_and_matches_the_same_person(examples, capsys):
+    code = main(["verify", str(examples / "obama-480p.jpg"), str(examples / "obama-720p.jpg")])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["match"] is True and out["distance"] < out["threshold"]
+
+
+def test_verify_tells_different_people_apart(examples, capsys):
+    code = main(["verify", str(examples / "obama.jpg"), str(examples / "biden.jpg")])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1 and out["match"] is False
+
+
+def test_verify_reports_a_bad_image_as_json(tmp_path, examples, capsys):
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"not an image")
+    assert main(["verify", str(bad), str(examples / "obama.jpg")]) == 2
+    assert "not a supported image" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_the_engine_imports_nothing_from_django():
+    # Load smilepay.faces without running smilepay/__init__.py (the Django project's
+    # package, which starts Celery): only the engine's own imports are measured.
+    code = (
+        "import sys, types;"
+        f"pkg = types.ModuleType('smilepay'); pkg.__path__ = [{str(REPO / 'smilepay')!r}];"
+        "sys.modules['smilepay'] = pkg;"
+        "import smilepay.faces, smilepay.faces.__main__, smilepay.faces.calibrate;"
+        "import smilepay.faces.report, smilepay.faces.dataset, smilepay.faces.plot;"
+        "top = {m.split('.')[0] for m in sys.modules};"
+        "bad = top & {'django', 'rest_framework', 'celery'};"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+def test_calibrate_prints_rates_and_writes_a_roc_png(examples, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SMILEPAY_FACES_CACHE", str(tmp_path / "cache"))
+    folder = examples / "knn_examples" / "train"  # 5 people, 1-2 photos each
+    png = tmp_path / "roc.png"
+    assert main(["calibrate", str(folder), "--half", "all", "--plot", str(png)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    pairs = out["all_pairs"]
+    assert pairs["genuine_comparisons"] == 4 and pairs["impostor_comparisons"] == 32
+    at = {row["threshold"]: row for row in pairs["at_threshold"]}[out["threshold_in_force"]]
+    assert at["fmr"] == 0.0 and at["fnmr"] == 0.0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,91 @@
+"""The smile challenge on bursts built from real photos (smilepay.faces.bursts)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from smilepay.faces import FaceImageError, bursts, liveness
+
+# Neutral and smiling photos of the same people in lfw-dev (SMILEsmileD labels).
+PEOPLE = {
+    "Adrien_Brody": ("Adrien_Brody_0005.jpg", "Adrien_Brody_0007.jpg"),
+    "Joan_Laporta": ("Joan_Laporta_0001.jpg", "Joan_Laporta_0002.jpg"),
+}
+
+
+@pytest.fixture(scope="module")
+def photos(faces_dir):
+    def photo(name: str, smiling: bool) -> bytes:
+        return (faces_dir / "lfw-dev" / name / PEOPLE[name][smiling]).read_bytes()
+
+    return photo
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(11)
+
+
+@pytest.mark.parametrize("name", sorted(PEOPLE))
+def test_it_passes_a_neutral_then_smiling_burst_and_returns_the_encoding(name, photos, rng):
+    result = liveness(bursts.genuine_burst(photos(name, False), photos(name, True), rng=rng))
+    assert (result.passed, result.reason) == (True, "ok")
+    assert 0 <= result.best_index < 4, "recognise from a neutral frame"
+    assert result.encoding is not None and result.encoding.shape == (128,)
+    assert 0.5 <= result.score <= 1
+
+
+def test_it_rejects_a_still_photo_replayed(photos):
+    result = liveness(bursts.replayed_photo_burst(photos("Adrien_Brody", True)))
+    assert (result.passed, result.reason) == (False, "static_frames")
+
+
+def test_it_rejects_a_still_photo_re_encoded_each_frame(photos):
+    result = liveness(bursts.reencoded_photo_burst(photos("Joan_Laporta", False)))
+    assert (result.passed, result.reason) == (False, "static_frames")
+
+
+def test_it_rejects_a_smiling_photo_held_up_to_the_camera(photos, rng):
+    result = liveness(bursts.held_photo_burst(photos("Adrien_Brody", True), rng=rng))
+    assert (result.passed, result.reason) == (False, "smiling_from_start")
+
+
+def test_it_rejects_a_face_that_never_smiles(photos, rng):
+    result = liveness(bursts.held_photo_burst(photos("Joan_Laporta", False), rng=rng))
+    assert (result.passed, result.reason) == (False, "no_smile")
+
+
+def test_it_rejects_a_burst_in_which_the_person_changes(photos, rng):
+    frames = bursts.person_change_burst(
+        photos("Joan_Laporta", False), photos("Adrien_Brody", True), rng=rng
+    )
+    result = liveness(frames)
+    assert (result.passed, result.reason) == (False, "person_changed")
+
+
+def test_it_rejects_too_few_frames(photos, rng):
+    frames = bursts.genuine_burst(
+        photos("Adrien_Brody", False), photos("Adrien_Brody", True), rng=rng, smiling_frames=1
+    )
+    assert liveness(frames[:3]).reason == "too_few_frames"
+
+
+def test_it_rejects_a_burst_without_a_face():
+    blank = bursts.camera_frames(
+        np.full((250, 250, 3), 128, np.uint8), 8, rng=np.random.default_rng(1)
+    )
+    assert liveness(blank).reason == "no_face"
+
+
+def test_it_rejects_two_people_side_by_side(examples, rng):
+    frames = bursts.camera_frames((examples / "two_people.jpg").read_bytes(), 8, rng=rng)
+    assert liveness(frames).reason == "multiple_faces"
+
+
+def test_it_raises_the_engine_error_for_a_frame_that_is_not_an_image(photos, rng):
+    frames = bursts.genuine_burst(
+        photos("Adrien_Brody", False), photos("Adrien_Brody", True), rng=rng
+    )
+    with pytest.raises(FaceImageError):
+        liveness([*frames[:-1], b"not an image"])

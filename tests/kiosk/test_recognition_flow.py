@@ -1,0 +1,229 @@
+"""A payment at the counter through the kiosk's HTTP API, with the real face engine.
+
+Celery is eager here, so the recognition task runs when the capture request commits;
+tests/e2e/test_kiosk_browser.py runs the same story with a real worker and browser.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.utils import timezone
+
+from kiosk import gallery_cache
+from kiosk.devices import DEVICE_COOKIE, kiosk_pair
+from payments import services as payment_services
+from payments.models import LedgerAccount, Payment, RecognitionAttempt
+from payments.services import kiosk_issue_pairing_code
+from smilepay.faces import bursts
+from tests.accounts.conftest import enroll, make_customer
+from tests.kiosk.factories import make_kiosk
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LFW = Path(settings.FACES_DIR) / "lfw-dev"
+
+
+def lfw(name: str, index: int) -> bytes:
+    path = LFW / name / f"{name}_{index:04d}.jpg"
+    if not path.exists():
+        pytest.skip(f"{path} is missing (SMILEPAY_FACES_DIR)")
+    return path.read_bytes()
+
+
+def burst_of(name: str, neutral: int, smiling: int, seed: int = 1) -> list[bytes]:
+    rng = np.random.default_rng(seed)
+    return bursts.genuine_burst(lfw(name, neutral), lfw(name, smiling), rng=rng)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    gallery_cache.forget()
+
+
+@pytest.fixture
+def adrien():
+    """Enrolled, consented, 100.00 in the wallet; smiles in Adrien_Brody_0007."""
+    user = make_customer("adrien@example.com", "+12025550101", name="Adrien Brody", consent=True)
+    enroll(user, [lfw("Adrien_Brody", i) for i in (1, 3, 6)], self_check=lfw("Adrien_Brody", 11))
+    payment_services.wallet_topup(user_id=user.pk, amount_minor=10_000)
+    return user
+
+
+@pytest.fixture
+def joan():
+    """Enrolled too, and her number ends in the same four digits as Adrien's."""
+    user = make_customer("joan@example.com", "+13125550101", name="Joan Laporta", consent=True)
+    enroll(user, [lfw("Joan_Laporta", i) for i in (4, 5, 6)], self_check=lfw("Joan_Laporta", 8))
+    payment_services.wallet_topup(user_id=user.pk, amount_minor=10_000)
+    return user
+
+
+@pytest.fixture
+def counter(client):
+    kiosk = make_kiosk(name="Counter 1", merchant_name="Corner Cafe")
+    pairing = kiosk_pair(code=kiosk_issue_pairing_code(kiosk_id=kiosk.pk))
+    client.cookies[DEVICE_COOKIE] = pairing.device_token
+    return kiosk
+
+
+def charge(client, amount_minor: int) -> dict:
+    response = client.post(
+        "/kiosk/api/payments", {"amount_minor": amount_minor}, content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    return response.json()["payment"]
+
+
+def capture(client, payment_id: int, frames: list[bytes], *, digits: str = "", token=None):
+    if token is None:
+        opened = client.post(f"/kiosk/api/payments/{payment_id}/capture-session")
+        assert opened.status_code == 201, opened.content
+        token = opened.json()["token"]
+    files = [("frame", frame) for frame in frames]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {"token": token, "phone_digits": digits}
+    data["frame"] = [
+        SimpleUploadedFile(f"f{i}.jpg", frame, "image/jpeg") for i, (_, frame) in enumerate(files)
+    ]
+    return client.post("/kiosk/api/capture", data), token
+
+
+def test_an_enrolled_customer_smiles_confirms_on_the_phone_and_the_money_moves(
+    client, counter, adrien, joan
+):
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(f"kiosk.{counter.pk}", channel)
+
+    payment = charge(client, 450)
+    response, _ = capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
+    assert response.status_code == 202, response.content
+
+    stored = Payment.objects.get(pk=payment["id"])
+    assert (stored.status, stored.customer_id) == (Payment.Status.AWAITING_CONFIRMATION, adrien.pk)
+    state = client.get("/kiosk/api/payments/current").json()["payment"]
+    assert state["customer"] == "A*** B."
+    attempt = RecognitionAttempt.objects.get(payment_id=payment["id"])
+    assert attempt.outcome == "matched" and attempt.best_distance < 0.31
+
+    payment_services.payment_approve(payment_id=payment["id"], customer_id=adrien.pk)
+    wallet = LedgerAccount.objects.get(kind="customer", user=adrien)
+    assert wallet.balance_minor == 10_000 - 450
+
+    seen = []
+    while True:
+        message = async_to_sync(layer.receive)(channel)
+        seen.append(message["payment"]["status"])
+        if message["payment"]["status"] == "succeeded":
+            break
+    assert seen == ["created", "matching", "awaiting_confirmation", "succeeded"]
+
+
+def test_a_stranger_who_never_enrolled_is_not_recognised(client, counter, adrien):
+    payment = charge(client, 300)
+    capture(client, payment["id"], burst_of("Joan_Laporta", 1, 2))
+    stored = Payment.objects.get(pk=payment["id"])
+    assert (stored.status, stored.reason, stored.customer_id) == ("failed", "no_match", None)
+
+
+def test_a_video_of_a_still_photo_fails_liveness_and_can_be_retried(client, counter, adrien):
+    payment = charge(client, 300)
+    capture(client, payment["id"], bursts.replayed_photo_burst(lfw("Adrien_Brody", 7)))
+    stored = Payment.objects.get(pk=payment["id"])
+    assert (stored.status, stored.reason) == ("failed", "not_live")
+    assert RecognitionAttempt.objects.get(payment=stored).outcome == "not_live"
+
+    capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7, seed=2))
+    assert Payment.objects.get(pk=payment["id"]).status == "awaiting_confirmation"
+
+
+def test_two_customers_with_the_same_last_four_digits_are_told_apart_by_face(
+    client, counter, adrien, joan
+):
+    payment = charge(client, 300)
+    capture(client, payment["id"], burst_of("Joan_Laporta", 1, 2), digits="0101")
+    stored = Payment.objects.get(pk=payment["id"])
+    assert (stored.status, stored.customer_id) == ("awaiting_confirmation", joan.pk)
+
+
+def test_phone_digits_narrow_the_search_to_those_customers_only(client, counter, adrien, joan):
+    payment = charge(client, 300)
+    capture(client, payment["id"], burst_of("Joan_Laporta", 1, 2), digits="9999")
+    stored = Payment.objects.get(pk=payment["id"])
+    assert (stored.status, stored.reason) == ("failed", "no_match")
+
+
+def test_a_customer_who_paused_face_pay_is_not_charged_and_nobody_else_is(
+    client, counter, adrien, joan
+):
+    from accounts.services import face_pay_pause
+
+    face_pay_pause(user_id=adrien.pk, reason="on holiday")
+    payment = charge(client, 300)
+    capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
+    stored = Payment.objects.get(pk=payment["id"])
+    assert (stored.status, stored.reason, stored.customer_id) == ("failed", "no_match", None)
+    assert RecognitionAttempt.objects.get(payment=stored).outcome == "unavailable"
+
+
+def test_an_unanswered_confirmation_expires_and_releases_the_hold(client, counter, adrien):
+    payment = charge(client, 700)
+    capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
+    Payment.objects.filter(pk=payment["id"]).update(expires_at=timezone.now())
+    payment_services.payment_expire(payment_id=payment["id"])
+    state = client.get("/kiosk/api/payments/current").json()["payment"]
+    assert state["status"] == "expired"
+    assert LedgerAccount.objects.get(kind="customer", user=adrien).held_minor == 0
+
+
+def test_a_capture_token_works_once(client, counter, adrien):
+    payment = charge(client, 300)
+    frames = bursts.replayed_photo_burst(lfw("Adrien_Brody", 7))
+    first, token = capture(client, payment["id"], frames)
+    assert first.status_code == 202
+    replay, _ = capture(client, payment["id"], frames, token=token)
+    assert replay.status_code == 409
+    assert replay.json()["error"]["code"] == "token_used"
+
+
+def test_a_double_tap_on_smile_leaves_only_the_newest_token_usable(client, counter, adrien):
+    payment = charge(client, 300)
+    first = client.post(f"/kiosk/api/payments/{payment['id']}/capture-session").json()["token"]
+    client.post(f"/kiosk/api/payments/{payment['id']}/capture-session")
+    stale, _ = capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7), token=first)
+    assert stale.status_code == 409
+
+
+def test_a_burst_that_is_not_images_is_refused_and_nothing_is_spent(client, counter, adrien):
+    payment = charge(client, 300)
+    response, _ = capture(client, payment["id"], [b"GIF89a fake"] * 8)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "not_an_image"
+    assert Payment.objects.get(pk=payment["id"]).status == "created"
+
+
+def test_a_revoked_kiosk_is_locked_out_and_its_open_payment_canceled(client, counter, adrien):
+    payment = charge(client, 300)
+    payment_services.kiosk_revoke(kiosk_id=counter.pk, merchant_id=counter.merchant_id)
+    response = client.post(f"/kiosk/api/payments/{payment['id']}/capture-session")
+    assert response.status_code == 401
+    assert Payment.objects.get(pk=payment["id"]).status == "canceled"
+
+
+def test_a_kiosk_cannot_touch_another_kiosks_payment(client, counter, adrien):
+    other = make_kiosk(name="Counter 2", merchant_name="Other Shop")
+    foreign = payment_services.payment_create(
+        merchant_id=other.merchant_id, amount_minor=100, currency="USD", kiosk_id=other.pk
+    )
+    response = client.post(f"/kiosk/api/payments/{foreign.pk}/capture-session")
+    assert response.status_code == 404

@@ -1,0 +1,233 @@
+"""Online checkout through the services and the confirm page, with the face engine's
+verdict stood in (tests/payments/test_online_faces.py runs the real engine)."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+
+from payments import services
+from payments.models import (
+    LedgerAccount,
+    Payment,
+    PaymentEvent,
+    RecognitionAttempt,
+    WebhookDelivery,
+)
+from payments.online import services as online
+from payments.online.verification import FaceCheck, Outcome
+from tests.payments import factories as f
+from tests.payments.online_helpers import face_pay_customer, online_request
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shop():
+    merchant = f.merchant(name="Bean Shop")
+    services.webhook_endpoint_create(merchant_id=merchant.pk, url="https://shop.example/hook")
+    return merchant
+
+
+@pytest.fixture
+def casey(client):
+    user = face_pay_customer(balance_minor=5000)
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def engine(monkeypatch):
+    """Stand-in for the face check: set `engine.outcome`; records what it was given."""
+
+    class Engine:
+        outcome = Outcome.VERIFIED
+        calls: list = []
+
+        def __call__(self, *, frames, templates):
+            self.calls.append((len(frames), len(templates)))
+            verified = self.outcome == Outcome.VERIFIED
+            return FaceCheck(self.outcome, distance=0.2 if verified else 0.6, threshold=0.31)
+
+    fake = Engine()
+    monkeypatch.setattr(online, "verify_burst", fake)
+    return fake
+
+
+def jpeg_frames(count: int = 8) -> list[bytes]:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 90, 90)).save(out, "JPEG")
+    return [out.getvalue()] * count
+
+
+def post_burst(client, payment, count: int = 8):
+    files = [("frame", io.BytesIO(b)) for b in jpeg_frames(count)]
+    data = {"frame": [f for _, f in files]}
+    return client.post(f"/me/payments/{payment.pk}/confirm/face/", data)
+
+
+def test_the_confirm_page_shows_merchant_amount_description_and_the_face_button(
+    casey, client, shop
+):
+    payment = online_request(shop, casey, amount_minor=1299, description="Coffee beans 1 kg")
+    html = client.get(f"/me/payments/{payment.pk}/confirm/").content.decode()
+    assert "Bean Shop" in html and "12.99 USD" in html and "Coffee beans 1 kg" in html
+    assert "Confirm with my face" in html and "confirm_face.js" in html
+    assert 'id="decline-form"' in html and 'name="password"' not in html
+
+
+def test_the_right_face_captures_the_payment_and_goes_back_to_the_shop(casey, client, shop, engine):
+    payment = online_request(shop, casey, amount_minor=1299)
+    answer = post_burst(client, payment)
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert body["status"] == "succeeded" and body["final"] is True
+    assert body["redirect"] == (
+        f"https://shop.example/return?order=7&payment_id={payment.pk}&status=succeeded"
+    )
+    assert engine.calls == [(8, 3)]  # the burst against this customer's own 3 templates
+    assert LedgerAccount.objects.get(user=casey).balance_minor == 5000 - 1299
+    names = list(PaymentEvent.objects.filter(payment=payment).values_list("name", flat=True))
+    assert names == [
+        "payment.created",
+        "payment.matching",
+        "recognition.attempted",
+        "payment.face_verified",
+        "payment.awaiting_confirmation",
+        "payment.succeeded",
+    ]
+    attempt = RecognitionAttempt.objects.get(payment=payment)
+    assert (attempt.outcome, attempt.customer_id, attempt.kiosk_id) == ("matched", casey.pk, None)
+    assert WebhookDelivery.objects.filter(event_type="payment.succeeded").count() == 1
+    # Answering again changes nothing.
+    assert post_burst(client, payment).status_code == 409
+    assert LedgerAccount.objects.get(user=casey).balance_minor == 5000 - 1299
+
+
+def test_a_face_that_is_not_theirs_fails_and_may_retry_within_the_limit(
+    casey, client, shop, engine, settings
+):
+    settings.PAYMENT_MAX_MATCH_ATTEMPTS = 3
+    payment = online_request(shop, casey)
+    engine.outcome = Outcome.NO_MATCH
+    first = post_burst(client, payment).json()
+    assert (first["status"], first["reason"], first["attempts_left"]) == ("failed", "no_match", 2)
+    assert first["final"] is False and first["redirect"] == ""
+    engine.outcome = Outcome.NOT_LIVE
+    second = post_burst(client, payment).json()
+    assert (second["reason"], second["attempts_left"]) == ("not_live", 1)
+    last = post_burst(client, payment).json()
+    assert (last["status"], last["reason"], last["final"]) == ("failed", "too_many_attempts", True)
+    assert last["redirect"].endswith(f"payment_id={payment.pk}&status=failed")
+    # The merchant hears of each failure; the last one says no retry is left.
+    failed = WebhookDelivery.objects.filter(event_type="payment.failed").order_by("id")
+    assert [d.payload["data"]["object"]["reason"] for d in failed] == [
+        "no_match",
+        "not_live",
+        "too_many_attempts",
+    ]
+    engine.outcome = Outcome.VERIFIED
+    assert post_burst(client, payment).status_code == 409
+    assert Payment.objects.get(pk=payment.pk).status == "failed"
+    assert LedgerAccount.objects.get(user=casey).balance_minor == 5000
+    assert RecognitionAttempt.objects.filter(payment=payment).count() == 3
+
+
+def test_limits_and_balance_still_apply(client, shop, engine):
+    poor = face_pay_customer(balance_minor=100)
+    client.force_login(poor)
+    payment = online_request(shop, poor, amount_minor=1299)
+    body = post_burst(client, payment).json()
+    assert (body["status"], body["reason"], body["final"]) == (
+        "declined",
+        "insufficient_funds",
+        True,
+    )
+
+
+def test_decline_before_any_check_tells_the_merchant(casey, client, shop):
+    payment = online_request(shop, casey)
+    answer = client.post(f"/me/payments/{payment.pk}/confirm/decline/")
+    assert answer.status_code == 302
+    assert answer["Location"].endswith(f"payment_id={payment.pk}&status=declined")
+    payment.refresh_from_db()
+    assert (payment.status, payment.reason) == ("declined", "customer_declined")
+    assert WebhookDelivery.objects.filter(event_type="payment.declined").count() == 1
+    # Twice is a no-op.
+    client.post(f"/me/payments/{payment.pk}/confirm/decline/")
+    assert WebhookDelivery.objects.filter(event_type="payment.declined").count() == 1
+
+
+def test_customers_without_face_pay_confirm_with_their_password(client, shop):
+    dana = f.customer(balance_minor=5000)  # password "pw-for-tests", never enrolled
+    client.force_login(dana)
+    payment = online_request(shop, dana, amount_minor=500)
+    url = f"/me/payments/{payment.pk}/confirm/"
+    html = client.get(url).content.decode()
+    assert 'name="password"' in html and "Confirm with my face" not in html
+    wrong = client.post(url + "password/", {"password": "nope"})
+    assert wrong.status_code == 302 and wrong["Location"] == url
+    assert Payment.objects.get(pk=payment.pk).reason == "wrong_password"
+    right = client.post(url + "password/", {"password": "pw-for-tests"})
+    assert right["Location"].endswith("status=succeeded")
+    assert LedgerAccount.objects.get(user=dana).balance_minor == 4500
+    assert PaymentEvent.objects.filter(payment=payment, name="payment.password_verified").exists()
+    # A face pay customer cannot skip the face check with the password.
+    with pytest.raises(online.CheckoutError):
+        casey = face_pay_customer()
+        other = online_request(shop, casey)
+        online.online_password_confirm(
+            payment_id=other.pk, customer_id=casey.pk, password="pw-for-tests"
+        )
+
+
+def test_nobody_else_can_open_or_answer_the_request(casey, client, shop, engine):
+    payment = online_request(shop, casey)
+    mallory = face_pay_customer()
+    client.force_login(mallory)
+    base = f"/me/payments/{payment.pk}/confirm/"
+    assert client.get(base).status_code == 404
+    assert post_burst(client, payment).status_code == 404
+    assert client.post(base + "decline/").status_code == 404
+    assert client.post(base + "password/", {"password": "pw-for-tests"}).status_code == 404
+    assert Payment.objects.get(pk=payment.pk).status == "created"
+    client.logout()
+    assert client.get(base).status_code == 302  # to the sign-in page
+
+
+def test_an_expired_request_cannot_be_confirmed(casey, client, shop, engine):
+    payment = online_request(shop, casey, expires_in=timedelta(seconds=60))
+    Payment.objects.filter(pk=payment.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    answer = post_burst(client, payment)
+    assert answer.status_code == 409
+    payment.refresh_from_db()
+    assert payment.status == "expired"
+    assert WebhookDelivery.objects.filter(event_type="payment.expired").count() == 1
+    html = client.get(f"/me/payments/{payment.pk}/confirm/").content.decode()
+    assert "Expired" in html and f"payment_id={payment.pk}&amp;status=expired" in html
+
+
+def test_a_burst_of_the_wrong_size_is_refused_before_any_face_work(casey, client, shop, engine):
+    payment = online_request(shop, casey)
+    answer = post_burst(client, payment, count=2)
+    assert answer.status_code == 409 and answer.json()["error"]["code"] == "bad_burst"
+    assert engine.calls == [] and Payment.objects.get(pk=payment.pk).match_attempts == 0
+
+
+def test_kiosk_payments_keep_the_approve_page(casey, client):
+    payment = f.matched_payment(f.merchant(name="Corner Café"), casey, amount_minor=450)
+    html = client.get(f"/me/payments/{payment.pk}/confirm/").content.decode()
+    assert 'value="approve"' in html and "Confirm with my face" not in html
+
+
+def test_the_return_url_keeps_its_own_query():
+    payment = Payment(pk=5, status="succeeded", return_url="https://s.example/r?o=1#top")
+    assert (
+        online.return_url_for(payment)
+        == "https://s.example/r?o=1&payment_id=5&status=succeeded#top"
+    )
+    assert online.return_url_for(Payment(pk=5, status="succeeded")) == ""
