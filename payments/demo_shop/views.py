@@ -9,6 +9,7 @@ import urllib.error
 import urllib.request
 import uuid
 
+from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -19,6 +20,11 @@ from payments.demo_shop import keys, store
 from payments.demo_shop.store import PRODUCTS
 
 DEMO_PHONE = "+12025550123"
+
+
+# Templates read request.user (the site's header), which may query the session table:
+# database work, so it runs in a thread, not on the event loop.
+render_page = sync_to_async(render)
 
 
 def _api_base(request: HttpRequest) -> str:
@@ -41,7 +47,7 @@ def _call_api(method: str, url: str, body: dict | None = None) -> tuple[int, dic
 
 @require_GET
 async def index(request: HttpRequest) -> HttpResponse:
-    return render(
+    return await render_page(
         request,
         "shop/index.html",
         {"products": PRODUCTS, "phone": request.GET.get("phone", DEMO_PHONE)},
@@ -68,7 +74,7 @@ async def buy(request: HttpRequest) -> HttpResponse:
     )
     if status != 201:
         message = body.get("error", {}).get("message", f"SmilePay answered {status}")
-        return render(
+        return await render_page(
             request,
             "shop/index.html",
             {"products": PRODUCTS, "phone": request.POST.get("phone", ""), "error": message},
@@ -96,7 +102,7 @@ async def order(request: HttpRequest, payment_id: int) -> HttpResponse:
     closed = found["status"] in ("declined", "expired", "canceled") or (
         found["status"] == "failed" and found.get("reason") == "too_many_attempts"
     )
-    return render(
+    return await render_page(
         request,
         "shop/order.html",
         {

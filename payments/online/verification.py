@@ -1,10 +1,10 @@
 """The 1:1 face check of online checkout: pure face work, no database, no Django models.
 
-The probe is compared only with the signed-in customer's *own* templates (the smallest
-distance over them), after the burst passed liveness. The threshold is
-`verify_threshold()`: the engine's calibrated 1:1 threshold when it exports one,
-otherwise the setting FACE_VERIFY_THRESHOLD, which defaults to the 1:N `match_threshold()`
-(conservative for 1:1: it was calibrated for a whole gallery).
+After the burst passed liveness, the probe is compared only with the signed-in customer's
+*own* template: the normalised mean of their enrolled encodings
+(`smilepay.faces.verify_distance`, what `Gallery` keeps per identity). The threshold is the
+engine's calibrated 1:1 `verify_threshold()` (env SMILEPAY_VERIFY_THRESHOLD), measured on
+that very statistic in docs/faces-accuracy.md.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.conf import settings
-
 from smilepay import faces
+from smilepay.faces import liveness
 
 
 class Outcome:
@@ -41,20 +40,11 @@ class FaceCheck:
 
 
 def verify_threshold() -> float:
-    engine = getattr(faces, "verify_threshold", None)
-    if callable(engine):
-        return float(engine())
-    configured = getattr(settings, "FACE_VERIFY_THRESHOLD", None)
-    if configured not in (None, ""):
-        return float(configured)
-    return faces.match_threshold()
+    """The engine's calibrated 1:1 threshold in force."""
+    return faces.verify_threshold()
 
 
 def _liveness(frames: Sequence[bytes]):
-    # Imported when used: the engine's liveness module is optional at import time, so the
-    # rest of the app (and its tests) load without it.
-    from smilepay.faces import liveness
-
     return liveness(list(frames))
 
 
@@ -67,7 +57,8 @@ def _probe_encoding(live, frames: Sequence[bytes]):
 
 
 def verify_burst(*, frames: Sequence[bytes], templates: Sequence) -> FaceCheck:
-    """Liveness over the burst, then the best frame against the customer's templates."""
+    """Liveness over the burst, then the best frame against the customer's template
+    (``templates``: their enrolled encodings, combined as ``Gallery`` does)."""
     started = time.perf_counter()
     timings: dict[str, float] = {}
 
@@ -90,7 +81,7 @@ def verify_burst(*, frames: Sequence[bytes], templates: Sequence) -> FaceCheck:
     if probe is None:
         return FaceCheck(Outcome.NO_FACE, "no_face", liveness_score=live.score, timings_ms=timings)
     threshold = verify_threshold()
-    distance = min((faces.compare(probe, template) for template in templates), default=None)
+    distance = faces.verify_distance(probe, list(templates)) if len(templates) else None
     lap("compare")
     verified = distance is not None and distance <= threshold
     return FaceCheck(

@@ -7,6 +7,8 @@ Public API (stable names)::
     faces = analyze(image)            # bytes | PIL.Image | numpy -> list[Face], largest first
     compare(encoding_a, encoding_b)   # distance, lower = more alike
     match_threshold()                 # calibrated 1:N threshold (SMILEPAY_MATCH_THRESHOLD)
+    verify_threshold()                # calibrated 1:1 threshold (SMILEPAY_VERIFY_THRESHOLD)
+    verify_distance(encoding, enrolled)  # 1:1 score: probe vs the normalised mean template
     liveness(frames)                  # LivenessResult: .passed .score .reason .best_index
     Gallery().add(id, encodings) / .remove(id) / .search(encoding, k=2)
 """
@@ -15,7 +17,17 @@ from .api import analyze, analyze_rgb
 from .errors import FaceImageError
 from .imaging import decode_image
 from .liveness import LivenessResult, liveness
-from .matching import Decision, Gallery, compare, decide, match_margin, match_threshold
+from .matching import (
+    Decision,
+    Gallery,
+    compare,
+    decide,
+    match_margin,
+    match_threshold,
+    mean_template,
+    verify_distance,
+    verify_threshold,
+)
 from .types import Face, Quality
 
 __all__ = [
@@ -33,4 +45,7 @@ __all__ = [
     "liveness",
     "match_margin",
     "match_threshold",
+    "mean_template",
+    "verify_distance",
+    "verify_threshold",
 ]

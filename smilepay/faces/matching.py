@@ -25,6 +25,13 @@ DEFAULT_THRESHOLD = 0.309
 # half 0.03 removed every wrong-person accept and a quarter of the unknown-person accepts
 # at no cost to genuine probes; 0.05 starts refusing genuine ones.
 DEFAULT_MARGIN = 0.03
+# 1:1 verification (online checkout: the probe against the customer's own template only),
+# calibrated on the same LFW tuning half at FMR <= 1e-4 per comparison (0.30996, rounded
+# down). A 1:1 comparison is the same statistic as one row of the 1:N search (probe vs
+# one identity's normalised mean template), so the same FMR target gives the same value;
+# what differs is the decision: no search and no margin, and one comparison per attempt.
+# docs/faces-accuracy.md, section "1:1 verification", has FMR and FNMR on both halves.
+DEFAULT_VERIFY_THRESHOLD = 0.309
 DIM = 128
 
 
@@ -51,6 +58,15 @@ def match_margin() -> float:
     return _env_float("SMILEPAY_MATCH_MARGIN", DEFAULT_MARGIN)
 
 
+def verify_threshold() -> float:
+    """The 1:1 threshold in force (env ``SMILEPAY_VERIFY_THRESHOLD`` overrides).
+
+    It applies to ``verify_distance(probe, enrolled)``: the distance between the probe
+    and the customer's own template, the normalised mean of their enrolled encodings.
+    """
+    return _env_float("SMILEPAY_VERIFY_THRESHOLD", DEFAULT_VERIFY_THRESHOLD)
+
+
 def _as_vector(encoding) -> np.ndarray:
     v = np.asarray(encoding, dtype=np.float32).reshape(-1)
     if v.shape != (DIM,):
@@ -65,6 +81,20 @@ def compare(encoding_a, encoding_b) -> float:
     a = _as_vector(encoding_a)
     b = _as_vector(encoding_b)
     return float(np.linalg.norm(a - b))
+
+
+def mean_template(encodings) -> np.ndarray:
+    """One identity's template, as ``Gallery`` keeps it: the L2-normalised mean of its
+    encodings, each normalised first. ``encodings``: (128,) or (n, 128)."""
+    total = Gallery._unit_rows(encodings).sum(axis=0, dtype=np.float64)
+    return (total / max(float(np.linalg.norm(total)), 1e-12)).astype(np.float32)
+
+
+def verify_distance(encoding, enrolled) -> float:
+    """1:1 score: distance between ``encoding`` and the template of ``enrolled`` (one
+    person's encodings). ``verify_threshold()`` applies to it; it equals what
+    ``Gallery.search`` would return for that person."""
+    return compare(encoding, mean_template(enrolled))
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,15 @@ def test_the_right_face_pays_and_the_shop_learns_it_by_webhook(shop, tmp_path):
     browser_cm, shop_page, phone, payment_id = buy_and_confirm(shop, camera("alice", tmp_path))
     try:
         phone.wait_for_url(re.compile(rf"/shop/orders/{payment_id}/"), timeout=90_000)
-        phone.wait_for_selector("#order-paid", timeout=30_000)
+        try:
+            phone.wait_for_selector("#order-paid", timeout=30_000)
+        except Exception as exc:
+            deliveries = shop.shell(
+                "from payments.models import WebhookDelivery as W; "
+                "print(list(W.objects.values_list('event_type', 'status', 'attempts', "
+                "'last_status_code', 'last_error')))"
+            )
+            raise AssertionError(f"{deliveries}\n{shop.log()[-4000:]}") from exc
         shop_page.reload()
         shop_page.wait_for_selector("#order-paid", timeout=30_000)
     finally:

@@ -89,3 +89,15 @@ def test_it_raises_the_engine_error_for_a_frame_that_is_not_an_image(photos, rng
     )
     with pytest.raises(FaceImageError):
         liveness([*frames[:-1], b"not an image"])
+
+
+def test_the_later_frames_must_smile_by_the_smile_models_operating_point():
+    import importlib
+
+    from smilepay.faces.smile import smile_threshold
+
+    module = importlib.import_module("smilepay.faces.liveness")
+
+    assert abs(module.PEAK_MIN_SMILE - smile_threshold()) < 1e-6
+    # A held-up photo's noise stays far below the required rise (docs/faces-liveness.md).
+    assert module.MIN_RISE > module.PEAK_MIN_SMILE

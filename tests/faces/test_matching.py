@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smilepay.faces import Gallery, compare, decide, match_margin, match_threshold, matching
+from smilepay.faces import (
+    Gallery,
+    compare,
+    decide,
+    match_margin,
+    match_threshold,
+    matching,
+    verify_distance,
+    verify_threshold,
+)
 
 
 def _unit(rng, n):
@@ -36,6 +45,27 @@ def test_the_threshold_can_be_overridden_by_environment(monkeypatch):
     monkeypatch.setenv("SMILEPAY_MATCH_THRESHOLD", "not-a-number")
     with pytest.raises(ValueError):
         match_threshold()
+
+
+def test_the_1to1_threshold_defaults_to_its_calibrated_value_and_env_overrides_it(monkeypatch):
+    monkeypatch.delenv("SMILEPAY_VERIFY_THRESHOLD", raising=False)
+    assert verify_threshold() == matching.DEFAULT_VERIFY_THRESHOLD
+    monkeypatch.setenv("SMILEPAY_VERIFY_THRESHOLD", "0.35")
+    assert verify_threshold() == 0.35
+    monkeypatch.setenv("SMILEPAY_MATCH_THRESHOLD", "0.2")  # the 1:N one is separate
+    assert verify_threshold() == 0.35
+    for bad in ("not-a-number", "-0.1", "nan"):
+        monkeypatch.setenv("SMILEPAY_VERIFY_THRESHOLD", bad)
+        with pytest.raises(ValueError):
+            verify_threshold()
+
+
+def test_verify_distance_is_the_gallery_distance_to_the_persons_template():
+    rng = np.random.default_rng(8)
+    x = _unit(rng, 4)
+    g = Gallery()
+    g.add("a", x[:3] * 2.5)  # lengths do not matter: encodings are directions
+    assert verify_distance(x[3], x[:3] * 2.5) == pytest.approx(g.search(x[3], k=1)[0][1], abs=1e-5)
 
 
 def test_the_margin_can_be_overridden_by_environment(monkeypatch):

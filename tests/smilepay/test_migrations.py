@@ -18,11 +18,12 @@ def test_migrations_apply_on_a_fresh_postgres_database(postgres_url, tmp_path):
     import psycopg
 
     name = f"smilepay_migrate_{uuid.uuid4().hex[:10]}"
-    admin_url = postgres_url.replace("postgres://", "postgresql://", 1)
+    server = postgres_url.replace("postgres://", "postgresql://", 1).rsplit("/", 1)[0]
+    admin_url = server + "/postgres"  # the test database itself may not exist yet
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        target = admin_url.rsplit("/", 1)[0] + "/" + name
+        target = f"{server}/{name}"
         result = run_manage(
             "migrate",
             "--noinput",
