@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -75,3 +76,50 @@ def run_manage(
         timeout=timeout,
         check=False,
     )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def uvicorn_server(env: dict[str, str], log: Path) -> Iterator[int]:
+    """`uvicorn smilepay.asgi:application` on a free loopback port; yields the port."""
+    port = free_port()
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [python(), "-m", "uvicorn", "smilepay.asgi:application",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            wait_until(
+                lambda: port_open(port) or process.poll() is not None, timeout=90, what="uvicorn"
+            )
+            assert process.poll() is None, log.read_text()
+            yield port
+        finally:
+            _stop(process)
+
+
+@contextlib.contextmanager
+def celery_worker(
+    env: dict[str, str], log: Path, *, queues: str = "default,recognition"
+) -> Iterator[subprocess.Popen]:
+    """A real Celery worker of the project (solo pool) consuming `queues`."""
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [python(), "-m", "celery", "-A", "smilepay", "worker", "-Q", queues,
+             "--pool", "solo", "--without-gossip", "--without-mingle", "-l", "info"],
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            yield process
+        finally:
+            _stop(process)

@@ -46,20 +46,16 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.services import (
-    REPO,
     clean_env,
-    free_port,
-    port_open,
-    python,
     run_manage,
     service_missing,
-    wait_until,
+    uvicorn_server,
 )
 
 CHROMIUM = os.environ.get("SMILEPAY_CHROMIUM", "/usr/bin/chromium")
@@ -82,7 +78,6 @@ class LiveServer:
     port: int
     env: dict[str, str]
     tmp: Path
-    process: subprocess.Popen = field(repr=False)
 
     def manage(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         """Run a management command against the server's database."""
@@ -159,47 +154,13 @@ def start_live_server(
     if redis_url:
         env["REDIS_URL"] = redis_url
     env.update(env_overrides)
-    process = None
-    log = open(tmp / "uvicorn.log", "wb")  # noqa: SIM115 - the server writes it until stopped
     try:
         migrated = run_manage("migrate", "--noinput", env=env, timeout=300)
         assert migrated.returncode == 0, migrated.stderr
-        port = free_port()
-        process = subprocess.Popen(
-            [
-                python(),
-                "-m",
-                "uvicorn",
-                "smilepay.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        wait_until(
-            lambda: port_open(port) or process.poll() is not None, timeout=90, what="uvicorn"
-        )
-        assert process.poll() is None, (tmp / "uvicorn.log").read_text()
-        env["SITE_URL"] = f"http://127.0.0.1:{port}"
-        yield LiveServer(
-            url=f"http://127.0.0.1:{port}", port=port, env=env, tmp=tmp, process=process
-        )
+        with uvicorn_server(env, tmp / "uvicorn.log") as port:
+            env["SITE_URL"] = f"http://127.0.0.1:{port}"
+            yield LiveServer(url=f"http://127.0.0.1:{port}", port=port, env=env, tmp=tmp)
     finally:
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-        log.close()
         if pg_name:
             _drop_postgres_database(test_db, pg_name)
 

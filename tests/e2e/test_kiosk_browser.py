@@ -12,10 +12,8 @@ Set SMILEPAY_SCREENSHOTS=docs/kiosk-screens to keep a screenshot of each kiosk s
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +22,7 @@ from django.conf import settings
 
 from smilepay.faces import bursts
 from tests.e2e.conftest import chromium_browser, make_y4m, start_live_server
-from tests.services import REPO, python
+from tests.services import celery_worker
 from tests.webpush import Browser as PushKeys
 from tests.webpush import PushService, wait_for_push
 
@@ -51,24 +49,6 @@ def smiling_customer_video(tmp: Path) -> Path:
     neutral = bursts.camera_frames(lfw("Adrien_Brody", 5), 22, rng=rng)
     smiling = bursts.camera_frames(lfw("Adrien_Brody", 7), 50, rng=rng)
     return camera_video(tmp, neutral + smiling, "adrien")
-
-
-@contextlib.contextmanager
-def celery_worker(env: dict[str, str], log: Path):
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [python(), "-m", "celery", "-A", "smilepay", "worker", "-Q", "default,recognition",
-             "--pool", "solo", "--without-gossip", "--without-mingle", "-l", "info"],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 @pytest.fixture

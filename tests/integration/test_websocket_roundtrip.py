@@ -1,49 +1,24 @@
 import asyncio
 import json
-import subprocess
 
 import pytest
 import websockets
 from channels_redis.core import RedisChannelLayer
 
-from tests.services import REPO, clean_env, free_port, port_open, python, wait_until
+from tests.services import clean_env, uvicorn_server
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def asgi_server(redis_url, tmp_path):
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            python(),
-            "-m",
-            "uvicorn",
-            "smilepay.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=REPO,
-        env=clean_env(
-            REDIS_URL=redis_url,
-            SQLITE_PATH=str(tmp_path / "ws.sqlite3"),
-            SMILEPAY_LOCAL_DIR=str(tmp_path),
-        ),
-        stderr=subprocess.PIPE,
+    env = clean_env(
+        REDIS_URL=redis_url,
+        SQLITE_PATH=str(tmp_path / "ws.sqlite3"),
+        SMILEPAY_LOCAL_DIR=str(tmp_path),
     )
-    try:
-        wait_until(
-            lambda: port_open(port) or process.poll() is not None, timeout=60, what="uvicorn"
-        )
-        assert process.poll() is None, process.stderr.read().decode()
+    with uvicorn_server(env, tmp_path / "uvicorn.log") as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 async def _round_trip(port: int, redis_url: str) -> list[dict]:
