@@ -227,3 +227,25 @@ def test_a_kiosk_cannot_touch_another_kiosks_payment(client, counter, adrien):
     )
     response = client.post(f"/kiosk/api/payments/{foreign.pk}/capture-session")
     assert response.status_code == 404
+
+
+def test_a_kiosk_that_tries_too_often_is_told_to_wait(client, counter, settings):
+    settings.KIOSK_ATTEMPTS_PER_MINUTE = 2
+    payment = charge(client, 300)
+    url = f"/kiosk/api/payments/{payment['id']}/capture-session"
+    assert [client.post(url).status_code for _ in range(2)] == [201, 201]
+    refused = client.post(url)
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert refused["Retry-After"] == "60"
+
+
+def test_the_same_phone_digits_cannot_be_tried_without_end(client, counter, adrien, settings):
+    settings.KIOSK_ATTEMPTS_PER_PHONE_DIGITS = 1
+    frames = bursts.replayed_photo_burst(lfw("Adrien_Brody", 7))
+    first = charge(client, 300)
+    assert capture(client, first["id"], frames, digits="0101")[0].status_code == 202
+    second = charge(client, 300)
+    refused, _ = capture(client, second["id"], frames, digits="0101")
+    assert refused.status_code == 429
+    assert Payment.objects.get(pk=second["id"]).status == "created"
