@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import math
+
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 W, H, PAD_L, PAD_B, PAD_T = 640, 200, 48, 28, 12
+
+
+def nice_ceiling(value: float) -> float:
+    """The axis top: a round number at or above `value`, at least 4 so that the four grid
+    steps of an empty or tiny chart are whole units rather than repeated rounded labels."""
+    if value <= 4:
+        return 4
+    magnitude = 10 ** math.floor(math.log10(value))
+    return next(step * magnitude for step in (1, 2, 2.5, 4, 5, 10) if step * magnitude >= value)
 
 
 def _axis(max_value: float, fmt) -> str:
@@ -29,7 +40,7 @@ def bar_chart(
     color: str = "#0a7d5a",
 ) -> SafeString:
     """Bars for (label, value) points; labels thinned out so they stay readable."""
-    max_value = max([v for _, v in points] + [0]) or 1
+    max_value = nice_ceiling(max([v for _, v in points] + [0]))
     n = max(len(points), 1)
     slot = (W - PAD_L - 8) / n
     bars, labels = [], []
@@ -64,7 +75,7 @@ def line_chart(
 ) -> SafeString:
     """A line through the points that have a value (gaps are skipped)."""
     values = [v for _, v in points if v is not None]
-    top = max_value or (max([*values, 0]) or 1)
+    top = max_value or nice_ceiling(max([*values, 0]))
     n = max(len(points) - 1, 1)
     coords = []
     dots = []

@@ -161,3 +161,9 @@ def test_merchant_a_staff_never_see_merchant_b_data_in_the_admin(cafe, owner, cl
     theirs.refresh_from_db()
     their_kiosk.refresh_from_db()
     assert theirs.refunded_minor == 0 and their_kiosk.revoked_at is None
+
+
+def test_chart_axes_end_on_round_numbers():
+    from payments.merchant.charts import nice_ceiling
+
+    assert [nice_ceiling(v) for v in (0, 3, 7, 12, 230, 1001)] == [4, 4, 10, 20, 250, 2000]
