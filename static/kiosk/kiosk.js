@@ -36,7 +36,6 @@
   let capturing = false;   // the camera is running: server updates wait until it stops
   let busy = false;        // a request is in flight: ignore repeated taps
 
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   const money = (minor) =>
     new Intl.NumberFormat(undefined, { style: "currency", currency }).format(minor / 100);
 
@@ -168,34 +167,7 @@
     }),
   );
 
-  // --- the smile burst ----------------------------------------------------------------
-  async function openCamera() {
-    const stream = await navigator.mediaDevices.getUserMedia({
-      video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" },
-      audio: false,
-    });
-    video.srcObject = stream;
-    await video.play();
-    while (video.videoWidth === 0) await sleep(50);
-    return stream;
-  }
-
-  function grabFrame() {
-    const canvas = document.createElement("canvas");
-    canvas.width = 640;
-    canvas.height = 480;
-    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
-    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.88));
-  }
-
-  async function burst(count, frames, stamps, started) {
-    for (let i = 0; i < count; i += 1) {
-      frames.push(await grabFrame());
-      stamps.push(Math.round(performance.now() - started));
-      await sleep(FRAME_GAP_MS);
-    }
-  }
-
+  // --- the smile burst (static/js/smile_burst.js) -----------------------------------
   async function smileToPay(phoneDigits = "") {
     const ticket = await api(`payments/${payment.id}/capture-session`);
     if (ticket.require_phone_digits && !phoneDigits) {
@@ -205,22 +177,18 @@
     }
     capturing = true;
     show("camera");
-    let stream;
-    const frames = [];
-    const stamps = [];
+    let captured;
     try {
-      stream = await openCamera();
-      const started = performance.now();
-      promptEl.textContent = "Look at the camera";
-      await sleep(800);
-      await burst(NEUTRAL_FRAMES, frames, stamps, started);
-      promptEl.textContent = "Now smile 😊";
-      await sleep(500);
-      await burst(SMILE_FRAMES, frames, stamps, started);
+      captured = await SmileBurst.capture(video, {
+        neutral: NEUTRAL_FRAMES,
+        smile: SMILE_FRAMES,
+        gapMs: FRAME_GAP_MS,
+        onPrompt: (text) => (promptEl.textContent = text),
+      });
     } finally {
-      stream?.getTracks().forEach((track) => track.stop());
       capturing = false;
     }
+    const { frames, stamps } = captured;
     show("analysing");
     const form = new FormData();
     form.append("token", ticket.token);

@@ -11,51 +11,21 @@
   const NEUTRAL = Number(card.dataset.neutralFrames);
   const SMILE = Number(card.dataset.smileFrames);
   const GAP_MS = Number(card.dataset.gapMs);
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-  async function openCamera() {
-    const stream = await navigator.mediaDevices.getUserMedia({
-      video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" },
-      audio: false,
-    });
-    video.srcObject = stream;
-    video.hidden = false;
-    await video.play();
-    while (video.videoWidth === 0) await sleep(50);
-    return stream;
-  }
-
-  function grabFrame() {
-    const canvas = document.createElement("canvas");
-    canvas.width = 640;
-    canvas.height = 480;
-    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
-    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.88));
-  }
-
-  async function burst(count, frames) {
-    for (let i = 0; i < count; i += 1) {
-      frames.push(await grabFrame());
-      await sleep(GAP_MS);
-    }
-  }
+  const sleep = SmileBurst.sleep;
 
   async function capture() {
-    const frames = [];
-    let stream;
+    video.hidden = false;
     try {
-      stream = await openCamera();
-      prompt.textContent = "Look at the camera";
-      await sleep(800);
-      await burst(NEUTRAL, frames);
-      prompt.textContent = "Now smile 😊";
-      await sleep(500);
-      await burst(SMILE, frames);
+      const { frames } = await SmileBurst.capture(video, {
+        neutral: NEUTRAL,
+        smile: SMILE,
+        gapMs: GAP_MS,
+        onPrompt: (text) => (prompt.textContent = text),
+      });
+      return frames;
     } finally {
-      stream?.getTracks().forEach((track) => track.stop());
       video.hidden = true;
     }
-    return frames;
   }
 
   async function upload(frames) {
