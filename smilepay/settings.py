@@ -194,6 +194,11 @@ VAPID_PUBLIC_KEY = _secret("VAPID_PUBLIC_KEY")
 VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:operator@smilepay.local")
 
 # --- biometrics -----------------------------------------------------------------------
+# Uploaded frames stay in memory: Django's default handler would spill files above
+# 2.5 MB to a temporary file, and face images must never touch the disk. A request
+# larger than the cap gets no files at all (and a clear "too few frames" error).
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 20 * 1024 * 1024)
 FACE_MASTER_KEY = _secret("FACE_MASTER_KEY")
 FACE_MASTER_KEY_ID = env_str("FACE_MASTER_KEY_ID", "local-1")
 FACES_DIR = Path(env_str("SMILEPAY_FACES_DIR", str(BASE_DIR.parent / "shared" / "faces")))

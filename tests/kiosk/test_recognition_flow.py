@@ -249,3 +249,22 @@ def test_the_same_phone_digits_cannot_be_tried_without_end(client, counter, adri
     refused, _ = capture(client, second["id"], frames, digits="0101")
     assert refused.status_code == 429
     assert Payment.objects.get(pk=second["id"]).status == "created"
+
+
+def test_uploaded_frames_are_never_spooled_to_disk(client, counter, settings, monkeypatch):
+    from django.core.files import uploadhandler
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
+    spooled = []
+
+    def refuse_temporary_file(*args, **kwargs):
+        spooled.append(args)
+        raise AssertionError("an upload was about to be written to a temporary file")
+
+    monkeypatch.setattr(uploadhandler, "TemporaryUploadedFile", refuse_temporary_file)
+    payment = charge(client, 300)
+    big = [b"\xff\xd8\xff" + bytes(300_000)] * 8  # 2.4 MB: over the in-memory cap
+    response, _ = capture(client, payment["id"], big)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "too_few_frames"
+    assert spooled == []
