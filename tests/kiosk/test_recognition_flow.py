@@ -268,3 +268,34 @@ def test_uploaded_frames_are_never_spooled_to_disk(client, counter, settings, mo
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "too_few_frames"
     assert spooled == []
+
+
+def test_a_kiosk_that_requires_phone_digits_asks_for_them(client, counter, adrien):
+    counter.require_phone_digits = True
+    counter.save(update_fields=["require_phone_digits"])
+    payment = charge(client, 300)
+    opened = client.post(f"/kiosk/api/payments/{payment['id']}/capture-session").json()
+    assert opened["require_phone_digits"] is True
+    refused, _ = capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
+    assert refused.json()["error"]["code"] == "digits_required"
+    capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7), digits="0101")
+    assert Payment.objects.get(pk=payment["id"]).status == "awaiting_confirmation"
+
+
+def test_a_customer_who_always_wants_digits_is_asked_for_them(client, counter, adrien):
+    from accounts.services import SettingsChange, customer_settings_update
+
+    customer_settings_update(
+        user_id=adrien.pk,
+        change=SettingsChange(
+            always_require_phone_digits=True,
+            per_payment_limit_minor=None,
+            daily_limit_minor=None,
+            auto_approve_below_minor=0,
+        ),
+    )
+    payment = charge(client, 300)
+    capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
+    assert Payment.objects.get(pk=payment["id"]).reason == "ambiguous"
+    capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7, seed=3), digits="0101")
+    assert Payment.objects.get(pk=payment["id"]).status == "awaiting_confirmation"
