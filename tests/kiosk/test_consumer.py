@@ -26,7 +26,9 @@ def communicator(token: str | None) -> WebsocketCommunicator:
 
 def test_an_unpaired_device_cannot_open_the_kiosk_feed():
     async def scenario():
-        connected, code = await communicator("kd_wrong").connect()
+        socket = communicator("kd_wrong")
+        connected, code = await socket.connect()
+        await socket.wait()  # let the consumer finish, closing its database connection
         return connected, code
 
     connected, code = asyncio.run(scenario())
@@ -69,6 +71,7 @@ def test_a_revoked_kiosk_is_told_and_disconnected():
         await get_channel_layer().group_send(kiosk_group(kiosk.pk), {"type": "kiosk.revoked"})
         message = await socket.receive_json_from(timeout=5)
         closed = await socket.receive_output(timeout=5)
+        await socket.wait()
         return message, closed
 
     message, closed = asyncio.run(scenario())
