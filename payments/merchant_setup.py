@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import face_pay_pause
-from payments import events, webhooks
+from payments import events, outbound, webhooks
 from payments.errors import InvalidRequest
 from payments.models import (
     ApiKey,
@@ -83,6 +83,10 @@ def _check_webhook_url(url: str) -> None:
         raise InvalidRequest(
             "invalid_url", f"the URL must use {' or '.join(sorted(allowed))}", param="url"
         )
+    try:
+        outbound.check_target(url)
+    except outbound.ForbiddenTarget as exc:
+        raise InvalidRequest("forbidden_url", str(exc), param="url") from exc
 
 
 def webhook_endpoint_create(

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from payments import outbound
 from payments.models import Payment, Refund, WebhookDelivery, WebhookEndpoint
 
 SIGNATURE_HEADER = "SmilePay-Signature"
@@ -122,8 +123,10 @@ def attempt_delivery(*, delivery_id: int) -> WebhookDelivery:
     code: int | None = None
     error = ""
     try:
-        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as resp:  # noqa: S310
+        with outbound.post(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as resp:
             code = resp.status
+    except outbound.ForbiddenTarget as exc:
+        error = f"refused: {exc}"[:300]
     except urllib.error.HTTPError as exc:
         code, error = exc.code, f"HTTP {exc.code}"
     except (urllib.error.URLError, TimeoutError, OSError) as exc:

@@ -7,6 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from payments import services, webhooks
+from payments.errors import InvalidRequest
 from payments.models import WebhookDelivery
 from payments.tasks import retry_due_webhooks
 from tests.payments import factories as f
@@ -21,11 +22,17 @@ class Receiver:
         self.secret = ""
         self.received: list[dict] = []
         self.fail_next = 0
+        self.redirect_to = ""
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                if receiver.redirect_to:
+                    self.send_response(302)
+                    self.send_header("Location", receiver.redirect_to)
+                    self.end_headers()
+                    return
                 if receiver.fail_next:
                     receiver.fail_next -= 1
                     self.send_response(503)
@@ -146,3 +153,35 @@ def test_only_the_merchants_own_endpoints_get_its_events(
     with django_capture_on_commit_callbacks(execute=True):
         f.paid_payment(cafe, casey)
     assert receiver.received == []
+
+
+def test_in_production_a_webhook_to_a_private_address_is_refused(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    cafe = f.merchant()
+    for url in ("http://127.0.0.1:9/hooks", "http://10.1.2.3/x", "http://169.254.169.254/"):
+        with pytest.raises(InvalidRequest) as refused:
+            services.webhook_endpoint_create(merchant_id=cafe.pk, url=url)
+        assert refused.value.code == "forbidden_url"
+
+
+def test_a_delivery_is_checked_again_and_never_sent_inward(
+    receiver, settings, django_capture_on_commit_callbacks
+):
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    receiver.secret = services.webhook_endpoint_create(merchant_id=cafe.pk, url=receiver.url).secret
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False  # e.g. the name now resolves inward
+    with django_capture_on_commit_callbacks(execute=True):
+        f.paid_payment(cafe, casey)
+    delivery = WebhookDelivery.objects.get()
+    assert receiver.received == []
+    assert delivery.last_error.startswith("refused:")
+
+
+def test_a_redirect_is_not_followed(receiver, django_capture_on_commit_callbacks):
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    receiver.redirect_to = "http://127.0.0.1:9/internal"
+    receiver.secret = services.webhook_endpoint_create(merchant_id=cafe.pk, url=receiver.url).secret
+    with django_capture_on_commit_callbacks(execute=True):
+        f.paid_payment(cafe, casey)
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.last_status_code) == ("pending", 302)

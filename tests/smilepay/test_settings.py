@@ -111,3 +111,10 @@ def test_deploy_check_is_clean_under_production_settings(tmp_path):
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_an_empty_variable_counts_as_unset(tmp_path):
+    resolved = resolve(tmp_path, CELERY_TASK_ALWAYS_EAGER="", DEBUG="", SECRET_KEY="")
+    assert resolved["eager"] is True
+    assert resolved["debug"] is False
+    assert resolved["secret_len"] >= 50
