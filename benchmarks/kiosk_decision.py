@@ -72,15 +72,17 @@ def setup_counter():
 
 def install_gallery(size: int) -> np.ndarray:
     """The real customer plus synthetic people, as the worker's cached gallery."""
-    real = gallery_cache.current_templates()
+    from accounts.selectors import face_templates_version, load_face_templates
+
+    real = load_face_templates(candidates_only=False)
     rng = np.random.default_rng(size)
-    fake = rng.normal(size=(size - len(real.templates), 128)).astype(np.float32)
+    fake = rng.normal(size=(size - len(real), 128)).astype(np.float32)
     fake /= np.linalg.norm(fake, axis=1, keepdims=True)
     gallery = Gallery()
     gallery.add_many((10**9 + i, row[None, :]) for i, row in enumerate(fake))
-    gallery.add_many((uid, np.asarray(encs)) for uid, encs in real.templates.items())
-    gallery_cache._cached = gallery_cache.CachedTemplates(real.version, gallery, real.templates)
-    return np.concatenate([fake, *[np.mean(e, axis=0)[None, :] for e in real.templates.values()]])
+    gallery.add_many((uid, np.asarray(encs)) for uid, encs in real.items())
+    gallery_cache._cached = gallery_cache.CachedTemplates(face_templates_version(), gallery)
+    return np.concatenate([fake, *[np.mean(e, axis=0)[None, :] for e in real.values()]])
 
 
 def one_attempt(kiosk_id: int, frames: list[bytes]) -> tuple[float, str, dict]:

@@ -21,7 +21,6 @@ from smilepay.faces import Gallery
 class CachedTemplates:
     version: int
     gallery: Gallery
-    templates: dict[int, list[np.ndarray]]
 
 
 _lock = threading.Lock()
@@ -37,16 +36,18 @@ def current_templates() -> CachedTemplates:
             gallery = Gallery()
             # One bulk load: single adds each scan the identities already there.
             gallery.add_many((uid, np.asarray(encs)) for uid, encs in templates.items() if encs)
-            _cached = CachedTemplates(version=version, gallery=gallery, templates=templates)
+            # Only the Gallery is kept: holding the decrypted lists too would double the
+            # memory of every worker for the rare narrowed search below.
+            _cached = CachedTemplates(version=version, gallery=gallery)
         return _cached
 
 
-def subset_gallery(cached: CachedTemplates, user_ids: set[int]) -> Gallery:
-    """A small gallery of just these customers (the phone digits narrowed the search)."""
+def subset_gallery(user_ids: set[int]) -> Gallery:
+    """A small gallery of just these customers (the phone digits narrowed the search):
+    a handful of people, decrypted for this one search."""
+    templates = load_face_templates(user_ids=list(user_ids)) if user_ids else {}
     gallery = Gallery()
-    gallery.add_many(
-        (uid, np.asarray(cached.templates[uid])) for uid in user_ids if cached.templates.get(uid)
-    )
+    gallery.add_many((uid, np.asarray(encs)) for uid, encs in templates.items() if encs)
     return gallery
 
 

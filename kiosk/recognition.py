@@ -82,12 +82,12 @@ def _best_encoding(live, frames: list[bytes]):
 
 
 def _identify(encoding, *, phone_digits: str) -> RecognitionResult:
-    cached = gallery_cache.current_templates()
-    gallery = cached.gallery
     if phone_digits:
         # The customer told us who they might be: search only among those people.
         ids = set(face_pay_candidates(phone_last4=phone_digits).values_list("pk", flat=True))
-        gallery = gallery_cache.subset_gallery(cached, ids)
+        gallery = gallery_cache.subset_gallery(ids)
+    else:
+        gallery = gallery_cache.current_templates().gallery
     results = gallery.search(encoding, k=2)
     decision = decide(results)
     near_limit = match_threshold() * settings.KIOSK_NEAR_MATCH_FACTOR
