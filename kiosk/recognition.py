@@ -5,14 +5,14 @@ Pure reads and face work, no state changes: the task records the outcome afterwa
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
 
 from accounts.selectors import customer_limits, face_pay_candidates
 from kiosk import gallery_cache
-from smilepay.faces import FaceImageError, analyze, decide, liveness, match_threshold
+from smilepay.faces import FaceImageError, decide, liveness, match_threshold
+from smilepay.stopwatch import Stopwatch
 
 
 class Outcome:
@@ -37,21 +37,10 @@ class RecognitionResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
-class _Stopwatch:
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-        self._last = time.perf_counter()
-
-    def lap(self, stage: str) -> None:
-        now = time.perf_counter()
-        self.timings[stage] = round((now - self._last) * 1000, 1)
-        self._last = now
-
-
 def recognize_burst(
     *, frames: list[bytes], amount_minor: int, phone_digits: str = ""
 ) -> RecognitionResult:
-    watch = _Stopwatch()
+    watch = Stopwatch()
     try:
         live = liveness(frames)
     except FaceImageError as exc:
@@ -62,23 +51,14 @@ def recognize_burst(
         return RecognitionResult(
             outcome, detail=live.reason, liveness_score=live.score, timings_ms=watch.timings
         )
-    encoding = _best_encoding(live, frames)
-    watch.lap("encode")
-    result = _identify(encoding, phone_digits=phone_digits)
+    # liveness() encodes its best neutral frame: that is the probe.
+    result = _identify(live.encoding, phone_digits=phone_digits)
     result.liveness_score = live.score
     watch.lap("search")
     if result.outcome == Outcome.MATCHED:
         _apply_customer_rules(result, phone_digits=phone_digits)
     result.timings_ms = watch.timings
     return result
-
-
-def _best_encoding(live, frames: list[bytes]):
-    encoding = getattr(live, "encoding", None)
-    if encoding is not None:
-        return encoding
-    faces = analyze(frames[live.best_index])
-    return faces[0].encoding
 
 
 def _identify(encoding, *, phone_digits: str) -> RecognitionResult:

@@ -9,12 +9,12 @@ that very statistic in docs/faces-accuracy.md.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from smilepay import faces
 from smilepay.faces import liveness
+from smilepay.stopwatch import Stopwatch
 
 
 class Outcome:
@@ -44,45 +44,23 @@ def verify_threshold() -> float:
     return faces.verify_threshold()
 
 
-def _liveness(frames: Sequence[bytes]):
-    return liveness(list(frames))
-
-
-def _probe_encoding(live, frames: Sequence[bytes]):
-    encoding = getattr(live, "encoding", None)
-    if encoding is not None:
-        return encoding
-    found = faces.analyze(frames[live.best_index], max_faces=1)
-    return found[0].encoding if found else None
-
-
 def verify_burst(*, frames: Sequence[bytes], templates: Sequence) -> FaceCheck:
     """Liveness over the burst, then the best frame against the customer's template
     (``templates``: their enrolled encodings, combined as ``Gallery`` does)."""
-    started = time.perf_counter()
-    timings: dict[str, float] = {}
-
-    def lap(stage: str) -> None:
-        nonlocal started
-        now = time.perf_counter()
-        timings[stage] = round((now - started) * 1000, 1)
-        started = now
-
+    watch = Stopwatch()
+    timings = watch.timings
     try:
-        live = _liveness(frames)
-        lap("liveness")
-        if not live.passed:
-            outcome = Outcome.NO_FACE if live.reason == "no_face" else Outcome.NOT_LIVE
-            return FaceCheck(outcome, live.reason, liveness_score=live.score, timings_ms=timings)
-        probe = _probe_encoding(live, frames)
-        lap("encode")
+        live = liveness(list(frames))
     except faces.FaceImageError as exc:
         return FaceCheck(Outcome.BAD_IMAGE, str(exc), timings_ms=timings)
-    if probe is None:
-        return FaceCheck(Outcome.NO_FACE, "no_face", liveness_score=live.score, timings_ms=timings)
+    watch.lap("liveness")
+    if not live.passed:
+        outcome = Outcome.NO_FACE if live.reason == "no_face" else Outcome.NOT_LIVE
+        return FaceCheck(outcome, live.reason, liveness_score=live.score, timings_ms=timings)
+    probe = live.encoding  # liveness() encodes its best neutral frame
     threshold = verify_threshold()
     distance = faces.verify_distance(probe, list(templates)) if len(templates) else None
-    lap("compare")
+    watch.lap("compare")
     verified = distance is not None and distance <= threshold
     return FaceCheck(
         Outcome.VERIFIED if verified else Outcome.NO_MATCH,

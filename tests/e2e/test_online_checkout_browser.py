@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from smilepay.faces import bursts
 from tests.e2e.conftest import chromium_browser, make_y4m
 from tests.payments.online_helpers import LFW, PEOPLE, jitter_frames, lfw_photo
 
@@ -61,7 +62,10 @@ def camera(person: str, tmp_path, *, still: bool = False):
         frames = jitter_frames(lfw_photo(name, neutral), 10, seed=1)
         frames += jitter_frames(lfw_photo(name, smiling), 15, seed=2)
     return make_y4m(
-        frames, tmp_path / f"{person}{'-still' if still else ''}.y4m", seconds_each=0.2, fps=10
+        bursts.frames_to_pil(frames),
+        tmp_path / f"{person}{'-still' if still else ''}.y4m",
+        seconds_each=0.2,
+        fps=10,
     )
 
 
@@ -69,10 +73,6 @@ def camera(person: str, tmp_path, *, still: bool = False):
 def engine_ready():
     if not LFW.exists():
         pytest.skip(f"{LFW} is missing (SMILEPAY_FACES_DIR)")
-    try:
-        from smilepay.faces import liveness  # noqa: F401
-    except ImportError:
-        pytest.skip("smilepay.faces.liveness is not available yet")
 
 
 @pytest.fixture

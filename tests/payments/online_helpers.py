@@ -3,8 +3,6 @@ real smile bursts made from LFW photographs (neutral, then smiling)."""
 
 from __future__ import annotations
 
-import io
-import random
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +15,7 @@ from accounts import services as account_services
 from accounts.models import FaceProfile, FaceTemplate
 from payments import services
 from payments.models import Payment
+from smilepay.faces import bursts
 from tests.payments import factories as f
 
 
@@ -76,51 +75,29 @@ def lfw_photo(person: str, index: int) -> Path:
     return LFW / person / f"{person}_{index:04d}.jpg"
 
 
-def _jpeg(img) -> bytes:
-    out = io.BytesIO()
-    img.save(out, "JPEG", quality=90)
-    return out.getvalue()
-
-
-def jitter_frames(photo: Path, count: int, *, seed: int, size=(640, 480)) -> list:
-    """`count` camera-sized frames of one photo, each slightly shifted, scaled and noisy,
-    like consecutive frames of a real camera (a still photo looped has none of that)."""
+def _centre(photo: Path):
     from PIL import Image
 
-    rnd = random.Random(seed)
-    rng = np.random.default_rng(seed)
-    src = Image.open(photo).convert("RGB").crop(CENTRE)
-    frames = []
-    for _ in range(count):
-        scale = 2.4 + rnd.uniform(-0.05, 0.05)
-        face = src.resize((int(src.width * scale), int(src.height * scale)))
-        frame = Image.new("RGB", size, (60, 60, 60))
-        x = (size[0] - face.width) // 2 + rnd.randint(-6, 6)
-        y = (size[1] - face.height) // 2 + rnd.randint(-6, 6)
-        frame.paste(face, (x, y))
-        pixels = np.asarray(frame, dtype=np.float32) + rng.normal(0, 3.0, (size[1], size[0], 3))
-        frames.append(Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)))
-    return frames
+    return Image.open(photo).convert("RGB").crop(CENTRE)
+
+
+def jitter_frames(photo: Path, count: int, *, seed: int) -> list[bytes]:
+    """`count` JPEG camera frames of one photo, each slightly shifted, scaled and noisy,
+    like consecutive frames of a real camera (a still photo looped has none of that)."""
+    return bursts.camera_frames(_centre(photo), count, rng=np.random.default_rng(seed))
 
 
 def smile_burst(person: str, *, seed: int = 1, per_phase: int = 4) -> list[bytes]:
     """A genuine-looking burst: the neutral photo, then the smiling one, jittered."""
     name, neutral, smiling = PEOPLE[person]
     frames = jitter_frames(lfw_photo(name, neutral), per_phase, seed=seed)
-    frames += jitter_frames(lfw_photo(name, smiling), per_phase, seed=seed + 1)
-    return [_jpeg(frame) for frame in frames]
+    return frames + jitter_frames(lfw_photo(name, smiling), per_phase, seed=seed + 1)
 
 
 def still_burst(person: str, *, count: int = 8) -> list[bytes]:
     """A photo held up to the camera: the very same smiling picture in every frame."""
-    from PIL import Image
-
     name, _, smiling = PEOPLE[person]
-    src = Image.open(lfw_photo(name, smiling)).convert("RGB").crop(CENTRE)
-    src = src.resize((src.width * 12 // 5, src.height * 12 // 5))
-    frame = Image.new("RGB", (640, 480), (60, 60, 60))
-    frame.paste(src, ((640 - src.width) // 2, (480 - src.height) // 2))
-    return [_jpeg(frame)] * count
+    return bursts.replayed_photo_burst(_centre(lfw_photo(name, smiling)), count)
 
 
 def enrollment_photos(person: str) -> list[bytes]:
@@ -128,4 +105,4 @@ def enrollment_photos(person: str) -> list[bytes]:
     name, neutral, smiling = PEOPLE[person]
     paths = sorted((LFW / name).glob("*.jpg"))
     keep = [p for p in paths if p not in (lfw_photo(name, neutral), lfw_photo(name, smiling))]
-    return [_jpeg(frame) for p in keep for frame in jitter_frames(p, 1, seed=len(keep))]
+    return [frame for p in keep for frame in jitter_frames(p, 1, seed=len(keep))]

@@ -28,10 +28,6 @@ pytestmark = pytest.mark.django_db
 def real_engine():
     if not LFW.exists():
         pytest.skip(f"{LFW} is missing (SMILEPAY_FACES_DIR)")
-    try:
-        from smilepay.faces import liveness  # noqa: F401
-    except ImportError:
-        pytest.skip("smilepay.faces.liveness is not available yet")
 
 
 def enroll(person: str):
