@@ -37,14 +37,13 @@ def main() -> int:
         print(f"SMILEsmileD not found under {train_smile.faces_dir()}", file=sys.stderr)
         return 2
     rows, _ = train_smile.cached_landmarks("smile", train_smile._crop_job, paths)
-    chips, feats, _ = train_smile.crop_chips_and_features(paths, rows)
-    lfw_labels = train_smile.label_lfw(paths, labels, chips)
-    owner = {v["crop"]: k.split("/")[0] for k, v in lfw_labels.items()}
+    chips, feats, mirrored = train_smile.crop_chips_and_features(paths, rows)
+    lfw_labels = train_smile.label_lfw(paths, labels, chips, rows)
     names = [Path(p).name for p in paths]
-    heldout = np.array([n in owner and train_smile.heldout_identity(owner[n]) for n in names])
+    heldout = train_smile.heldout_crops(paths, rows, lfw_labels)
     test = heldout | np.array([train_smile.crop_split(n) == "test" for n in names])
 
-    scores = smile.score_features(feats[test])
+    scores = smile.score_features(feats[test], mirrored[test])
     y = labels[test]
     threshold = smile.smile_threshold()
     print(f"SMILEsmileD test split: {test.sum()} crops ({int(y.sum())} smiling)")

@@ -20,11 +20,11 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def faces_dir() -> Path:
     """The shared face data folder (env ``SMILEPAY_FACES_DIR``, default ../shared/faces)."""
-    return Path(os.environ.get("SMILEPAY_FACES_DIR", REPO_ROOT.parent / "shared" / "faces"))
+    return Path(os.environ.get("SMILEPAY_FACES_DIR") or REPO_ROOT.parent / "shared" / "faces")
 
 
 def cache_dir() -> Path:
-    path = Path(os.environ.get("SMILEPAY_FACES_CACHE", REPO_ROOT / ".cache" / "faces"))
+    path = Path(os.environ.get("SMILEPAY_FACES_CACHE") or REPO_ROOT / ".cache" / "faces")
     path.mkdir(parents=True, exist_ok=True)
     ignore = path / ".gitignore"
     if not ignore.exists():

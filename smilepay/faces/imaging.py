@@ -17,10 +17,17 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import FaceImageError
 
+
+def _env_int(name: str, default: int) -> int:
+    # An empty value (a line copied from .env.example) means "use the default".
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
 # 15 MB is far above a 1080p JPEG (~0.5 MB) but refuses absurd uploads early.
-MAX_BYTES = int(os.environ.get("SMILEPAY_FACES_MAX_BYTES", 15 * 1024 * 1024))
+MAX_BYTES = _env_int("SMILEPAY_FACES_MAX_BYTES", 15 * 1024 * 1024)
 # 40 MP: larger than any phone camera frame we expect; a decompression bomb claims more.
-MAX_PIXELS = int(os.environ.get("SMILEPAY_FACES_MAX_PIXELS", 40_000_000))
+MAX_PIXELS = _env_int("SMILEPAY_FACES_MAX_PIXELS", 40_000_000)
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 
 ImageInput = bytes | bytearray | memoryview | Image.Image | np.ndarray

@@ -130,8 +130,10 @@ def hog(chip: np.ndarray, cell: int = CELL, bins: int = N_BINS) -> np.ndarray:
 
 
 def smile_features(*, rgb: np.ndarray, landmarks: Landmarks) -> np.ndarray:
-    """The feature vector the model scores (also used by the training script)."""
-    return chip_features(align_chip(rgb, landmarks))
+    """The chip's feature vector and its mirror image's, stacked (2, dim): the model
+    scores both and averages (also used by the training script)."""
+    chip = align_chip(rgb, landmarks)
+    return np.stack([chip_features(chip), chip_features(np.ascontiguousarray(chip[:, ::-1]))])
 
 
 def chip_features(chip: np.ndarray) -> np.ndarray:
@@ -155,12 +157,21 @@ def model_info() -> dict[str, float]:
     return {key: float(model[key]) for key in model if model[key].ndim == 0}
 
 
-def score_features(features: np.ndarray) -> np.ndarray:
-    """Smile probability for a (n, dim) or (dim,) feature array."""
+def logits(features: np.ndarray) -> np.ndarray:
+    """The model's raw output for a (n, dim) or (dim,) feature array."""
     m = _load_model()
     x = (np.atleast_2d(features) - m["mean"]) / m["std"]
     h = np.maximum(x @ m["w1"] + m["b1"], 0.0)
-    z = (h @ m["w2"] + m["b2"]).ravel()
+    return (h @ m["w2"] + m["b2"]).ravel()
+
+
+def score_features(features: np.ndarray, mirrored: np.ndarray | None = None) -> np.ndarray:
+    """Smile probability for (n, dim) or (dim,) features; with the mirror images'
+    features, the logits of each chip and its mirror are averaged (test-time flip: a
+    camera's few pixels of jitter move a single chip's score much more than the pair's)."""
+    z = logits(features)
+    if mirrored is not None:
+        z = (z + logits(mirrored)) / 2
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
@@ -182,7 +193,7 @@ def smile_score(
         features = smile_features(rgb=rgb, landmarks=landmarks)
     except (KeyError, ValueError, IndexError):
         return 0.0
-    return float(score_features(features)[0])
+    return float(score_features(features[0], features[1])[0])
 
 
 # --- opt-in NON-COMMERCIAL baseline: dlib 68-point landmarks, mouth-width rule -------

@@ -91,13 +91,33 @@ def test_it_raises_the_engine_error_for_a_frame_that_is_not_an_image(photos, rng
         liveness([*frames[:-1], b"not an image"])
 
 
-def test_the_later_frames_must_smile_by_the_smile_models_operating_point():
-    import importlib
+def test_a_passing_burst_reports_how_much_each_measure_rose(photos, rng):
+    from smilepay.faces.liveness import RISE_THRESHOLDS
 
-    from smilepay.faces.smile import smile_threshold
+    frames = bursts.genuine_burst(
+        photos("Joan_Laporta", False), photos("Joan_Laporta", True), rng=rng
+    )
+    result = liveness(frames)
+    assert set(result.rises) == set(RISE_THRESHOLDS) == {"logit", "width", "lift"}
+    assert max(result.rises[name] / RISE_THRESHOLDS[name] for name in RISE_THRESHOLDS) >= 1
 
-    module = importlib.import_module("smilepay.faces.liveness")
 
-    assert abs(module.PEAK_MIN_SMILE - smile_threshold()) < 1e-6
-    # A held-up photo's noise stays far below the required rise (docs/faces-liveness.md).
-    assert module.MIN_RISE > module.PEAK_MIN_SMILE
+def test_a_held_photo_rises_far_less_than_any_threshold(photos, rng):
+    from smilepay.faces.liveness import RISE_THRESHOLDS
+
+    result = liveness(bursts.held_photo_burst(photos("Adrien_Brody", True), rng=rng))
+    assert all(result.rises[name] < 0.5 * RISE_THRESHOLDS[name] for name in RISE_THRESHOLDS)
+
+
+def test_the_smile_model_scores_a_photo_alike_at_every_camera_distance(photos):
+    from PIL import Image
+
+    from smilepay.faces import analyze
+    from smilepay.faces.imaging import decode_image
+
+    rgb = decode_image(photos("Adrien_Brody", True))
+    scores = []
+    for size in (250, 375, 500, 625):
+        resized = np.asarray(Image.fromarray(rgb).resize((size, size), Image.Resampling.BILINEAR))
+        scores.append(analyze(resized, want_encoding=False)[0].smile)
+    assert max(scores) - min(scores) < 0.2
