@@ -36,6 +36,7 @@ Thresholds are module constants, measured in docs/faces-liveness.md.
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -59,8 +60,8 @@ SECOND_FACE_RATIO = 0.5
 STATIC_MAX_DIFF = 0.6
 # The smile must rise between ``start`` (mean of the first quarter of the face frames)
 # and ``later`` (mean of the second half) in at least one of these measures. Each is 1.25x
-# the largest rise any of 648 held-up photo bursts showed on the tuning half (their 99th
-# percentile is ~0.6x of it; docs/faces-liveness.md).
+# the largest rise among the 642 held-up photo bursts that reached this rule on the tuning
+# half (their 99th percentile is 0.5-0.65x of that largest rise; docs/faces-liveness.md).
 RISE_THRESHOLDS = {
     "logit": 2.17,  # smile model logit (chip and mirror averaged)
     "width": 0.065,  # mouth corner to corner / outer eye-corner distance
@@ -169,7 +170,9 @@ def _rises(seen: list[_Frame], with_face: list[int]) -> tuple[dict[str, float], 
     )
     head, half = max(1, len(with_face) // 4), len(with_face) // 2
     measures = np.column_stack([logits, mouths[:, 0], mouths[:, 1]])
-    with np.errstate(invalid="ignore"):
+    with warnings.catch_warnings():
+        # A measure missing in every frame of a part stays NaN and is skipped below.
+        warnings.simplefilter("ignore", RuntimeWarning)
         start = np.nanmean(measures[:head], axis=0)
         later = np.nanmean(measures[half:], axis=0)
     rise = later - start

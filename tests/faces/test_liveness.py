@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -121,3 +123,23 @@ def test_the_smile_model_scores_a_photo_alike_at_every_camera_distance(photos):
         resized = np.asarray(Image.fromarray(rgb).resize((size, size), Image.Resampling.BILINEAR))
         scores.append(analyze(resized, want_encoding=False)[0].smile)
     assert max(scores) - min(scores) < 0.2
+
+
+def test_it_still_decides_by_the_smile_model_when_the_mouth_cannot_be_measured(
+    photos, rng, monkeypatch
+):
+    import importlib
+
+    module = importlib.import_module("smilepay.faces.liveness")
+
+    def no_mouth(**_):
+        raise ValueError("degenerate mesh")
+
+    monkeypatch.setattr(module, "mouth_of", no_mouth)
+    frames = bursts.genuine_burst(
+        photos("Joan_Laporta", False), photos("Joan_Laporta", True), rng=rng
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = liveness(frames)
+    assert result.passed and np.isnan(result.rises["width"])
