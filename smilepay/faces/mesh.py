@@ -34,15 +34,6 @@ MOUTH_LEFT, MOUTH_RIGHT = 61, 291
 LIP_UPPER_INNER, LIP_LOWER_INNER = 13, 14
 LIP_UPPER_OUTER, LIP_LOWER_OUTER = 0, 17
 EYE_OUTER_LEFT, EYE_OUTER_RIGHT = 33, 263
-# Outer and inner lip contours, plus the cheeks beside the mouth: what a smile moves.
-LIP_POINTS = (
-    61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291,
-    185, 40, 39, 37, 0, 267, 269, 270, 409,
-    78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308,
-    191, 80, 81, 82, 13, 312, 311, 310, 415,
-)  # fmt: skip
-CHEEK_POINTS = (205, 425, 207, 427, 216, 436, 212, 432, 57, 287, 186, 410)
-
 _lock = threading.Lock()
 
 
@@ -164,13 +155,3 @@ def mouth_shape(points: np.ndarray) -> MouthShape:
         corner_lift=float(centre_y - corners_y),
         opening=float(np.hypot(*(p[LIP_LOWER_INNER] - p[LIP_UPPER_INNER]))),
     )
-
-
-def geometry_features(points: np.ndarray) -> np.ndarray:
-    """Lip and cheek points in the face frame, relative to the mouth's own centre, plus
-    the mouth shape: the geometric half of the smile model's input."""
-    p = canonical(points)
-    idx = list(LIP_POINTS) + list(CHEEK_POINTS)
-    centre = (p[MOUTH_LEFT] + p[MOUTH_RIGHT]) / 2
-    local = (p[idx] - centre).ravel()
-    return np.concatenate([local, mouth_shape(points).as_array(), centre]).astype(np.float32)
