@@ -8,26 +8,20 @@ WebP decoders are allowed to run.
 from __future__ import annotations
 
 import io
-import os
 import struct
 import warnings
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from smilepay.env import env_int
+
 from .errors import FaceImageError
 
-
-def _env_int(name: str, default: int) -> int:
-    # An empty value (a line copied from .env.example) means "use the default".
-    raw = os.environ.get(name, "").strip()
-    return int(raw) if raw else default
-
-
 # 15 MB is far above a 1080p JPEG (~0.5 MB) but refuses absurd uploads early.
-MAX_BYTES = _env_int("SMILEPAY_FACES_MAX_BYTES", 15 * 1024 * 1024)
+MAX_BYTES = env_int("SMILEPAY_FACES_MAX_BYTES", 15 * 1024 * 1024)
 # 40 MP: larger than any phone camera frame we expect; a decompression bomb claims more.
-MAX_PIXELS = _env_int("SMILEPAY_FACES_MAX_PIXELS", 40_000_000)
+MAX_PIXELS = env_int("SMILEPAY_FACES_MAX_PIXELS", 40_000_000)
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 
 ImageInput = bytes | bytearray | memoryview | Image.Image | np.ndarray

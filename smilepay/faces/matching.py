@@ -10,13 +10,14 @@ docs/faces-accuracy.md for how they were calibrated).
 from __future__ import annotations
 
 import math
-import os
 import sys
 import threading
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
+
+from smilepay.env import ConfigError, env_float
 
 # Calibrated on the LFW tuning half (docs/faces-accuracy.md): the distance at which the
 # 3-image enrolment test's false-match rate per comparison is <= 1e-4 (0.30996, rounded down).
@@ -35,27 +36,21 @@ DEFAULT_VERIFY_THRESHOLD = 0.309
 DIM = 128
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name}={raw!r} is not a number") from exc
+def _env_distance(name: str, default: float) -> float:
+    value = env_float(name, default)
     if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name}={raw!r} must be a finite, non-negative number")
+        raise ConfigError(f"{name} must be a finite, non-negative number, got {value!r}")
     return value
 
 
 def match_threshold() -> float:
     """The 1:N decision threshold in force (env ``SMILEPAY_MATCH_THRESHOLD`` overrides)."""
-    return _env_float("SMILEPAY_MATCH_THRESHOLD", DEFAULT_THRESHOLD)
+    return _env_distance("SMILEPAY_MATCH_THRESHOLD", DEFAULT_THRESHOLD)
 
 
 def match_margin() -> float:
     """Minimum gap between the best and second-best identity (``SMILEPAY_MATCH_MARGIN``)."""
-    return _env_float("SMILEPAY_MATCH_MARGIN", DEFAULT_MARGIN)
+    return _env_distance("SMILEPAY_MATCH_MARGIN", DEFAULT_MARGIN)
 
 
 def verify_threshold() -> float:
@@ -64,7 +59,7 @@ def verify_threshold() -> float:
     It applies to ``verify_distance(probe, enrolled)``: the distance between the probe
     and the customer's own template, the normalised mean of their enrolled encodings.
     """
-    return _env_float("SMILEPAY_VERIFY_THRESHOLD", DEFAULT_VERIFY_THRESHOLD)
+    return _env_distance("SMILEPAY_VERIFY_THRESHOLD", DEFAULT_VERIFY_THRESHOLD)
 
 
 def _as_vector(encoding) -> np.ndarray:

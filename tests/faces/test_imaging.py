@@ -121,3 +121,18 @@ def test_it_refuses_formats_other_than_jpeg_png_and_webp(obama_small):
 def test_it_refuses_unsupported_python_types():
     with pytest.raises(FaceImageError, match="unsupported input type"):
         analyze("/etc/passwd")  # a path string is not image data
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("", 15 * 1024 * 1024), ("1000", 1000), ("lots", "ConfigError")]
+)
+def test_the_byte_cap_reads_the_environment_and_an_empty_value_keeps_the_default(value, expected):
+    import os
+    import subprocess
+    import sys
+
+    # The caps are read once, when the module loads: check them in a fresh interpreter.
+    code = "from smilepay.faces import imaging; print(imaging.MAX_BYTES)"
+    env = {**os.environ, "SMILEPAY_FACES_MAX_BYTES": value}
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert str(expected) in (run.stdout if run.returncode == 0 else run.stderr)
