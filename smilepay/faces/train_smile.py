@@ -158,19 +158,22 @@ def cached_encodings(kind: str, paths: list[str], rows: np.ndarray) -> np.ndarra
         if list(data["paths"]) == paths:
             return data["enc"]
     t0 = time.time()
-    workers = max(1, min(2, os.cpu_count() or 1))
-    with ProcessPoolExecutor(workers) as pool:
-        jobs = [(kind, p, r) for p, r in zip(paths, rows, strict=True)]
-        enc = np.array(list(pool.map(_encoding_job, jobs, chunksize=64)), np.float32)
+    jobs = [(kind, p, r) for p, r in zip(paths, rows, strict=True)]
+    enc = np.array(_pool_map(_encoding_job, jobs), np.float32)
     np.savez(path, paths=np.array(paths), enc=enc)
     print(f"{kind}: encodings for {len(paths)} images in {time.time() - t0:.0f}s", flush=True)
     return enc
 
 
-def _run_parallel(job, paths: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _pool_map(job, items: list) -> list:
+    """``job`` over ``items`` in up to two processes, results in order."""
     workers = max(1, min(2, os.cpu_count() or 1))
     with ProcessPoolExecutor(workers) as pool:
-        out = list(pool.map(job, paths, chunksize=64))
+        return list(pool.map(job, items, chunksize=64))
+
+
+def _run_parallel(job, paths: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    out = _pool_map(job, paths)
     return np.array([o[0] for o in out], np.float32), np.array([o[1] for o in out])
 
 
@@ -259,15 +262,22 @@ def augmented_features(
             return data["feats"]
     t0 = time.time()
     jobs = [(int(i), paths[i], rows[i], copies) for i in indices]
-    workers = max(1, min(2, os.cpu_count() or 1))
-    with ProcessPoolExecutor(workers) as pool:
-        feats = np.concatenate(list(pool.map(_augment_job, jobs, chunksize=64)))
+    feats = np.concatenate(_pool_map(_augment_job, jobs))
     np.savez(path, indices=indices, feats=feats)
     print(f"augmented {len(indices)} crops x{copies} in {time.time() - t0:.0f}s", flush=True)
     return feats
 
 
 # --- stage 2: label lfw-dev photos with their SMILEsmileD crop -----------------------
+
+
+def _lfw_paths() -> list[str]:
+    return sorted(str(p) for p in (faces_dir() / "lfw-dev").glob("*/*.jpg"))
+
+
+def _unit_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Euclidean distances between the rows of two sets of unit-length encodings."""
+    return np.sqrt(np.maximum(0.0, 2.0 - 2.0 * a @ b.T))
 
 
 def _norm_rows(chips: np.ndarray) -> np.ndarray:
@@ -283,14 +293,14 @@ def label_lfw(crop_paths, crop_labels, crop_chips, crop_rows) -> dict[str, dict]
     if out_path.exists():
         return json.loads(out_path.read_text())
     root = faces_dir() / "lfw-dev"
-    lfw_paths = sorted(str(p) for p in root.glob("*/*.jpg"))
+    lfw_paths = _lfw_paths()
     rows, found = cached_landmarks("lfw", _lfw_job, lfw_paths)
     lfw_chips = np.array(
         [smile.align_chip(_lfw_rgb(p), marks_dict(r)) for p, r in zip(lfw_paths, rows, strict=True)]
     )
     lfw_enc = cached_encodings("lfw", lfw_paths, rows)
     crop_enc = cached_encodings("crop", crop_paths, crop_rows)
-    distance = np.sqrt(np.maximum(0.0, 2.0 - 2.0 * lfw_enc @ crop_enc.T))
+    distance = _unit_distances(lfw_enc, crop_enc)
     sim = _norm_rows(lfw_chips) @ _norm_rows(crop_chips.astype(np.float32)).T
     sim = np.where(distance <= IDENTITY_GATE, sim, -1.0)
     order = np.argsort(-sim, axis=1)
@@ -320,8 +330,7 @@ def heldout_crops(crop_paths: list[str], crop_rows: np.ndarray, lfw_labels) -> n
     than ``NEAR_PHOTO_GATE`` to one by face encoding. They all go to test, so the
     liveness benchmark's photos (and most other photos of its people) are never trained
     on."""
-    root = faces_dir() / "lfw-dev"
-    lfw_paths = sorted(str(p) for p in root.glob("*/*.jpg"))
+    lfw_paths = _lfw_paths()
     lfw_rows, _ = cached_landmarks("lfw", _lfw_job, lfw_paths)
     lfw_enc = cached_encodings("lfw", lfw_paths, lfw_rows)
     crop_enc = cached_encodings("crop", crop_paths, crop_rows)
@@ -329,7 +338,7 @@ def heldout_crops(crop_paths: list[str], crop_rows: np.ndarray, lfw_labels) -> n
     out = np.zeros(len(crop_paths), bool)
     for start in range(0, len(crop_paths), 2048):
         block = crop_enc[start : start + 2048]
-        distance = np.sqrt(np.maximum(0.0, 2.0 - 2.0 * block @ lfw_enc.T))
+        distance = _unit_distances(block, lfw_enc)
         nearest = distance.argmin(axis=1)
         close = distance[np.arange(len(block)), nearest] <= NEAR_PHOTO_GATE
         out[start : start + len(block)] = close & held[nearest]
