@@ -28,6 +28,14 @@ def _lock(payment_id: int) -> Payment:
     return locked(Payment.objects.filter(pk=payment_id)).get()
 
 
+def _lock_customers(payment_id: int, customer_id: int) -> Payment:
+    """The payment under lock, refused unless it was matched to this customer."""
+    payment = _lock(payment_id)
+    if payment.customer_id != customer_id:
+        raise NotYourPayment("not_your_payment", "this payment is not yours")
+    return payment
+
+
 def _validate_money(amount_minor: int, currency: str) -> None:
     if not isinstance(amount_minor, int) or isinstance(amount_minor, bool) or amount_minor <= 0:
         raise InvalidRequest(
@@ -188,9 +196,7 @@ def payment_match(*, payment_id: int, customer_id: int, attempt_id: int | None =
 def payment_approve(*, payment_id: int, customer_id: int) -> Payment:
     """awaiting_confirmation -> succeeded: the customer's wallet pays the merchant."""
     with transaction.atomic():
-        payment = _lock(payment_id)
-        if payment.customer_id != customer_id:
-            raise NotYourPayment("not_your_payment", "this payment is not yours")
+        payment = _lock_customers(payment_id, customer_id)
         if payment.status != Status.AWAITING_CONFIRMATION:
             return payment
         if _is_overdue(payment):
@@ -200,9 +206,7 @@ def payment_approve(*, payment_id: int, customer_id: int) -> Payment:
 
 def payment_decline(*, payment_id: int, customer_id: int) -> Payment:
     with transaction.atomic():
-        payment = _lock(payment_id)
-        if payment.customer_id != customer_id:
-            raise NotYourPayment("not_your_payment", "this payment is not yours")
+        payment = _lock_customers(payment_id, customer_id)
         if payment.status != Status.AWAITING_CONFIRMATION:
             return payment
         return _decline(payment, reason="customer_declined")
