@@ -95,7 +95,9 @@ class FacePaySettingsForm(forms.Form):
     daily_limit = _amount("Daily limit for face payments", "Leave empty for no limit.")
     auto_approve_below = _amount(
         "Approve automatically below",
-        "0 means you confirm every payment on your phone (recommended).",
+        "0 means you confirm every payment on your phone (recommended). Even below this "
+        "amount, your phone is asked whenever the kiosk searched among many customers, "
+        "for example when you did not type your phone digits.",
     )
 
     def clean(self):

@@ -137,6 +137,17 @@ def load_face_templates(
     return out
 
 
+def face_enrolled_count() -> int:
+    """How many people an open kiosk search compares a face with: everyone who has active
+    templates, paused or not (the same people as ``load_face_templates(candidates_only=False)``)."""
+    return (
+        FaceTemplate.objects.filter(status=FaceTemplate.Status.ACTIVE)
+        .values("user_id")
+        .distinct()
+        .count()
+    )
+
+
 def face_templates_version() -> int:
     """Goes up on every enrollment, withdrawal, deletion, pause or resume (a cache key)."""
     row = FaceRegistry.objects.filter(pk=1).values_list("version", flat=True).first()

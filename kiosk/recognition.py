@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from accounts.selectors import customer_limits, face_pay_candidates
-from kiosk import gallery_cache
+from kiosk import gallery_cache, search_policy
 from smilepay.faces import FaceImageError, decide, liveness, match_threshold
 from smilepay.stopwatch import Stopwatch
 
@@ -34,6 +34,7 @@ class RecognitionResult:
     margin: float | None = None
     liveness_score: float | None = None
     near_customer_ids: list[int] = field(default_factory=list)
+    searched: int | None = None  # customers the probe was compared with
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -68,6 +69,12 @@ def _identify(encoding, *, phone_digits: str) -> RecognitionResult:
         gallery = gallery_cache.subset_gallery(ids)
     else:
         gallery = gallery_cache.current_templates().gallery
+        if not search_policy.open_search_allowed(identities=len(gallery)):
+            # Enrolment grew past the open-search budget after the kiosk was told it
+            # need not ask: too wide to search without the digits.
+            return RecognitionResult(
+                Outcome.AMBIGUOUS, detail="phone_digits_required", searched=len(gallery)
+            )
     results = gallery.search(encoding, k=2)
     decision = decide(results)
     near_limit = match_threshold() * settings.KIOSK_NEAR_MATCH_FACTOR
@@ -86,6 +93,7 @@ def _identify(encoding, *, phone_digits: str) -> RecognitionResult:
         best_distance=decision.distance,
         margin=margin,
         near_customer_ids=near,
+        searched=len(gallery),
     )
 
 

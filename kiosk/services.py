@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from kiosk import limits
+from kiosk import limits, search_policy
 from kiosk.frames import FrameError, stash_frames, validate_burst
 from kiosk.models import CaptureSession
 from payments import services as payment_services
@@ -31,6 +31,7 @@ class CaptureTicket:
     session_id: int
     token: str
     expires_at: str
+    phone_digits_reason: str = ""  # why the digits must come with the burst; "" if they need not
 
 
 RETRYABLE = (Payment.Status.CREATED, Payment.Status.FAILED)
@@ -66,7 +67,13 @@ def capture_session_open(*, kiosk_id: int, payment_id: int) -> CaptureTicket:
             token_hash=hash_token(token),
             expires_at=now + timedelta(seconds=settings.KIOSK_CAPTURE_TOKEN_SECONDS),
         )
-    return CaptureTicket(session.pk, token, session.expires_at.isoformat())
+    reason = _phone_digits_reason(kiosk_id)
+    return CaptureTicket(session.pk, token, session.expires_at.isoformat(), reason)
+
+
+def _phone_digits_reason(kiosk_id: int) -> str:
+    requires = Kiosk.objects.filter(pk=kiosk_id).values_list("require_phone_digits", flat=True)
+    return search_policy.phone_digits_reason(kiosk_requires_digits=bool(requires.first()))
 
 
 def _check_can_attempt(payment: Payment) -> None:
@@ -97,6 +104,9 @@ def capture_submit(
         raise CaptureError("Phone digits are the last 4 digits of a number.", code="bad_digits")
     if phone_digits:
         limits.check_phone_digits_attempt(phone_digits=phone_digits)
+    elif reason := _phone_digits_reason(kiosk_id):
+        # Refused before the token is spent: the kiosk asks for the digits and sends again.
+        raise CaptureError(search_policy.DIGITS_MESSAGES[reason], code="digits_required")
     with transaction.atomic():
         session = _spend_token(kiosk_id=kiosk_id, token=token)
         payment = Payment.objects.select_for_update().get(pk=session.payment_id)

@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from kiosk import limits
+from kiosk import limits, search_policy
 from kiosk.frames import take_frames
 from kiosk.recognition import Outcome, RecognitionResult, recognize_burst
 from kiosk.services import capture_session_claim
@@ -47,6 +47,7 @@ def recognize(session_id: int) -> str:
         timings_ms=result.timings_ms,
         phone_digits_used=bool(session.phone_digits),
         near_customer_ids=result.near_customer_ids,
+        searched_identities=result.searched,
     )
     # Outcomes and timings only: never images, encodings or who nearly matched.
     logger.info(
@@ -54,7 +55,10 @@ def recognize(session_id: int) -> str:
     )
     if result.outcome == Outcome.MATCHED:
         payment_services.payment_match(
-            payment_id=payment.pk, customer_id=result.customer_id, attempt_id=attempt.pk
+            payment_id=payment.pk,
+            customer_id=result.customer_id,
+            attempt_id=attempt.pk,
+            allow_auto_approve=search_policy.auto_approve_allowed(searched=result.searched or 0),
         )
     else:
         payment_services.payment_fail(payment_id=payment.pk, reason=_kiosk_reason(result))

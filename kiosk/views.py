@@ -122,7 +122,8 @@ def api_open_capture(request: HttpRequest, payment_id: int) -> JsonResponse:
         {
             "token": ticket.token,
             "expires_at": ticket.expires_at,
-            "require_phone_digits": request.kiosk.require_phone_digits,
+            "require_phone_digits": bool(ticket.phone_digits_reason),
+            "phone_digits_reason": ticket.phone_digits_reason,
         },
         status=201,
     )
@@ -135,8 +136,6 @@ def api_submit_capture(request: HttpRequest) -> JsonResponse:
     if int(request.META.get("CONTENT_LENGTH") or 0) > max_body:
         return _error("The upload is too large.", code="too_large", status=413)
     frames = [upload.read() for upload in request.FILES.getlist("frame")]
-    if request.kiosk.require_phone_digits and not request.POST.get("phone_digits"):
-        raise CaptureError("This kiosk asks for the last 4 phone digits.", code="digits_required")
     payment = capture_submit(
         kiosk_id=request.kiosk.pk,
         token=request.POST.get("token", ""),

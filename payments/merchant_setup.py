@@ -124,6 +124,7 @@ def recognition_attempt_record(
     timings_ms: dict[str, float] | None = None,
     phone_digits_used: bool = False,
     near_customer_ids: list[int] | None = None,
+    searched_identities: int | None = None,
 ) -> RecognitionAttempt:
     """Log one recognition try: outcome and numbers only, never images or encodings."""
     with transaction.atomic():
@@ -137,6 +138,7 @@ def recognition_attempt_record(
             liveness_score=liveness_score,
             timings_ms={k: float(v) for k, v in (timings_ms or {}).items()},
             phone_digits_used=phone_digits_used,
+            searched_identities=searched_identities,
         )
         near = set(near_customer_ids or [])
         if customer_id:

@@ -149,11 +149,19 @@ def _limit_refusal(payment: Payment, customer_id: int, limits, now) -> str:
     return ""
 
 
-def payment_match(*, payment_id: int, customer_id: int, attempt_id: int | None = None) -> Payment:
+def payment_match(
+    *,
+    payment_id: int,
+    customer_id: int,
+    attempt_id: int | None = None,
+    allow_auto_approve: bool = True,
+) -> Payment:
     """matching -> awaiting_confirmation with the amount held on the customer's wallet.
 
     Refused (declined with a reason) when the customer's limits or balance don't allow
-    it; approved at once when the amount is below the customer's auto-approve level.
+    it; approved at once when the amount is below the customer's auto-approve level,
+    unless the caller withholds that (``allow_auto_approve=False``: a search too wide
+    to trust the match without the phone).
     """
     limits = customer_limits(user_id=customer_id)
     with transaction.atomic():
@@ -188,7 +196,9 @@ def payment_match(*, payment_id: int, customer_id: int, attempt_id: int | None =
         events.status_changed(payment, previous=previous, attempt_id=attempt_id)
         auto_below = limits.auto_approve_below_minor or 0
         if payment.amount_minor < auto_below:
-            return _capture(payment, auto_approved=True)
+            if allow_auto_approve:
+                return _capture(payment, auto_approved=True)
+            events.record(payment, "payment.auto_approve_withheld", reason="wide_search")
         events.ask_customer_to_confirm(payment, merchant_name=payment.merchant.name)
     return payment
 

@@ -184,6 +184,10 @@ class RecognitionAttempt(models.Model):
     liveness_score = models.FloatField(null=True, blank=True)
     timings_ms = models.JSONField(default=dict, blank=True)
     phone_digits_used = models.BooleanField(default=False)
+    # How many customers the search covered (or would have, when it was too wide to run
+    # without phone digits): the chance of a false match grows with it
+    # (kiosk/search_policy.py). Null when recognition stopped before the search.
+    searched_identities = models.PositiveIntegerField(null=True, blank=True)
     flagged_by_customer_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -7,6 +7,8 @@ Public API (stable names)::
     faces = analyze(image)            # bytes | PIL.Image | numpy -> list[Face], largest first
     compare(encoding_a, encoding_b)   # distance, lower = more alike
     match_threshold()                 # calibrated 1:N threshold (SMILEPAY_MATCH_THRESHOLD)
+    match_fmr()                       # false matches per comparison at that threshold
+    false_match_risk(identities=N)    # chance a stranger matches someone among N
     verify_threshold()                # calibrated 1:1 threshold (SMILEPAY_VERIFY_THRESHOLD)
     verify_distance(encoding, enrolled)  # 1:1 score: probe vs the normalised mean template
     liveness(frames)                  # LivenessResult: .passed .score .reason .best_index
@@ -22,8 +24,11 @@ from .matching import (
     Gallery,
     compare,
     decide,
+    false_match_risk,
+    match_fmr,
     match_margin,
     match_threshold,
+    max_identities_for_risk,
     mean_template,
     verify_distance,
     verify_threshold,
@@ -42,9 +47,12 @@ __all__ = [
     "compare",
     "decide",
     "decode_image",
+    "false_match_risk",
     "liveness",
+    "match_fmr",
     "match_margin",
     "match_threshold",
+    "max_identities_for_risk",
     "mean_template",
     "verify_distance",
     "verify_threshold",

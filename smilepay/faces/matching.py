@@ -33,6 +33,11 @@ DEFAULT_MARGIN = 0.03
 # what differs is the decision: no search and no margin, and one comparison per attempt.
 # docs/faces-accuracy.md, section "1:1 verification", has FMR and FNMR on both halves.
 DEFAULT_VERIFY_THRESHOLD = 0.309
+# False matches per comparison at DEFAULT_THRESHOLD, measured on the held-out half
+# (docs/faces-accuracy.md, "threshold in force"; a test keeps the two in step). A 1:N
+# search makes one such comparison per enrolled identity, which is what turns the size
+# of a search into a risk (``false_match_risk``).
+DEFAULT_MATCH_FMR = 1.55e-4
 DIM = 128
 
 
@@ -51,6 +56,40 @@ def match_threshold() -> float:
 def match_margin() -> float:
     """Minimum gap between the best and second-best identity (``SMILEPAY_MATCH_MARGIN``)."""
     return _env_distance("SMILEPAY_MATCH_MARGIN", DEFAULT_MARGIN)
+
+
+def match_fmr() -> float:
+    """False matches per comparison at the threshold in force (env ``SMILEPAY_MATCH_FMR``).
+
+    Whoever overrides ``SMILEPAY_MATCH_THRESHOLD`` sets this too, from the FMR that
+    ``python -m smilepay.faces calibrate`` prints for the new threshold.
+    """
+    value = env_float("SMILEPAY_MATCH_FMR", DEFAULT_MATCH_FMR)
+    if not 0 < value < 1:
+        raise ConfigError(f"SMILEPAY_MATCH_FMR must be between 0 and 1, got {value!r}")
+    return value
+
+
+def false_match_risk(*, identities: int, fmr: float | None = None) -> float:
+    """Chance that a probe of someone not among ``identities`` people is within the
+    threshold of at least one of them: 1 - (1 - FMR)^N.
+
+    It grows with every customer a search covers, which is why a wide search needs the
+    phone digits to narrow it. The margin rule refuses some of these near misses, so
+    this is an upper bound for the whole decision.
+    """
+    if identities <= 0:
+        return 0.0
+    rate = match_fmr() if fmr is None else fmr
+    return float(-math.expm1(identities * math.log1p(-rate)))
+
+
+def max_identities_for_risk(risk: float, *, fmr: float | None = None) -> int:
+    """The most identities one search may cover while ``false_match_risk`` stays <= risk."""
+    rate = match_fmr() if fmr is None else fmr
+    if risk >= 1:
+        return sys.maxsize
+    return max(0, math.floor(math.log1p(-risk) / math.log1p(-rate) + 1e-9))
 
 
 def verify_threshold() -> float:

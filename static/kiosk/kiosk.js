@@ -31,6 +31,14 @@
     over_daily_limit: "Over your daily face-pay limit",
   };
 
+  // Why the digits screen appears. "ambiguous" covers look-alikes, a customer who always
+  // wants digits and a search grown too wide, and must not say which.
+  const DIGITS_WHY = {
+    shop: "This shop asks for the last 4 digits of your phone.",
+    many_customers: "Many people pay with their face here: enter the last 4 digits of your phone so we find you.",
+    ambiguous: "We need the last 4 digits of your phone to be sure it's you.",
+  };
+
   let payment = null;      // the payment on screen, as the server last described it
   let cents = 0;           // amount being typed
   let capturing = false;   // the camera is running: server updates wait until it stops
@@ -91,12 +99,15 @@
     else if (TERMINAL.has(p.status)) showDone(p);
   }
 
+  function askForDigits(why) {
+    document.getElementById("digits").value = "";
+    document.getElementById("digits-why").textContent = why;
+    show("digits");
+  }
+
   function showFailure(p) {
     if (p.reason === "ambiguous") {
-      document.getElementById("digits").value = "";
-      document.getElementById("digits-why").textContent =
-        "More than one customer looks alike. Enter the last 4 digits of your phone.";
-      show("digits");
+      askForDigits(DIGITS_WHY.ambiguous);
       return;
     }
     const [title, hint] = FAILURES[p.reason] || FAILURES.no_match;
@@ -171,8 +182,7 @@
   async function smileToPay(phoneDigits = "") {
     const ticket = await api(`payments/${payment.id}/capture-session`);
     if (ticket.require_phone_digits && !phoneDigits) {
-      document.getElementById("digits-why").textContent = "This shop asks for the last 4 digits of your phone.";
-      show("digits");
+      askForDigits(DIGITS_WHY[ticket.phone_digits_reason] || DIGITS_WHY.shop);
       return;
     }
     capturing = true;
@@ -195,7 +205,16 @@
     form.append("phone_digits", phoneDigits);
     form.append("timestamps", JSON.stringify(stamps));
     frames.forEach((blob, index) => form.append("frame", blob, `frame-${index}.jpg`));
-    const data = await api("capture", { form });
+    let data;
+    try {
+      data = await api("capture", { form });
+    } catch (error) {
+      // Enrolment grew past what a search without digits may cover since the ticket:
+      // the token was not spent, so ask and send the next smile with the digits.
+      if (error.code !== "digits_required") throw error;
+      askForDigits(error.message);
+      return;
+    }
     onServerPayment(data.payment);
   }
 

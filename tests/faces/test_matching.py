@@ -182,3 +182,49 @@ def test_real_encodings_find_their_owner_in_a_gallery(examples):
     result = g.search(enc("obama-480p.jpg"), k=2)
     assert result[0][0] == "obama"
     assert decide(result).matched
+
+
+def test_the_false_match_rate_in_force_is_the_one_measured_at_the_default_threshold():
+    """The kiosk's search-width rules rest on this figure: keep it in step with the report."""
+    from pathlib import Path
+
+    report = Path(matching.__file__).resolve().parents[2] / "docs" / "faces-accuracy.md"
+    row = next(
+        line for line in report.read_text().splitlines() if line.startswith("| threshold in force")
+    )
+    threshold, fmr = (cell.strip() for cell in row.split("|")[2:4])
+    assert float(threshold) == matching.DEFAULT_THRESHOLD
+    assert float(fmr) == matching.DEFAULT_MATCH_FMR
+
+
+def test_the_false_match_risk_grows_with_every_identity_searched(monkeypatch):
+    monkeypatch.delenv("SMILEPAY_MATCH_FMR", raising=False)
+    fmr = matching.DEFAULT_MATCH_FMR
+    assert matching.false_match_risk(identities=0) == 0.0
+    assert matching.false_match_risk(identities=1) == pytest.approx(fmr)
+    assert matching.false_match_risk(identities=1000) == pytest.approx(1 - (1 - fmr) ** 1000)
+    risks = [matching.false_match_risk(identities=n) for n in (10, 100, 10_000, 1_000_000)]
+    assert risks == sorted(risks) and risks[-1] == pytest.approx(1.0)
+
+
+def test_the_widest_search_within_a_risk_is_the_last_one_below_it(monkeypatch):
+    monkeypatch.delenv("SMILEPAY_MATCH_FMR", raising=False)
+    for risk in (0.001, 0.01, 0.1):
+        widest = matching.max_identities_for_risk(risk)
+        assert matching.false_match_risk(identities=widest) <= risk
+        assert matching.false_match_risk(identities=widest + 1) > risk
+    assert matching.max_identities_for_risk(0.01) == 64
+
+
+@pytest.mark.parametrize("raw", ["0", "1", "-1e-4", "lots"])
+def test_a_false_match_rate_outside_zero_to_one_is_a_configuration_error(monkeypatch, raw):
+    from smilepay.env import ConfigError
+
+    monkeypatch.setenv("SMILEPAY_MATCH_FMR", raw)
+    with pytest.raises(ConfigError):
+        matching.match_fmr()
+
+
+def test_an_operator_who_recalibrates_sets_the_false_match_rate_too(monkeypatch):
+    monkeypatch.setenv("SMILEPAY_MATCH_FMR", "1e-6")
+    assert matching.false_match_risk(identities=1000) == pytest.approx(1e-3, rel=1e-3)

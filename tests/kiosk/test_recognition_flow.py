@@ -17,10 +17,11 @@ from django.utils import timezone
 
 from kiosk import gallery_cache
 from kiosk.devices import DEVICE_COOKIE, kiosk_pair
+from kiosk.recognition import recognize_burst
 from payments import services as payment_services
 from payments.models import LedgerAccount, Payment, RecognitionAttempt
 from payments.services import kiosk_issue_pairing_code
-from smilepay.faces import bursts
+from smilepay.faces import bursts, false_match_risk
 from tests.accounts.conftest import enroll, make_customer
 from tests.kiosk.factories import make_kiosk
 
@@ -299,3 +300,61 @@ def test_a_customer_who_always_wants_digits_is_asked_for_them(client, counter, a
     assert Payment.objects.get(pk=payment["id"]).reason == "ambiguous"
     capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7, seed=3), digits="0101")
     assert Payment.objects.get(pk=payment["id"]).status == "awaiting_confirmation"
+
+
+def test_once_enrolment_outgrows_an_open_search_the_kiosk_asks_for_digits_first(
+    client, counter, adrien, joan, settings
+):
+    # A budget that one customer fits and two do not, as 65 would with the default.
+    settings.KIOSK_OPEN_SEARCH_MAX_RISK = false_match_risk(identities=1)
+    payment = charge(client, 300)
+    opened = client.post(f"/kiosk/api/payments/{payment['id']}/capture-session").json()
+    assert (opened["require_phone_digits"], opened["phone_digits_reason"]) == (
+        True,
+        "many_customers",
+    )
+
+    frames = burst_of("Adrien_Brody", 5, 7)
+    refused, token = capture(client, payment["id"], frames, token=opened["token"])
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "digits_required"
+    assert Payment.objects.get(pk=payment["id"]).status == "created"
+
+    # Nothing was spent: the same token carries the burst once the digits come with it.
+    accepted, _ = capture(client, payment["id"], frames, digits="0101", token=token)
+    assert accepted.status_code == 202, accepted.content
+    stored = Payment.objects.get(pk=payment["id"])
+    assert (stored.status, stored.customer_id) == ("awaiting_confirmation", adrien.pk)
+    assert RecognitionAttempt.objects.get(payment_id=payment["id"]).searched_identities == 2
+
+
+def test_a_search_grown_too_wide_since_the_ticket_is_not_run_without_digits(adrien, joan, settings):
+    settings.KIOSK_OPEN_SEARCH_MAX_RISK = false_match_risk(identities=1)
+    result = recognize_burst(frames=burst_of("Adrien_Brody", 5, 7), amount_minor=300)
+    assert (result.outcome, result.detail) == ("ambiguous", "phone_digits_required")
+    assert (result.customer_id, result.best_distance, result.searched) == (None, None, 2)
+
+
+@pytest.mark.parametrize(
+    ("searched_within_budget", "status"),
+    [(2, "succeeded"), (1, "awaiting_confirmation")],
+)
+def test_auto_approve_pays_without_the_phone_only_after_a_narrow_enough_search(
+    client, counter, adrien, joan, settings, searched_within_budget, status
+):
+    from accounts.services import SettingsChange, customer_settings_update
+
+    customer_settings_update(
+        user_id=adrien.pk,
+        change=SettingsChange(
+            always_require_phone_digits=False,
+            per_payment_limit_minor=None,
+            daily_limit_minor=None,
+            auto_approve_below_minor=500,
+        ),
+    )
+    settings.KIOSK_AUTO_APPROVE_MAX_RISK = false_match_risk(identities=searched_within_budget)
+    payment = charge(client, 300)
+    capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
+    stored = Payment.objects.get(pk=payment["id"])
+    assert (stored.status, stored.customer_id) == (status, adrien.pk)

@@ -255,6 +255,30 @@ def test_limits_from_accounts_decline_and_auto_approve(monkeypatch):
     assert wallet(casey).balance_minor == 850
 
 
+def test_a_match_from_a_too_wide_search_waits_for_the_phone_even_below_auto_approve(
+    monkeypatch,
+):
+    from accounts.selectors import CustomerLimits
+    from payments import transitions
+
+    limits = CustomerLimits(
+        per_payment_limit_minor=None,
+        daily_limit_minor=None,
+        auto_approve_below_minor=200,
+        always_require_phone_digits=False,
+    )
+    monkeypatch.setattr(transitions, "customer_limits", lambda *, user_id: limits)
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    payment = f.kiosk_payment(cafe, amount_minor=150)
+    services.payment_start_matching(payment_id=payment.pk)
+    matched = services.payment_match(
+        payment_id=payment.pk, customer_id=casey.pk, allow_auto_approve=False
+    )
+    assert (matched.status, matched.held_minor) == (S.AWAITING_CONFIRMATION, 150)
+    names = list(matched.events.values_list("name", flat=True))
+    assert "payment.auto_approve_withheld" in names and "payment.captured" not in names
+
+
 def test_an_online_request_is_only_for_its_customer():
     cafe, casey, mallory = f.merchant(), f.customer(balance_minor=1000), f.customer()
     payment = services.payment_create(
