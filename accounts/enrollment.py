@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts import crypto
 from accounts.audit import audit
 from accounts.errors import ConsentRequired, EnrollmentRefused, PhoneNotVerified
+from accounts.face_search import searched_together_with
 from accounts.models import FaceDataKey, FaceFlag, FaceProfile, FaceTemplate, User
 from accounts.selectors import load_face_templates
 from smilepay.faces import FaceImageError, Gallery, analyze, compare, match_threshold
@@ -190,8 +191,13 @@ def _data_key_for(user_id: int) -> bytes:
 
 
 def _nearest_other_customer(user_id: int, encoding: np.ndarray) -> tuple[int, float] | None:
+    """The closest customer this face could be searched together with (face_search.py)."""
     gallery = Gallery()
-    others = load_face_templates(candidates_only=False)
+    peers = searched_together_with(user_id=user_id)
+    if peers is None:
+        others = load_face_templates(candidates_only=False)
+    else:
+        others = load_face_templates(user_ids=peers) if peers else {}
     others.pop(user_id, None)
     for other_id, templates in others.items():
         gallery.add(other_id, np.stack(templates))

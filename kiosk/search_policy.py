@@ -3,17 +3,18 @@
 The threshold is calibrated per comparison (``match_fmr()``, about 1.6e-4), and a kiosk
 search compares the probe with every customer it covers. So the chance that a person
 who is not enrolled lands within the threshold of somebody grows with the number
-searched: ``1 - (1 - FMR)^N``, 1% at 64 customers, 15% at 1,000. Beyond the open-search
-budget every kiosk asks for the last 4 phone digits, which narrow the search to the few
-customers whose number ends in them (Alipay asks for the phone number for the same
-reason). A match still waits for the customer's phone unless the search was small enough
-for the stricter auto-approve budget: only then may money move without the phone.
+searched: ``1 - (1 - FMR)^N``, 1% at 64 customers, 14% at 1,000. Beyond the open-search
+budget (accounts/face_search.py) every kiosk asks for the last 4 phone digits, which
+narrow the search to the few customers whose number ends in them. A match still waits
+for the customer's phone unless the search was small enough for the stricter
+auto-approve budget: only then may money move without the phone.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 
+from accounts.face_search import open_search_allowed
 from accounts.selectors import face_enrolled_count
 from smilepay.faces import false_match_risk
 
@@ -27,11 +28,6 @@ DIGITS_MESSAGES = {
         "so we find you."
     ),
 }
-
-
-def open_search_allowed(*, identities: int) -> bool:
-    """May a search without phone digits cover this many customers?"""
-    return false_match_risk(identities=identities) <= settings.KIOSK_OPEN_SEARCH_MAX_RISK
 
 
 def auto_approve_allowed(*, searched: int) -> bool:

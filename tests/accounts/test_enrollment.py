@@ -161,6 +161,27 @@ def test_a_face_that_matches_another_customer_is_refused_and_flagged_for_the_ope
     assert "joe@example.com" in page.content.decode()
 
 
+def test_once_kiosks_need_phone_digits_a_face_is_a_duplicate_only_within_its_digits(
+    barack, joe, obama_photos, settings
+):
+    from smilepay.faces import false_match_risk
+
+    from tests.accounts.conftest import make_customer
+
+    enroll(barack, obama_photos)
+    # Wider than an open search may be: kiosks search only among customers who share the
+    # last 4 phone digits, so only those must not share a face.
+    settings.KIOSK_OPEN_SEARCH_MAX_RISK = false_match_risk(identities=1)
+    accepted = enrollment.enrollment_capture(user_id=joe.pk, image=obama_photos[1])
+    assert accepted.accepted == 1  # Joe's number ends in 0199, Barack's in 0100
+
+    namesake = make_customer("b2@example.com", "+13035550100", name="B. Two", consent=True)
+    with pytest.raises(EnrollmentRefused) as refused:
+        enrollment.enrollment_capture(user_id=namesake.pk, image=obama_photos[1])
+    assert refused.value.code == "duplicate"
+    assert FaceFlag.objects.get(user=namesake).other_user == barack
+
+
 def test_re_enrolling_replaces_the_old_templates(barack, obama_photos):
     enroll(barack, obama_photos)
     first = set(FaceTemplate.objects.values_list("pk", flat=True))
