@@ -59,14 +59,14 @@ def push_service():
 
 
 @pytest.fixture
-def counter(tmp_path, redis_url, push_service):
-    """A live server on Redis with a worker, and the scenario's data in its database."""
+def counter(request, tmp_path, redis_url, push_service):
+    """A live server on Redis with a worker, and the scenario's data in its database.
+    Parametrize it indirectly with a dict to give the server more environment."""
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()  # no rate-limit counters from earlier runs
-    with start_live_server(
-        tmp_path / "live", redis_url=redis_url, WEBPUSH_ALLOW_HTTP_ENDPOINTS="true"
-    ) as live:
+    env = {"WEBPUSH_ALLOW_HTTP_ENDPOINTS": "true", **getattr(request, "param", {})}
+    with start_live_server(tmp_path / "live", redis_url=redis_url, **env) as live:
         keys = PushKeys(f"{push_service.origin}/push/adrien-phone")
         sub = keys.subscription_json()
         out = live.shell(
@@ -157,3 +157,20 @@ def test_a_still_photo_in_front_of_the_kiosk_camera_is_not_accepted(counter):
         page.wait_for_selector("#app[data-state=failed]", timeout=120_000)
         assert page.inner_text("#failed-title") == "Please smile when asked"
         snap(page, "7-not-live")
+
+
+@pytest.mark.parametrize("counter", [{"KIOSK_OPEN_SEARCH_MAX_RISK": "0"}], indirect=True)
+def test_where_too_many_people_pay_by_face_the_kiosk_asks_for_phone_digits_first(counter):
+    live, scenario, _, _, tmp = counter
+    with chromium_browser(smiling_customer_video(tmp)) as browser:
+        page = browser.new_context(permissions=["camera"], base_url=live.url).new_page()
+        page.set_default_timeout(30_000)
+        pair_and_charge(page, scenario["code"], "450")
+        page.click("#smile")
+        page.wait_for_selector("#app[data-state=digits]")
+        assert page.inner_text("#digits-why").startswith("Many people pay with their face here")
+        snap(page, "4-digits-first")
+        page.fill("#digits", "0101")
+        page.click("#digits-go")
+        page.wait_for_selector("#app[data-state=confirm]", timeout=120_000)
+        assert page.inner_text('#app [data-screen=confirm] [data-bind="customer"]') == "A*** B."
