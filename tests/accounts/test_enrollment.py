@@ -16,7 +16,8 @@ from accounts.selectors import (
     face_templates_version,
     load_face_templates,
 )
-from tests.accounts.conftest import enroll, photo
+from smilepay.faces import false_match_risk
+from tests.accounts.conftest import enroll, make_customer, photo
 
 pytestmark = pytest.mark.django_db
 
@@ -164,10 +165,6 @@ def test_a_face_that_matches_another_customer_is_refused_and_flagged_for_the_ope
 def test_once_kiosks_need_phone_digits_a_face_is_a_duplicate_only_within_its_digits(
     barack, joe, obama_photos, settings
 ):
-    from smilepay.faces import false_match_risk
-
-    from tests.accounts.conftest import make_customer
-
     enroll(barack, obama_photos)
     # Wider than an open search may be: kiosks search only among customers who share the
     # last 4 phone digits, so only those must not share a face.
