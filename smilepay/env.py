@@ -49,6 +49,14 @@ def env_float(name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def env_probability(name: str, default: float) -> float:
+    """A chance between 0 and 1; anything else is refused rather than silently clipped."""
+    value = env_float(name, default)
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"{name} must be a probability between 0 and 1, got {value!r}")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from smilepay.env import env_bool, env_float, env_int, env_list, env_str
+from smilepay.env import env_bool, env_float, env_int, env_list, env_probability, env_str
 from smilepay.local_secrets import load_local_secrets
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -290,5 +290,5 @@ KIOSK_NEAR_MATCH_FACTOR = env_float("KIOSK_NEAR_MATCH_FACTOR", 1.15)
 # How wide a face search may be (kiosk/search_policy.py): the chance that a stranger is
 # matched to somebody grows with every customer searched. 0.01 allows an open search over
 # 64 customers at the calibrated FMR; 0.001 allows auto-approval over 6.
-KIOSK_OPEN_SEARCH_MAX_RISK = env_float("KIOSK_OPEN_SEARCH_MAX_RISK", 0.01)
-KIOSK_AUTO_APPROVE_MAX_RISK = env_float("KIOSK_AUTO_APPROVE_MAX_RISK", 0.001)
+KIOSK_OPEN_SEARCH_MAX_RISK = env_probability("KIOSK_OPEN_SEARCH_MAX_RISK", 0.01)
+KIOSK_AUTO_APPROVE_MAX_RISK = env_probability("KIOSK_AUTO_APPROVE_MAX_RISK", 0.001)

@@ -77,21 +77,29 @@ def test_it_prefers_secrets_from_the_environment(tmp_path):
     assert resolved["debug"] is True
 
 
-def test_it_refuses_a_boolean_it_cannot_read(tmp_path):
+def refused(tmp_path, **env: str) -> str:
+    """Settings that do not load: their error output."""
     result = subprocess.run(
         [python(), "-c", PROBE],
         cwd=REPO,
         env=clean_env(
-            DJANGO_SETTINGS_MODULE="smilepay.settings",
-            SMILEPAY_LOCAL_DIR=str(tmp_path),
-            DEBUG="maybe",
+            DJANGO_SETTINGS_MODULE="smilepay.settings", SMILEPAY_LOCAL_DIR=str(tmp_path), **env
         ),
         capture_output=True,
         text=True,
         check=False,
     )
     assert result.returncode != 0
-    assert "DEBUG must be true or false" in result.stderr
+    return result.stderr
+
+
+def test_it_refuses_a_boolean_it_cannot_read(tmp_path):
+    assert "DEBUG must be true or false" in refused(tmp_path, DEBUG="maybe")
+
+
+def test_it_refuses_a_search_risk_that_is_not_a_probability(tmp_path):
+    error = refused(tmp_path, KIOSK_OPEN_SEARCH_MAX_RISK="5")
+    assert "KIOSK_OPEN_SEARCH_MAX_RISK must be a probability between 0 and 1" in error
 
 
 def test_deploy_check_is_clean_under_production_settings(tmp_path):
