@@ -178,10 +178,12 @@ class RecognitionAttemptAdmin(ReadOnlyAdmin):
         "best_distance",
         "margin",
         "liveness_score",
+        "phone_digits_used",
+        "searched_identities",
         "flagged_by_customer_at",
         "created_at",
     ]
-    list_filter = ["outcome"]
+    list_filter = ["outcome", "phone_digits_used"]
 
 
 @admin.register(ApiKey)

@@ -327,6 +327,13 @@ def test_once_enrolment_outgrows_an_open_search_the_kiosk_asks_for_digits_first(
     assert (stored.status, stored.customer_id) == ("awaiting_confirmation", adrien.pk)
     assert RecognitionAttempt.objects.get(payment_id=payment["id"]).searched_identities == 2
 
+    from accounts.models import User
+
+    operator = User.objects.create_superuser("operator@example.com", "operator-pw-123")
+    client.force_login(operator)
+    listing = client.get("/admin/payments/recognitionattempt/")
+    assert listing.status_code == 200 and "searched identities" in listing.content.decode().lower()
+
 
 def test_a_search_grown_too_wide_since_the_ticket_is_not_run_without_digits(adrien, joan, settings):
     settings.KIOSK_OPEN_SEARCH_MAX_RISK = false_match_risk(identities=1)
