@@ -32,6 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from smilepay.faces import analyze, bursts, liveness
+from smilepay.faces.calibrate import wilson_interval
 from smilepay.faces.train_smile import cache_dir, faces_dir, heldout_identity
 
 
@@ -152,16 +153,6 @@ def _count(scenario, result, passed, total, reasons, dump) -> None:
             "difference": result.frame_difference,
         }
         dump.write(json.dumps(row) + "\n")
-
-
-def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
-    """95% Wilson score interval of a pass rate: with a few hundred bursts, 0 passes of
-    186 still allows a true rate up to 2%, which a bare 0.0% hides."""
-    rate = successes / trials
-    centre = (rate + z * z / (2 * trials)) / (1 + z * z / trials)
-    spread = z * np.sqrt(rate * (1 - rate) / trials + z * z / (4 * trials * trials))
-    spread /= 1 + z * z / trials
-    return max(0.0, centre - spread), min(1.0, centre + spread)
 
 
 def _report(half, people, passed, total, reasons) -> None:

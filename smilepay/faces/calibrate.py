@@ -54,6 +54,20 @@ def rates(genuine: np.ndarray, impostor: np.ndarray, t: float) -> tuple[float, f
     return fmr, fnmr
 
 
+def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a rate measured as ``successes`` of ``trials``.
+
+    A rate at 1e-4 rests on a couple of dozen impostor comparisons, and a pass rate of
+    0 of 186 still allows 2%: the interval says how far the point figure may be off."""
+    if trials <= 0:
+        return 0.0, 1.0
+    rate = successes / trials
+    scale = 1 + z * z / trials
+    centre = (rate + z * z / (2 * trials)) / scale
+    spread = z * np.sqrt(rate * (1 - rate) / trials + z * z / (4 * trials * trials)) / scale
+    return max(0.0, float(centre - spread)), min(1.0, float(centre + spread))
+
+
 def threshold_at_fmr(impostor: np.ndarray, target: float) -> float:
     """Largest threshold whose FMR is <= ``target`` (strictly below the next impostor)."""
     s = np.sort(impostor)

@@ -259,6 +259,24 @@ def _verify_markdown(doc: dict) -> list[str]:
     ]
 
 
+def _intervals(r: dict) -> str:
+    """How far the headline rates may be off: 95% Wilson intervals from their counts."""
+    n_gen, n_imp = r["genuine_comparisons"], r["impostor_comparisons"]
+
+    def span(rate: float, n: int, fmt) -> str:
+        count = round(rate * n)
+        low, high = cal.wilson_interval(count, n)
+        return f"{fmt(low)} to {fmt(high)} ({count} of {n})"
+
+    at, re4 = r["at_threshold_in_force"], r["fnmr_at_fmr_1e-4_rederived"]
+    return (
+        "95% Wilson intervals at the threshold in force: FMR "
+        f"{span(at['fmr'], n_imp, lambda x: f'{x:.2e}')}, FNMR {span(at['fnmr'], n_gen, _pct)}; "
+        f"FNMR @ FMR<=1e-4 {span(re4['fnmr'], n_gen, _pct)}. Genuine comparisons of one "
+        "person share their enrolment, so the true spread is somewhat wider."
+    )
+
+
 def markdown(doc: dict) -> str:
     r = doc["report_half"]
     t = doc["tune_half"]
@@ -329,6 +347,7 @@ def markdown(doc: dict) -> str:
                 r["baseline_plain_min_fnmr_at_fmr_1e-4"],
             )
         )
+    lines += ["", _intervals(r)]
     ap = r["all_pairs"]
     lines += [
         "",

@@ -31,6 +31,15 @@ def test_rates_count_matches_at_or_below_the_threshold():
     assert fmr == 0.25 and fnmr == pytest.approx(1 / 3)
 
 
+def test_the_wilson_interval_brackets_the_rate_and_stays_open_after_zero_passes():
+    low, high = cal.wilson_interval(0, 186)
+    assert low == 0.0 and high == pytest.approx(0.0202, abs=1e-4)
+    low, high = cal.wilson_interval(91, 111)
+    assert low < 91 / 111 < high and (low, high) == pytest.approx((0.738, 0.880), abs=1e-3)
+    assert cal.wilson_interval(5, 5)[1] == 1.0
+    assert cal.wilson_interval(0, 0) == (0.0, 1.0)
+
+
 def test_ten_fold_accuracy_is_perfect_on_separable_pairs():
     dist = np.concatenate([np.linspace(0.1, 0.3, 50), np.linspace(0.5, 0.9, 50)])
     same = np.arange(100) < 50
