@@ -283,18 +283,23 @@ def test_a_kiosk_that_requires_phone_digits_asks_for_them(client, counter, adrie
     assert Payment.objects.get(pk=payment["id"]).status == "awaiting_confirmation"
 
 
-def test_a_customer_who_always_wants_digits_is_asked_for_them(client, counter, adrien):
+def set_preferences(customer, *, always_digits: bool = False, auto_approve_below: int = 0):
+    """The customer's own face-pay settings, as the portal's settings page saves them."""
     from accounts.services import SettingsChange, customer_settings_update
 
     customer_settings_update(
-        user_id=adrien.pk,
+        user_id=customer.pk,
         change=SettingsChange(
-            always_require_phone_digits=True,
+            always_require_phone_digits=always_digits,
             per_payment_limit_minor=None,
             daily_limit_minor=None,
-            auto_approve_below_minor=0,
+            auto_approve_below_minor=auto_approve_below,
         ),
     )
+
+
+def test_a_customer_who_always_wants_digits_is_asked_for_them(client, counter, adrien):
+    set_preferences(adrien, always_digits=True)
     payment = charge(client, 300)
     capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
     assert Payment.objects.get(pk=payment["id"]).reason == "ambiguous"
@@ -349,17 +354,7 @@ def test_a_search_grown_too_wide_since_the_ticket_is_not_run_without_digits(adri
 def test_auto_approve_pays_without_the_phone_only_after_a_narrow_enough_search(
     client, counter, adrien, joan, settings, searched_within_budget, status
 ):
-    from accounts.services import SettingsChange, customer_settings_update
-
-    customer_settings_update(
-        user_id=adrien.pk,
-        change=SettingsChange(
-            always_require_phone_digits=False,
-            per_payment_limit_minor=None,
-            daily_limit_minor=None,
-            auto_approve_below_minor=500,
-        ),
-    )
+    set_preferences(adrien, auto_approve_below=500)
     settings.KIOSK_AUTO_APPROVE_MAX_RISK = false_match_risk(identities=searched_within_budget)
     payment = charge(client, 300)
     capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
