@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/liveness_accuracy.py [--half heldout|tuning] [--bursts 4]
         [--repeats 3] [--workers 2] [--dump FILE.jsonl]
-        [--audit benchmarks/data/liveness_audit_heldout.json]
+        [--audit benchmarks/data/liveness_audit_heldout.json] [--scenarios standard|wide|all]
 
 Bursts are built from real lfw-dev photos (smilepay.faces.bursts): a genuine burst is
 four camera frames of a neutral photo of a person followed by four of a smiling photo
@@ -11,6 +11,12 @@ labels (human labels, matched to lfw-dev photos by `python -m smilepay.faces.tra
 which must have run once: it writes .cache/faces/lfw_smile_labels.v2.json). Identities are
 split in halves by `train_smile.heldout_identity`; thresholds were tuned on the other
 half and the smile model never trained on the held-out half's photos.
+
+`--scenarios wide` attacks with far more photos, so that a pass rate of at most 1% can
+be shown and not only measured: every one-face photo of the half is held up, replayed and
+re-encoded (an attack needs no smile label), and every neutral photo is followed by the
+smiling photos of 5 other people and of the most alike other person (the nearest
+encoding: a look-alike accomplice, the hardest swap this data allows).
 
 `--audit` adds a row for the genuine bursts whose photos a blind look agreed with
 (benchmarks/data/liveness_audit_heldout.json: every photo of a held-out genuine burst,
@@ -56,6 +62,55 @@ def labelled_people(half: str) -> dict[str, tuple[list[Path], list[Path]]]:
         if heldout_identity(name) == (half == "heldout") and one_face(path):
             people[name][info["smiling"]].append(path)
     return {name: pair for name, pair in people.items() if pair[0] and pair[1]}
+
+
+def half_photos(half: str, workers: int) -> list[Path]:
+    """Every lfw-dev photo of the half that shows one face (no smile label needed)."""
+    root = faces_dir() / "lfw-dev"
+    paths = sorted(
+        path
+        for folder in root.iterdir()
+        if folder.is_dir() and heldout_identity(folder.name) == (half == "heldout")
+        for path in folder.glob("*.jpg")
+    )
+    with multiprocessing.Pool(workers) as pool:
+        keep = pool.map(one_face, paths, chunksize=16)
+    return [path for path, ok in zip(paths, keep, strict=True) if ok]
+
+
+def _encoding(path: Path) -> np.ndarray:
+    return analyze(path.read_bytes(), want_smile=False)[0].encoding
+
+
+def swap_partners(people, rng, workers: int, swaps: int = 5):
+    """For each neutral photo: the smiling photos of ``swaps`` other people, and of the
+    other person whose smiling photo is nearest by encoding. Worked out before any burst
+    is decided, so the pool that decides them never forks from its feeder thread."""
+    smiling = [(name, photo) for name in sorted(people) for photo in people[name][1]]
+    neutral = [(name, photo) for name in sorted(people) for photo in people[name][0]]
+    with multiprocessing.Pool(workers) as pool:
+        encodings = pool.map(_encoding, [photo for _, photo in smiling + neutral])
+    smiling_enc = np.array(encodings[: len(smiling)])
+    partners = []
+    for (name, photo), encoding in zip(neutral, encodings[len(smiling) :], strict=True):
+        others = [i for i, (other, _) in enumerate(smiling) if other != name]
+        picked = rng.choice(others, size=min(swaps, len(others)), replace=False)
+        nearest = others[int(np.argmin(np.linalg.norm(smiling_enc[others] - encoding, axis=1)))]
+        partners.append((photo, [smiling[i][1] for i in picked], smiling[nearest][1]))
+    return partners
+
+
+def wide_attacks(photos: list[Path], partners, rng):
+    """Attacks on every photo of the half, and swaps to several and to the most alike
+    other people (see the module docstring)."""
+    for photo in photos:
+        yield "any_held_photo", bursts.held_photo_burst(photo, rng=rng), ()
+        yield "any_replayed_photo", bursts.replayed_photo_burst(photo), ()
+        yield "any_reencoded_photo", bursts.reencoded_photo_burst(photo), ()
+    for neutral, others, alike in partners:
+        for other in others:
+            yield "person_changed_x5", bursts.person_change_burst(neutral, other, rng=rng), ()
+        yield "person_changed_lookalike", bursts.person_change_burst(neutral, alike, rng=rng), ()
 
 
 def scenarios(people, per_person: int, rng, repeats: int = 1):
@@ -106,9 +161,23 @@ def main() -> int:
         "also report genuine bursts whose two photos it agrees with",
     )
     parser.add_argument("--dump", type=Path, help="write per-burst details as JSON lines")
+    parser.add_argument(
+        "--scenarios",
+        choices=["standard", "wide", "all"],
+        default="standard",
+        help="wide: attacks with every photo of the half and look-alike swaps",
+    )
     args = parser.parse_args()
     people = labelled_people(args.half)
     rng = np.random.default_rng(7)
+    plan = []
+    if args.scenarios in ("standard", "all"):
+        plan.append(scenarios(people, args.bursts, rng, args.repeats))
+    if args.scenarios in ("wide", "all"):
+        photos = half_photos(args.half, args.workers)
+        print(f"wide attacks: {len(photos)} one-face photos of the {args.half} half")
+        partners = swap_partners(people, rng, args.workers)
+        plan.append(wide_attacks(photos, partners, rng))
     passed: Counter = Counter()
     total: Counter = Counter()
     reasons: dict[str, Counter] = defaultdict(Counter)
@@ -117,9 +186,7 @@ def main() -> int:
     # how many processes decide them.
     audit = json.loads(args.audit.read_text()) if args.audit else None
     with multiprocessing.Pool(args.workers) as pool:
-        for scenario, result, photos in pool.imap(
-            _decide, scenarios(people, args.bursts, rng, args.repeats), chunksize=4
-        ):
+        for scenario, result, photos in pool.imap(_decide, itertools.chain(*plan), chunksize=4):
             _count(scenario, result, passed, total, reasons, dump)
             if audit is not None and scenario == "genuine" and _audited(audit, *photos):
                 _count("genuine (audited)", result, passed, total, reasons, None)
