@@ -276,9 +276,10 @@ def test_a_kiosk_that_requires_phone_digits_asks_for_them(client, counter, adrie
     counter.save(update_fields=["require_phone_digits"])
     payment = charge(client, 300)
     opened = client.post(f"/kiosk/api/payments/{payment['id']}/capture-session").json()
-    assert opened["require_phone_digits"] is True
+    assert (opened["require_phone_digits"], opened["phone_digits_reason"]) == (True, "shop")
     refused, _ = capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
     assert refused.json()["error"]["code"] == "digits_required"
+    assert refused.json()["error"]["message"].startswith("This shop asks")
     capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7), digits="0101")
     assert Payment.objects.get(pk=payment["id"]).status == "awaiting_confirmation"
 
