@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from smilepay.faces import analyze, bursts, liveness
 from smilepay.faces.calibrate import wilson_interval
-from smilepay.faces.train_smile import cache_dir, faces_dir, heldout_identity
+from smilepay.faces.train_smile import cache_dir, faces_dir, in_half, lfw_paths
 
 
 def one_face(path: Path) -> bool:
@@ -59,20 +59,14 @@ def labelled_people(half: str) -> dict[str, tuple[list[Path], list[Path]]]:
     for rel, info in sorted(labels.items()):
         name = rel.split("/")[0]
         path = faces_dir() / "lfw-dev" / rel
-        if heldout_identity(name) == (half == "heldout") and one_face(path):
+        if in_half(name, half) and one_face(path):
             people[name][info["smiling"]].append(path)
     return {name: pair for name, pair in people.items() if pair[0] and pair[1]}
 
 
 def half_photos(half: str, workers: int) -> list[Path]:
     """Every lfw-dev photo of the half that shows one face (no smile label needed)."""
-    root = faces_dir() / "lfw-dev"
-    paths = sorted(
-        path
-        for folder in root.iterdir()
-        if folder.is_dir() and heldout_identity(folder.name) == (half == "heldout")
-        for path in folder.glob("*.jpg")
-    )
+    paths = [Path(path) for path in lfw_paths(half)]
     with multiprocessing.Pool(workers) as pool:
         keep = pool.map(one_face, paths, chunksize=16)
     return [path for path, ok in zip(paths, keep, strict=True) if ok]

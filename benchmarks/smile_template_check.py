@@ -22,6 +22,7 @@ import argparse
 import json
 import multiprocessing
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from smilepay.faces import analyze, compare, mean_template
 from smilepay.faces.calibrate import wilson_interval
-from smilepay.faces.train_smile import cache_dir, faces_dir, heldout_identity
+from smilepay.faces.train_smile import cache_dir, faces_dir, in_half, lfw_paths
 
 THRESHOLDS = (0.309, 0.33, 0.35, 0.37, 0.40)
 
@@ -44,16 +45,14 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--half", choices=["heldout", "tuning"], default="heldout")
     args = parser.parse_args()
-    in_half = lambda name: heldout_identity(name) == (args.half == "heldout")  # noqa: E731
     root = faces_dir() / "lfw-dev"
     labels = json.loads((cache_dir() / "lfw_smile_labels.v2.json").read_text())
     smiling = [root / rel for rel, info in labels.items() if info["smiling"]]
-    smiling = [path for path in smiling if in_half(path.parent.name)]
-    people = {
-        folder.name: sorted(folder.glob("*.jpg"))
-        for folder in sorted(root.iterdir())
-        if folder.is_dir() and in_half(folder.name) and len(list(folder.glob("*.jpg"))) >= 4
-    }
+    smiling = [path for path in smiling if in_half(path.parent.name, args.half)]
+    people: dict[str, list[Path]] = defaultdict(list)
+    for path in map(Path, lfw_paths(args.half)):
+        people[path.parent.name].append(path)
+    people = {name: photos for name, photos in people.items() if len(photos) >= 4}
     paths = sorted({str(p) for photos in people.values() for p in photos} | set(map(str, smiling)))
     with multiprocessing.Pool(2) as pool:
         encodings = dict(zip(paths, pool.map(encoding, paths, chunksize=8), strict=True))

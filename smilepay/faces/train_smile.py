@@ -73,6 +73,11 @@ def heldout_identity(name: str) -> bool:
     return zlib.crc32(name.encode()) % 2 == 1
 
 
+def in_half(name: str, half: str) -> bool:
+    """Whether identity ``name`` belongs to ``half``: "heldout" or "tuning"."""
+    return heldout_identity(name) == (half == "heldout")
+
+
 def crop_split(file_name: str) -> str:
     bucket = zlib.crc32(file_name.encode()) % 10
     return "train" if bucket < 7 else ("val" if bucket == 7 else "test")
@@ -271,8 +276,10 @@ def augmented_features(
 # --- stage 2: label lfw-dev photos with their SMILEsmileD crop -----------------------
 
 
-def _lfw_paths() -> list[str]:
-    return sorted(str(p) for p in (faces_dir() / "lfw-dev").glob("*/*.jpg"))
+def lfw_paths(half: str | None = None) -> list[str]:
+    """Every lfw-dev photo, sorted; only those of ``half``'s identities when given."""
+    paths = sorted((faces_dir() / "lfw-dev").glob("*/*.jpg"))
+    return [str(p) for p in paths if half is None or in_half(p.parent.name, half)]
 
 
 def _unit_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -293,12 +300,12 @@ def label_lfw(crop_paths, crop_labels, crop_chips, crop_rows) -> dict[str, dict]
     if out_path.exists():
         return json.loads(out_path.read_text())
     root = faces_dir() / "lfw-dev"
-    lfw_paths = _lfw_paths()
-    rows, found = cached_landmarks("lfw", _lfw_job, lfw_paths)
+    photos = lfw_paths()
+    rows, found = cached_landmarks("lfw", _lfw_job, photos)
     lfw_chips = np.array(
-        [smile.align_chip(_lfw_rgb(p), marks_dict(r)) for p, r in zip(lfw_paths, rows, strict=True)]
+        [smile.align_chip(_lfw_rgb(p), marks_dict(r)) for p, r in zip(photos, rows, strict=True)]
     )
-    lfw_enc = cached_encodings("lfw", lfw_paths, rows)
+    lfw_enc = cached_encodings("lfw", photos, rows)
     crop_enc = cached_encodings("crop", crop_paths, crop_rows)
     distance = _unit_distances(lfw_enc, crop_enc)
     sim = _norm_rows(lfw_chips) @ _norm_rows(crop_chips.astype(np.float32)).T
@@ -306,7 +313,7 @@ def label_lfw(crop_paths, crop_labels, crop_chips, crop_rows) -> dict[str, dict]
     order = np.argsort(-sim, axis=1)
     photo_of_crop = np.argmax(sim, axis=0)
     labels: dict[str, dict] = {}
-    for i, p in enumerate(lfw_paths):
+    for i, p in enumerate(photos):
         j = int(order[i, 0])
         best, second = sim[i, j], sim[i, order[i, 1]]
         if (
@@ -321,7 +328,7 @@ def label_lfw(crop_paths, crop_labels, crop_chips, crop_rows) -> dict[str, dict]
                 "corr": round(float(best), 3),
             }
     out_path.write_text(json.dumps(labels, indent=0, sort_keys=True))
-    print(f"lfw-dev: {len(labels)}/{len(lfw_paths)} photos labelled from SMILEsmileD")
+    print(f"lfw-dev: {len(labels)}/{len(photos)} photos labelled from SMILEsmileD")
     return labels
 
 
@@ -330,11 +337,11 @@ def heldout_crops(crop_paths: list[str], crop_rows: np.ndarray, lfw_labels) -> n
     than ``NEAR_PHOTO_GATE`` to one by face encoding. They all go to test, so the
     liveness benchmark's photos (and most other photos of its people) are never trained
     on."""
-    lfw_paths = _lfw_paths()
-    lfw_rows, _ = cached_landmarks("lfw", _lfw_job, lfw_paths)
-    lfw_enc = cached_encodings("lfw", lfw_paths, lfw_rows)
+    photos = lfw_paths()
+    lfw_rows, _ = cached_landmarks("lfw", _lfw_job, photos)
+    lfw_enc = cached_encodings("lfw", photos, lfw_rows)
     crop_enc = cached_encodings("crop", crop_paths, crop_rows)
-    held = np.array([heldout_identity(Path(p).parent.name) for p in lfw_paths])
+    held = np.array([heldout_identity(Path(p).parent.name) for p in photos])
     out = np.zeros(len(crop_paths), bool)
     for start in range(0, len(crop_paths), 2048):
         block = crop_enc[start : start + 2048]
