@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import wraps
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from kiosk.services import (
 from payments import services as payment_services
 from payments.errors import PaymentError
 from payments.models import Payment
+from smilepay.json_body import BadJsonBody, read_json_object
 
 
 def _error(message: str, *, code: str, status: int) -> JsonResponse:
@@ -89,12 +89,9 @@ def kiosk_unpair(request: HttpRequest) -> HttpResponse:
 
 def _json_body(request: HttpRequest) -> dict:
     try:
-        body = json.loads(request.body or b"{}")
-    except json.JSONDecodeError as exc:
-        raise CaptureError("The request body is not JSON.", code="bad_json") from exc
-    if not isinstance(body, dict):
-        raise CaptureError("The request body must be a JSON object.", code="bad_json")
-    return body
+        return read_json_object(request)
+    except BadJsonBody as exc:
+        raise CaptureError(str(exc), code=exc.code) from exc
 
 
 @require_POST

@@ -214,6 +214,7 @@ DEMO_PASSWORD = _secret("DEMO_PASSWORD")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["smilepay.json_body.SafeJSONParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SmilePay merchant API",
