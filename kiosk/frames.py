@@ -26,6 +26,11 @@ class FrameError(ValueError):
         self.code = code
 
 
+def burst_body_cap() -> int:
+    """The largest request a burst upload may be: every frame at its cap, plus the form."""
+    return settings.KIOSK_MAX_FRAMES * settings.KIOSK_MAX_FRAME_BYTES + 64 * 1024
+
+
 def image_kind(data: bytes) -> str | None:
     for signature, kind in _SIGNATURES:
         if data.startswith(signature):

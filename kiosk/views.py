@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from kiosk import devices, limits
+from kiosk.frames import burst_body_cap
 from kiosk.selectors import kiosk_current_payment, kiosk_payment_state
 from kiosk.services import (
     CaptureError,
@@ -21,6 +22,7 @@ from payments import services as payment_services
 from payments.errors import PaymentError
 from payments.models import Payment
 from smilepay.json_body import BadJsonBody, read_json_object
+from smilepay.parsing import strict_length
 
 
 def _error(message: str, *, code: str, status: int) -> JsonResponse:
@@ -129,8 +131,8 @@ def api_open_capture(request: HttpRequest, payment_id: int) -> JsonResponse:
 @require_POST
 @kiosk_device_required
 def api_submit_capture(request: HttpRequest) -> JsonResponse:
-    max_body = settings.KIOSK_MAX_FRAMES * settings.KIOSK_MAX_FRAME_BYTES + 64 * 1024
-    if int(request.META.get("CONTENT_LENGTH") or 0) > max_body:
+    # Under ASGI smilepay/body_limits.py refuses it before reading; this is the backstop.
+    if strict_length(request.META.get("CONTENT_LENGTH")) > burst_body_cap():
         return _error("The upload is too large.", code="too_large", status=413)
     frames = [upload.read() for upload in request.FILES.getlist("frame")]
     payment = capture_submit(

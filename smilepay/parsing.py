@@ -19,3 +19,12 @@ def strict_id(text: object) -> int | None:
         return None
     value = int(text)
     return value if 0 < value <= MAX_ID else None
+
+
+def strict_length(text: object) -> int:
+    """A Content-Length header's value; 0 when absent, and huge when it is not a number."""
+    if text in (None, ""):
+        return 0
+    if not isinstance(text, str) or not _ASCII_DIGITS.fullmatch(text.strip()):
+        return MAX_ID
+    return int(text)

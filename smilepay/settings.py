@@ -199,6 +199,10 @@ VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:operator@smilepay.local")
 # larger than the cap gets no files at all (and a clear "too few frames" error).
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 20 * 1024 * 1024)
+# Bodies are capped before they are read (smilepay/body_limits.py): this for every request,
+# the frame caps for uploads, FILE_UPLOAD_MAX_MEMORY_SIZE above all, so that the ASGI
+# handler's spool never reaches the disk either.
+REQUEST_MAX_BODY_BYTES = env_int("REQUEST_MAX_BODY_BYTES", 1024 * 1024)
 FACE_MASTER_KEY = _secret("FACE_MASTER_KEY")
 FACE_MASTER_KEY_ID = env_str("FACE_MASTER_KEY_ID", "local-1")
 FACES_DIR = Path(env_str("SMILEPAY_FACES_DIR", str(BASE_DIR.parent / "shared" / "faces")))
