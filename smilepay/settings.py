@@ -203,6 +203,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 20 * 1024 *
 # the frame caps for uploads, FILE_UPLOAD_MAX_MEMORY_SIZE above all, so that the ASGI
 # handler's spool never reaches the disk either.
 REQUEST_MAX_BODY_BYTES = env_int("REQUEST_MAX_BODY_BYTES", 1024 * 1024)
+# Camera frames (kiosk burst, online confirmation, enrolment) larger than this on a side
+# are refused from the header, before decoding (smilepay/upload_images.py). The pages send
+# 640 px wide frames.
+UPLOAD_IMAGE_MAX_SIDE = env_int("UPLOAD_IMAGE_MAX_SIDE", 1920)
 FACE_MASTER_KEY = _secret("FACE_MASTER_KEY")
 FACE_MASTER_KEY_ID = env_str("FACE_MASTER_KEY_ID", "local-1")
 FACES_DIR = Path(env_str("SMILEPAY_FACES_DIR", str(BASE_DIR.parent / "shared" / "faces")))
@@ -284,7 +288,7 @@ CELERY_BEAT_SCHEDULE.update(
 KIOSK_CAPTURE_TOKEN_SECONDS = env_int("KIOSK_CAPTURE_TOKEN_SECONDS", 60)
 KIOSK_MIN_FRAMES = env_int("KIOSK_MIN_FRAMES", 4)
 KIOSK_MAX_FRAMES = env_int("KIOSK_MAX_FRAMES", 12)
-KIOSK_MAX_FRAME_BYTES = env_int("KIOSK_MAX_FRAME_BYTES", 1_500_000)
+KIOSK_MAX_FRAME_BYTES = env_int("KIOSK_MAX_FRAME_BYTES", 600_000)
 KIOSK_FRAMES_TTL_SECONDS = env_int("KIOSK_FRAMES_TTL_SECONDS", 120)
 KIOSK_ATTEMPTS_PER_MINUTE = env_int("KIOSK_ATTEMPTS_PER_MINUTE", 20)
 KIOSK_ATTEMPTS_PER_PHONE_DIGITS = env_int("KIOSK_ATTEMPTS_PER_PHONE_DIGITS", 10)
