@@ -108,13 +108,13 @@ def _kiosk_known(token: str) -> bool:
     return kiosk_for_device(device_token=token) is not None
 
 
-async def _customer_signed_in(session_key: str) -> bool:
+def _customer_signed_in(session_key: str) -> bool:
     from importlib import import_module
 
     from django.contrib.auth import SESSION_KEY
 
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    return bool(await store.aget(SESSION_KEY))
+    return bool(store.get(SESSION_KEY))
 
 
 async def sender_known(route: UploadRoute, scope: Scope) -> bool:
@@ -126,7 +126,8 @@ async def sender_known(route: UploadRoute, scope: Scope) -> bool:
         token = cookies.get(DEVICE_COOKIE, "")
         return bool(token) and await database_sync_to_async(_kiosk_known)(token)
     session_key = cookies.get(settings.SESSION_COOKIE_NAME, "")
-    return bool(session_key) and await _customer_signed_in(session_key)
+    # database_sync_to_async: stale or broken connections are closed around the query.
+    return bool(session_key) and await database_sync_to_async(_customer_signed_in)(session_key)
 
 
 async def refuse(send: Send, status: int, code: str, message: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from smilepay.env import env_bool, env_float, env_int, env_list, env_probability, env_str
 from smilepay.local_secrets import load_local_secrets
@@ -183,10 +184,26 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- mail and SMS ---------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "accounts.mail.ConsoleEmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SmilePay <no-reply@smilepay.local>")
 SMS_BACKEND = env_str("SMS_BACKEND", "accounts.sms.ConsoleSmsBackend")
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(LOCAL_DIR / "sms.log"))
+# Console backends write one-time codes and reset links where the logs go: in production
+# (HTTPS=true) only when the operator says so.
+ALLOW_CONSOLE_MESSAGES = env_bool("ALLOW_CONSOLE_MESSAGES", False)
+_CONSOLE_BACKENDS = {
+    "accounts.sms.ConsoleSmsBackend",
+    "accounts.mail.ConsoleEmailBackend",
+    "django.core.mail.backends.console.EmailBackend",
+}
+if HTTPS and not ALLOW_CONSOLE_MESSAGES:
+    for _name, _backend in (("SMS_BACKEND", SMS_BACKEND), ("EMAIL_BACKEND", EMAIL_BACKEND)):
+        if _backend in _CONSOLE_BACKENDS:
+            raise ImproperlyConfigured(
+                f"{_name} is the console backend ({_backend}), which writes one-time codes and "
+                "password-reset links to the log. With HTTPS=true set a real backend, or "
+                "ALLOW_CONSOLE_MESSAGES=true to accept that."
+            )
 
 # --- Web Push -------------------------------------------------------------------------
 VAPID_PRIVATE_KEY = _secret("VAPID_PRIVATE_KEY")
@@ -235,8 +252,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"no_client_tracebacks": {"()": "smilepay.log_filters.NoTracebackForClientErrors"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_client_tracebacks"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Messages to customers (accounts/sms.py, accounts/mail.py): whole, codes and links
+    # included, only at DEBUG, which a laptop (HTTPS=false) shows so that the developer
+    # can sign up; with HTTPS=true never, whatever LOG_LEVEL says: who and when only.
+    "loggers": {"smilepay.outbox": {"level": "INFO" if HTTPS else "DEBUG"}},
 }
 
 # --- accounts: sign-up, phone codes, consent, enrollment, push (edit only this block) ---
