@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.request import RawPostDataException
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -128,10 +129,16 @@ def _frame_endpoint(handler):
     def view(request: HttpRequest) -> JsonResponse:
         if _rate_limited(request.user.pk):
             return _json_error(429, "rate_limited", "Slow down a little.")
-        if len(request.body) > enrollment.MAX_IMAGE_BYTES:
+        try:
+            image = request.body
+        except RawPostDataException:  # a form: the CSRF check has read it already
+            return _json_error(
+                400, "not_an_image", _("Send the picture itself (image/jpeg), not a form.")
+            )
+        if len(image) > enrollment.MAX_IMAGE_BYTES:
             return _json_error(413, "too_large", "The picture is too large.")
         try:
-            return JsonResponse(handler(request.user.pk, request.body))
+            return JsonResponse(handler(request.user.pk, image))
         except (ConsentRequired, PhoneNotVerified) as exc:
             return _json_error(403, exc.code, exc.message)
         except EnrollmentRefused as exc:

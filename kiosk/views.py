@@ -22,7 +22,7 @@ from payments import services as payment_services
 from payments.errors import PaymentError
 from payments.models import Payment
 from smilepay.json_body import BadJsonBody, read_json_object
-from smilepay.parsing import strict_length
+from smilepay.parsing import MAX_ID, strict_length
 
 
 def _error(message: str, *, code: str, status: int) -> JsonResponse:
@@ -100,7 +100,8 @@ def _json_body(request: HttpRequest) -> dict:
 @kiosk_device_required
 def api_create_payment(request: HttpRequest) -> JsonResponse:
     amount = _json_body(request).get("amount_minor")
-    if isinstance(amount, bool) or not isinstance(amount, int):
+    # Beyond a bigint it cannot be stored (h-money owns the real cap; this only stops a 500).
+    if isinstance(amount, bool) or not isinstance(amount, int) or abs(amount) > MAX_ID:
         raise CaptureError("amount_minor must be a whole number of cents.", code="invalid_amount")
     payment = kiosk_start_payment(kiosk_id=request.kiosk.pk, amount_minor=amount)
     return JsonResponse({"payment": kiosk_payment_state(payment=payment)}, status=201)

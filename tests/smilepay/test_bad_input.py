@@ -155,6 +155,18 @@ def test_a_multipart_body_on_a_json_endpoint_is_refused_as_not_json(kiosk_client
         assert (error["code"] if isinstance(error, dict) else error) == "not_json"
 
 
+@pytest.mark.parametrize("step", ["check", "capture", "self-check"])
+def test_a_form_sent_to_an_enrolment_camera_endpoint_is_refused(customer_client, step):
+    token = "b" * 32
+    customer_client.handler.enforce_csrf_checks = True
+    customer_client.cookies["csrftoken"] = token
+    response = customer_client.post(
+        f"/me/face/enroll/{step}/", {"frame": ("f.jpg", b"x")}, HTTP_X_CSRFTOKEN=token
+    )
+    assert_clear_4xx(response, status=400)
+    assert response.json()["error"] == "not_an_image"
+
+
 @pytest.mark.parametrize("keys", ["a string", ["a", "list"], 7, True])
 def test_push_keys_that_are_not_an_object_are_refused(customer_client, keys):
     body = {"endpoint": "https://push.example.com/abc", "keys": keys}
