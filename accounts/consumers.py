@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.push import customer_group
+from smilepay.websocket_json import SafeJsonWebsocketConsumer
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def customer_state(*, user_id: int) -> dict:
     return state
 
 
-class CustomerConsumer(AsyncJsonWebsocketConsumer):
+class CustomerConsumer(SafeJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:

@@ -28,6 +28,7 @@ from accounts.face_search import searched_together_with
 from accounts.models import FaceDataKey, FaceFlag, FaceProfile, FaceTemplate, User
 from accounts.selectors import load_face_templates
 from smilepay.faces import FaceImageError, Gallery, analyze, compare, match_threshold
+from smilepay.upload_images import ImageRefused, frame_header
 
 MAX_CAPTURES = 5
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
@@ -76,6 +77,11 @@ def _analyse(image: bytes, *, want_encoding: bool, purpose: str = "enroll") -> _
     started = time.perf_counter()
     if not image or len(image) > MAX_IMAGE_BYTES:
         raise EnrollmentRefused("The picture is empty or too large.", code="bad_image")
+    try:
+        # Dimensions from the header: a pixel bomb is refused before the engine decodes it.
+        frame_header(image, max_bytes=MAX_IMAGE_BYTES)
+    except ImageRefused as exc:
+        raise EnrollmentRefused(str(exc), code="bad_image") from exc
     try:
         faces = analyze(image, want_encoding=want_encoding, want_smile=False, max_faces=2)
     except FaceImageError as exc:

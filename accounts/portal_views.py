@@ -3,7 +3,6 @@ privacy. Money pages (dashboard, payments, activity) are payments'."""
 
 from __future__ import annotations
 
-import json
 import time
 
 from django.conf import settings
@@ -13,7 +12,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.request import RawPostDataException
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -29,6 +30,7 @@ from accounts.forms import (
 )
 from accounts.models import PushSubscription
 from accounts.views import client_meta
+from smilepay.json_body import BadJsonBody, read_json_object
 
 
 def _json_error(status: int, code: str, message: str, **extra) -> JsonResponse:
@@ -127,10 +129,16 @@ def _frame_endpoint(handler):
     def view(request: HttpRequest) -> JsonResponse:
         if _rate_limited(request.user.pk):
             return _json_error(429, "rate_limited", "Slow down a little.")
-        if len(request.body) > enrollment.MAX_IMAGE_BYTES:
+        try:
+            image = request.body
+        except RawPostDataException:  # a form: the CSRF check has read it already
+            return _json_error(
+                400, "not_an_image", _("Send the picture itself (image/jpeg), not a form.")
+            )
+        if len(image) > enrollment.MAX_IMAGE_BYTES:
             return _json_error(413, "too_large", "The picture is too large.")
         try:
-            return JsonResponse(handler(request.user.pk, request.body))
+            return JsonResponse(handler(request.user.pk, image))
         except (ConsentRequired, PhoneNotVerified) as exc:
             return _json_error(403, exc.code, exc.message)
         except EnrollmentRefused as exc:
@@ -168,25 +176,29 @@ def notifications(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _json_body(request: HttpRequest) -> dict:
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    return data if isinstance(data, dict) else {}
+def _text(value: object) -> str:
+    """A JSON field that must be a string: anything else counts as missing."""
+    return value if isinstance(value, str) else ""
 
 
 @login_required
 @require_POST
 def push_subscribe(request: HttpRequest) -> JsonResponse:
-    data = _json_body(request)
+    try:
+        data = read_json_object(request)
+    except BadJsonBody as exc:
+        return _json_error(400, exc.code, str(exc))
     keys = data.get("keys") or {}
+    if not isinstance(keys, dict):
+        return _json_error(
+            400, "invalid_subscription", _("keys must be an object with p256dh and auth.")
+        )
     try:
         subscription = services.push_subscribe(
             user_id=request.user.pk,
-            endpoint=str(data.get("endpoint", "")),
-            p256dh=str(keys.get("p256dh", "")),
-            auth=str(keys.get("auth", "")),
+            endpoint=_text(data.get("endpoint")),
+            p256dh=_text(keys.get("p256dh")),
+            auth=_text(keys.get("auth")),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
     except AccountsError as exc:
@@ -197,9 +209,12 @@ def push_subscribe(request: HttpRequest) -> JsonResponse:
 @login_required
 @require_POST
 def push_unsubscribe(request: HttpRequest) -> JsonResponse:
-    data = _json_body(request)
+    try:
+        data = read_json_object(request)
+    except BadJsonBody as exc:
+        return _json_error(400, exc.code, str(exc))
     removed = services.push_unsubscribe(
-        user_id=request.user.pk, endpoint=str(data.get("endpoint", ""))
+        user_id=request.user.pk, endpoint=_text(data.get("endpoint"))
     )
     return JsonResponse({"ok": True, "removed": removed})
 

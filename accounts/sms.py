@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fcntl
-import sys
+import logging
 from functools import cache
 from pathlib import Path
 from typing import Protocol
@@ -17,12 +17,22 @@ class SmsBackend(Protocol):
     def send(self, *, to: str, body: str) -> None: ...
 
 
+# One-time codes are secrets: the whole message only at DEBUG (settings.py turns that on
+# for this logger on a laptop, HTTPS=false), never at INFO.
+outbox_logger = logging.getLogger("smilepay.outbox")
+
+
+def masked_phone(number: str) -> str:
+    return f"{number[:3]}…{number[-2:]}" if len(number) > 6 else "…"
+
+
 class ConsoleSmsBackend:
-    """Prints messages: the embedded default, for a laptop."""
+    """Logs messages: the embedded default, for a laptop. Refused with HTTPS=true unless
+    ALLOW_CONSOLE_MESSAGES=true (settings.py)."""
 
     def send(self, *, to: str, body: str) -> None:
-        sys.stdout.write(f"[sms to {to}] {body}\n")
-        sys.stdout.flush()
+        outbox_logger.info("sms to %s queued (%d characters)", masked_phone(to), len(body))
+        outbox_logger.debug("[sms to %s] %s", to, body)
 
 
 class FileSmsBackend:

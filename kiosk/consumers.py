@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from kiosk.devices import DEVICE_COOKIE, kiosk_for_device
 from kiosk.realtime import kiosk_group
 from kiosk.selectors import kiosk_current_payment, kiosk_payment_state
+from smilepay.websocket_json import SafeJsonWebsocketConsumer
 
 
-class KioskConsumer(AsyncJsonWebsocketConsumer):
+class KioskConsumer(SafeJsonWebsocketConsumer):
     """The kiosk page's live feed. Authenticated by the device cookie, like its HTTP calls."""
 
     async def connect(self) -> None:

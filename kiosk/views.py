@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import wraps
 
 from django.conf import settings
@@ -11,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from kiosk import devices, limits
+from kiosk.frames import burst_body_cap
 from kiosk.selectors import kiosk_current_payment, kiosk_payment_state
 from kiosk.services import (
     CaptureError,
@@ -21,6 +21,8 @@ from kiosk.services import (
 from payments import services as payment_services
 from payments.errors import PaymentError
 from payments.models import Payment
+from smilepay.json_body import BadJsonBody, read_json_object
+from smilepay.parsing import MAX_ID, strict_length
 
 
 def _error(message: str, *, code: str, status: int) -> JsonResponse:
@@ -89,19 +91,17 @@ def kiosk_unpair(request: HttpRequest) -> HttpResponse:
 
 def _json_body(request: HttpRequest) -> dict:
     try:
-        body = json.loads(request.body or b"{}")
-    except json.JSONDecodeError as exc:
-        raise CaptureError("The request body is not JSON.", code="bad_json") from exc
-    if not isinstance(body, dict):
-        raise CaptureError("The request body must be a JSON object.", code="bad_json")
-    return body
+        return read_json_object(request)
+    except BadJsonBody as exc:
+        raise CaptureError(str(exc), code=exc.code) from exc
 
 
 @require_POST
 @kiosk_device_required
 def api_create_payment(request: HttpRequest) -> JsonResponse:
     amount = _json_body(request).get("amount_minor")
-    if isinstance(amount, bool) or not isinstance(amount, int):
+    # Beyond a bigint it cannot be stored (h-money owns the real cap; this only stops a 500).
+    if isinstance(amount, bool) or not isinstance(amount, int) or abs(amount) > MAX_ID:
         raise CaptureError("amount_minor must be a whole number of cents.", code="invalid_amount")
     payment = kiosk_start_payment(kiosk_id=request.kiosk.pk, amount_minor=amount)
     return JsonResponse({"payment": kiosk_payment_state(payment=payment)}, status=201)
@@ -132,8 +132,8 @@ def api_open_capture(request: HttpRequest, payment_id: int) -> JsonResponse:
 @require_POST
 @kiosk_device_required
 def api_submit_capture(request: HttpRequest) -> JsonResponse:
-    max_body = settings.KIOSK_MAX_FRAMES * settings.KIOSK_MAX_FRAME_BYTES + 64 * 1024
-    if int(request.META.get("CONTENT_LENGTH") or 0) > max_body:
+    # Under ASGI smilepay/body_limits.py refuses it before reading; this is the backstop.
+    if strict_length(request.META.get("CONTENT_LENGTH")) > burst_body_cap():
         return _error("The upload is too large.", code="too_large", status=413)
     frames = [upload.read() for upload in request.FILES.getlist("frame")]
     payment = capture_submit(

@@ -14,6 +14,7 @@ from payments.models import (
     Payment,
     RecognitionAttempt,
 )
+from smilepay.parsing import strict_id
 
 
 def _expired_if_due(payment: Payment) -> Payment:
@@ -76,8 +77,8 @@ def merchant_payments(
         qs = qs.filter(created_at__lt=created_lt)
     if search:
         query = Q(description__icontains=search) | Q(customer__email__iexact=search)
-        if search.isdigit():
-            query |= Q(pk=int(search))
+        if (payment_id := strict_id(search)) is not None:
+            query |= Q(pk=payment_id)
         qs = qs.filter(query)
     return qs.select_related("kiosk", "customer")
 

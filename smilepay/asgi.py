@@ -1,5 +1,6 @@
 """HTTP and websockets in one ASGI application (Channels)."""
 
+import logging
 import os
 
 from django.core.asgi import get_asgi_application
@@ -12,11 +13,17 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from smilepay.body_limits import BodyLimitMiddleware  # noqa: E402
+from smilepay.log_filters import RedactSecretUrls  # noqa: E402
 from smilepay.routing import websocket_urlpatterns  # noqa: E402
+
+# uvicorn's access log would otherwise keep every password-reset link's live token.
+logging.getLogger("uvicorn.access").addFilter(RedactSecretUrls())
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Bodies capped and uploads authenticated before Django reads a byte of them.
+        "http": BodyLimitMiddleware(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

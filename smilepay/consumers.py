@@ -1,11 +1,11 @@
 """A websocket that proves the channel layer works end to end (used by health checks)."""
 
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from smilepay.websocket_json import SafeJsonWebsocketConsumer
 
 HEALTH_GROUP = "health"
 
 
-class HealthConsumer(AsyncJsonWebsocketConsumer):
+class HealthConsumer(SafeJsonWebsocketConsumer):
     async def connect(self) -> None:
         await self.channel_layer.group_add(HEALTH_GROUP, self.channel_name)
         await self.accept()

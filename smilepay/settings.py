@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from smilepay.env import env_bool, env_float, env_int, env_list, env_probability, env_str
 from smilepay.local_secrets import load_local_secrets
@@ -178,15 +179,33 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# A styled page (or JSON for JSON clients) instead of Django's bare one.
+CSRF_FAILURE_VIEW = "smilepay.error_views.csrf_failure"
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- mail and SMS ---------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "accounts.mail.ConsoleEmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SmilePay <no-reply@smilepay.local>")
 SMS_BACKEND = env_str("SMS_BACKEND", "accounts.sms.ConsoleSmsBackend")
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(LOCAL_DIR / "sms.log"))
+# Console backends write one-time codes and reset links where the logs go: in production
+# (HTTPS=true) only when the operator says so.
+ALLOW_CONSOLE_MESSAGES = env_bool("ALLOW_CONSOLE_MESSAGES", False)
+_CONSOLE_BACKENDS = {
+    "accounts.sms.ConsoleSmsBackend",
+    "accounts.mail.ConsoleEmailBackend",
+    "django.core.mail.backends.console.EmailBackend",
+}
+if HTTPS and not ALLOW_CONSOLE_MESSAGES:
+    for _name, _backend in (("SMS_BACKEND", SMS_BACKEND), ("EMAIL_BACKEND", EMAIL_BACKEND)):
+        if _backend in _CONSOLE_BACKENDS:
+            raise ImproperlyConfigured(
+                f"{_name} is the console backend ({_backend}), which writes one-time codes and "
+                "password-reset links to the log. With HTTPS=true set a real backend, or "
+                "ALLOW_CONSOLE_MESSAGES=true to accept that."
+            )
 
 # --- Web Push -------------------------------------------------------------------------
 VAPID_PRIVATE_KEY = _secret("VAPID_PRIVATE_KEY")
@@ -199,6 +218,14 @@ VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:operator@smilepay.local")
 # larger than the cap gets no files at all (and a clear "too few frames" error).
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 20 * 1024 * 1024)
+# Bodies are capped before they are read (smilepay/body_limits.py): this for every request,
+# the frame caps for uploads, FILE_UPLOAD_MAX_MEMORY_SIZE above all, so that the ASGI
+# handler's spool never reaches the disk either.
+REQUEST_MAX_BODY_BYTES = env_int("REQUEST_MAX_BODY_BYTES", 1024 * 1024)
+# Camera frames (kiosk burst, online confirmation, enrolment) larger than this on a side
+# are refused from the header, before decoding (smilepay/upload_images.py). The pages send
+# 640 px wide frames.
+UPLOAD_IMAGE_MAX_SIDE = env_int("UPLOAD_IMAGE_MAX_SIDE", 1920)
 FACE_MASTER_KEY = _secret("FACE_MASTER_KEY")
 FACE_MASTER_KEY_ID = env_str("FACE_MASTER_KEY_ID", "local-1")
 FACES_DIR = Path(env_str("SMILEPAY_FACES_DIR", str(BASE_DIR.parent / "shared" / "faces")))
@@ -214,6 +241,7 @@ DEMO_PASSWORD = _secret("DEMO_PASSWORD")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["smilepay.json_body.SafeJSONParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SmilePay merchant API",
@@ -226,8 +254,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"no_client_tracebacks": {"()": "smilepay.log_filters.NoTracebackForClientErrors"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_client_tracebacks"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Messages to customers (accounts/sms.py, accounts/mail.py): whole, codes and links
+    # included, only at DEBUG, which a laptop (HTTPS=false) shows so that the developer
+    # can sign up; with HTTPS=true never, whatever LOG_LEVEL says: who and when only.
+    "loggers": {"smilepay.outbox": {"level": "INFO" if HTTPS else "DEBUG"}},
 }
 
 # --- accounts: sign-up, phone codes, consent, enrollment, push (edit only this block) ---
@@ -279,7 +318,7 @@ CELERY_BEAT_SCHEDULE.update(
 KIOSK_CAPTURE_TOKEN_SECONDS = env_int("KIOSK_CAPTURE_TOKEN_SECONDS", 60)
 KIOSK_MIN_FRAMES = env_int("KIOSK_MIN_FRAMES", 4)
 KIOSK_MAX_FRAMES = env_int("KIOSK_MAX_FRAMES", 12)
-KIOSK_MAX_FRAME_BYTES = env_int("KIOSK_MAX_FRAME_BYTES", 1_500_000)
+KIOSK_MAX_FRAME_BYTES = env_int("KIOSK_MAX_FRAME_BYTES", 600_000)
 KIOSK_FRAMES_TTL_SECONDS = env_int("KIOSK_FRAMES_TTL_SECONDS", 120)
 KIOSK_ATTEMPTS_PER_MINUTE = env_int("KIOSK_ATTEMPTS_PER_MINUTE", 20)
 KIOSK_ATTEMPTS_PER_PHONE_DIGITS = env_int("KIOSK_ATTEMPTS_PER_PHONE_DIGITS", 10)

@@ -8,6 +8,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("sw.js", accounts_views.service_worker, name="service_worker"),
+    # Browsers ask for these at the site root whatever the page links to.
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("apple-touch-icon.png", views.apple_touch_icon, name="apple_touch_icon"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("me/", include("payments.portal_urls")),
@@ -16,3 +19,8 @@ urlpatterns = [
     path("kiosk/", include("kiosk.urls")),
     path("shop/", include("payments.demo_shop.urls")),  # demo web shop (online checkout)
 ]
+
+handler400 = "smilepay.error_views.bad_request"
+handler403 = "smilepay.error_views.permission_denied"
+handler404 = "smilepay.error_views.page_not_found"
+handler500 = "smilepay.error_views.server_error"

@@ -1,6 +1,11 @@
+from pathlib import Path
+
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -12,3 +17,21 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+def _static_file(name: str, content_type: str) -> HttpResponse:
+    return HttpResponse(
+        (Path(settings.BASE_DIR) / "static" / name).read_bytes(), content_type=content_type
+    )
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    return _static_file("favicon.ico", "image/x-icon")
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def apple_touch_icon(request: HttpRequest) -> HttpResponse:
+    return _static_file("apple-touch-icon.png", "image/png")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +22,7 @@ from payments.api.auth import ApiKeyAuthentication, HasApiKey
 from payments.api.errors import ApiError, api_exception_handler
 from payments.api.idempotency import HEADER, idempotent
 from payments.models import Kiosk, Payment
+from smilepay.json_body import SafeJSONParser
 
 IDEMPOTENCY_PARAM = OpenApiParameter(
     HEADER,
@@ -42,7 +44,7 @@ ERRORS = {
 class MerchantApiView(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasApiKey]
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
     renderer_classes = [JSONRenderer]
 
     def get_exception_handler(self):
@@ -58,6 +60,19 @@ class PaymentCursor(CursorPagination):
     page_size_query_param = "limit"
     max_page_size = 100
     ordering = ("-created_at", "-id")
+
+    def decode_cursor(self, request):
+        """DRF's cursor, refused (404 "Invalid cursor") unless its position is a timestamp:
+        a forged position would otherwise reach the query and fail there."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            try:
+                valid = parse_datetime(cursor.position) is not None
+            except ValueError:
+                valid = False
+            if not valid:
+                raise NotFound(self.invalid_cursor_message)
+        return cursor
 
     def get_paginated_response(self, data) -> Response:
         return Response(

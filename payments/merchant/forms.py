@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from payments.models import Payment
 from payments.models.webhooks import WEBHOOK_EVENT_TYPES
@@ -16,13 +19,34 @@ class PaymentFilterForm(forms.Form):
     channel = forms.ChoiceField(
         required=False, choices=[("", "any channel"), *Payment.Channel.choices]
     )
-    kiosk = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    kiosk = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
     date_from = forms.DateField(
         required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
         required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    # Dates far out would overflow the search's "to + 1 day" and the time zone shift.
+    EARLIEST = date(1970, 1, 1)
+    LATEST = date(9998, 12, 31)
+
+    def _in_range(self, name: str) -> date | None:
+        value = self.cleaned_data.get(name)
+        if value is not None and not self.EARLIEST <= value <= self.LATEST:
+            raise forms.ValidationError(
+                _("Pick a date between %(earliest)s and %(latest)s.")
+                % {"earliest": self.EARLIEST.isoformat(), "latest": self.LATEST.isoformat()}
+            )
+        return value
+
+    def clean_date_from(self) -> date | None:
+        return self._in_range("date_from")
+
+    def clean_date_to(self) -> date | None:
+        return self._in_range("date_to")
 
 
 class RefundForm(forms.Form):

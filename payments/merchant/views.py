@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from payments import selectors, services
@@ -20,6 +21,7 @@ from payments.merchant import charts, stats
 from payments.merchant.access import SESSION_KEY, can_manage, merchant_view
 from payments.merchant.forms import PaymentFilterForm, RefundForm
 from payments.models import MerchantMembership, Payment
+from smilepay.parsing import strict_id
 
 
 @merchant_view()
@@ -67,8 +69,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _filtered(request: HttpRequest):
+    """The filter form and the payments it selects (none while the form has errors)."""
     form = PaymentFilterForm(request.GET or None)
     filters: dict = {}
+    if form.is_bound and not form.is_valid():
+        return form, Payment.objects.none()
     if form.is_valid():
         data = form.cleaned_data
         tz = timezone.get_current_timezone()
@@ -94,7 +99,10 @@ def payment_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(
-        request, "merchant/payments.html", {"form": form, "page": page, "query": query.urlencode()}
+        request,
+        "merchant/payments.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+        status=400 if form.errors else 200,
     )
 
 
@@ -104,9 +112,16 @@ class _Echo:
 
 
 @merchant_view()
-def payment_export(request: HttpRequest) -> StreamingHttpResponse:
+def payment_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The filtered payments as CSV, streamed (an export can be large)."""
-    _, qs = _filtered(request)
+    form, qs = _filtered(request)
+    if form.errors:
+        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        return HttpResponse(
+            _("Check the filters: %(problems)s") % {"problems": problems},
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     writer = csv.writer(_Echo())
     header = [
         "id",
@@ -202,10 +217,10 @@ def payment_refund(request: HttpRequest, payment_id: int) -> HttpResponse:
 @require_POST
 @merchant_view()
 def switch_merchant(request: HttpRequest) -> HttpResponse:
-    wanted = request.POST.get("merchant_id", "")
+    wanted = strict_id(request.POST.get("merchant_id", ""))
     if (
-        wanted.isdigit()
-        and MerchantMembership.objects.filter(user=request.user, merchant_id=int(wanted)).exists()
+        wanted is not None
+        and MerchantMembership.objects.filter(user=request.user, merchant_id=wanted).exists()
     ):
-        request.session[SESSION_KEY] = int(wanted)
+        request.session[SESSION_KEY] = wanted
     return redirect("merchant:dashboard")

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import customer_face_pay_status
@@ -16,6 +17,7 @@ from payments.errors import NotYourPayment, PaymentError
 from payments.models import Payment
 from payments.online import services
 from payments.portal import views as portal_views
+from smilepay.upload_images import ImageRefused, frame_header
 
 MESSAGES = {
     "matched": "That's you. Payment confirmed.",
@@ -70,9 +72,16 @@ def _frames(request: HttpRequest) -> list[bytes]:
     low, high = settings.KIOSK_MIN_FRAMES, settings.KIOSK_MAX_FRAMES
     if not low <= len(uploads) <= high:
         raise services.CheckoutError("bad_burst", f"send {low} to {high} frames")
-    if any(upload.size > settings.KIOSK_MAX_FRAME_BYTES for upload in uploads):
-        raise services.CheckoutError("bad_burst", "a frame is too large")
-    return [upload.read() for upload in uploads]
+    frames = [upload.read() for upload in uploads]
+    for index, frame in enumerate(frames):
+        # Size and type from the header only: a pixel bomb never reaches the face engine.
+        try:
+            frame_header(
+                frame, max_bytes=settings.KIOSK_MAX_FRAME_BYTES, name=_("Frame %d") % (index + 1)
+            )
+        except ImageRefused as exc:
+            raise services.CheckoutError("bad_burst", str(exc)) from exc
+    return frames
 
 
 def _state(payment: Payment, **extra) -> dict:

@@ -20,8 +20,10 @@ from .errors import FaceImageError
 
 # 15 MB is far above a 1080p JPEG (~0.5 MB) but refuses absurd uploads early.
 MAX_BYTES = env_int("SMILEPAY_FACES_MAX_BYTES", 15 * 1024 * 1024)
-# 40 MP: larger than any phone camera frame we expect; a decompression bomb claims more.
-MAX_PIXELS = env_int("SMILEPAY_FACES_MAX_PIXELS", 40_000_000)
+# 4096 x 4096 (16.8 MP): above any frame the camera pages send (640 px wide) and any photo
+# the calibration reads. Twelve 6000 x 6000 frames (36 MP each, a few KB as PNG) cost a
+# worker 1.7 GB before this cap; the upload paths refuse above 1920 px already.
+MAX_PIXELS = env_int("SMILEPAY_FACES_MAX_PIXELS", 4096 * 4096)
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 
 ImageInput = bytes | bytearray | memoryview | Image.Image | np.ndarray

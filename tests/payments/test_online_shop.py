@@ -87,7 +87,9 @@ def test_a_purchase_is_confirmed_by_face_and_the_webhook_marks_it_paid(seeded, c
 
     phone = Client(HTTP_HOST=HOST)
     phone.force_login(User.objects.get(pk=casey.pk))
-    answer = phone.post(f"/me/payments/{payment.pk}/confirm/face/", {"frame": [_jpeg()] * 8})
+    answer = phone.post(
+        f"/me/payments/{payment.pk}/confirm/face/", {"frame": [_jpeg() for _ in range(8)]}
+    )
     redirect = answer.json()["redirect"]
     assert redirect == f"{SITE}/shop/return?payment_id={payment.pk}&status=succeeded"
 

@@ -109,6 +109,8 @@ def test_deploy_check_is_clean_under_production_settings(tmp_path):
         env=clean_env(
             SMILEPAY_LOCAL_DIR=str(tmp_path),
             HTTPS="true",
+            SMS_BACKEND="accounts.sms.FileSmsBackend",
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
             SECRET_KEY="k3-" + "Zq9vX2pL7mR4tY8wE1uI6oP0aS5dF3gH" * 2,
             ALLOWED_HOSTS="pay.example.com",
             DATABASE_URL="postgres://postgres@127.0.0.1:5432/test",

@@ -1,0 +1,42 @@
+"""A garbage websocket frame gets an error message back; the socket and the server live on."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from channels.testing import WebsocketCommunicator
+
+from smilepay.asgi import application
+
+GARBAGE = [
+    {"text_data": "not json {"},
+    {"text_data": "[" * 50_000 + "]" * 50_000},
+    {"text_data": '["a list", "not an object"]'},
+    {"text_data": '{"payload": "\\ud800"}'},
+    {"text_data": "NaN"},
+    {"bytes_data": b"\x00\xff binary"},
+]
+
+
+@pytest.mark.parametrize("frame", GARBAGE, ids=lambda f: repr(f)[:40])
+def test_a_garbage_frame_is_answered_with_an_error_and_the_socket_stays_open(frame):
+    async def scenario():
+        socket = WebsocketCommunicator(
+            application,
+            "/ws/health/",
+            headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")],
+        )
+        connected, _ = await socket.connect()
+        assert connected
+        assert await socket.receive_json_from(timeout=10) == {"type": "hello"}
+        await socket.send_to(**frame)
+        refused = await socket.receive_json_from(timeout=10)
+        await socket.send_json_to({"payload": "still here"})
+        echoed = await socket.receive_json_from(timeout=10)
+        await socket.disconnect()
+        return refused, echoed
+
+    refused, echoed = asyncio.run(scenario())
+    assert refused["type"] == "error" and refused["message"]
+    assert echoed == {"type": "echo", "payload": "still here"}
