@@ -248,6 +248,14 @@ FACE_MASTER_KEYS_RETIRED = env_str("FACE_MASTER_KEYS_RETIRED", "")
 WEBPUSH_TTL_SECONDS = env_int("WEBPUSH_TTL_SECONDS", 300)
 # Accept http:// push endpoints (tests with a local push service only; never in production).
 WEBPUSH_ALLOW_HTTP_ENDPOINTS = env_bool("WEBPUSH_ALLOW_HTTP_ENDPOINTS", False)
+# Sign-in: failed tries per account and per client address before both are refused, even
+# with the right password, for LOGIN_LOCKOUT_SECONDS (accounts/signin_limits.py).
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 30)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+# Password reset requests per address typed and per client address, per hour.
+PASSWORD_RESETS_PER_ACCOUNT_HOUR = env_int("PASSWORD_RESETS_PER_ACCOUNT_HOUR", 3)
+PASSWORD_RESETS_PER_IP_HOUR = env_int("PASSWORD_RESETS_PER_IP_HOUR", 10)
 
 # --- payments: ledger, API, webhooks, merchant site (edit only this block) ---
 # Seconds a new payment stays open (kiosk capture or online request) before it expires.
