@@ -248,6 +248,9 @@ FACE_MASTER_KEYS_RETIRED = env_str("FACE_MASTER_KEYS_RETIRED", "")
 WEBPUSH_TTL_SECONDS = env_int("WEBPUSH_TTL_SECONDS", 300)
 # Accept http:// push endpoints (tests with a local push service only; never in production).
 WEBPUSH_ALLOW_HTTP_ENDPOINTS = env_bool("WEBPUSH_ALLOW_HTTP_ENDPOINTS", False)
+# Accept push endpoints on loopback/private addresses (development and tests with a local
+# push service only; never in production, where every endpoint must resolve to public addresses).
+WEBPUSH_ALLOW_PRIVATE_ENDPOINTS = env_bool("WEBPUSH_ALLOW_PRIVATE_ENDPOINTS", False)
 # Sign-in: failed tries per account and per client address before both are refused, even
 # with the right password, for LOGIN_LOCKOUT_SECONDS (accounts/signin_limits.py).
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
@@ -270,8 +273,9 @@ IDEMPOTENCY_LOCK_SECONDS = env_int("IDEMPOTENCY_LOCK_SECONDS", 60)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
-# Webhooks to loopback and private networks: fine on a laptop, refused in production.
-WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", not HTTPS)
+# Webhooks to loopback and private networks: an explicit opt-in for local receivers in
+# development and tests (`make run` sets it for the demo shop); never in production.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
 CELERY_BEAT_SCHEDULE.update(
     {
         "payments-expire-due": {"task": "payments.tasks.expire_due_payments", "schedule": 30.0},

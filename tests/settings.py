@@ -22,3 +22,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
+# The suite's webhook receivers and push service listen on 127.0.0.1: the explicit
+# development opt-in for private targets (tests of the SSRF guard switch it off).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+WEBPUSH_ALLOW_PRIVATE_ENDPOINTS = True
