@@ -19,6 +19,7 @@ from payments.models import (
     WebhookEndpoint,
 )
 from payments.models.webhooks import WEBHOOK_EVENT_TYPES
+from payments.signals import kiosk_device_revoked
 from payments.tokens import hash_token, new_token
 
 
@@ -33,8 +34,9 @@ def kiosk_create(
     )
 
 
-def kiosk_revoke(*, kiosk_id: int, merchant_id: int) -> Kiosk:
-    """The device token stops working at once; its open payments are canceled."""
+def kiosk_revoke(*, kiosk_id: int, merchant_id: int, revoked_by_id: int | None = None) -> Kiosk:
+    """The device token stops working at once, every open socket of the kiosk is closed
+    (the page shows the pairing screen) and its open payments are canceled."""
     from payments.transitions import payment_cancel
 
     with transaction.atomic():
@@ -50,6 +52,10 @@ def kiosk_revoke(*, kiosk_id: int, merchant_id: int) -> Kiosk:
         )
         for payment_id in open_ids:
             payment_cancel(payment_id=payment_id, reason="kiosk_revoked")
+        events.record(None, "kiosk.revoked", kiosk_id=kiosk.pk, revoked_by_id=revoked_by_id)
+        transaction.on_commit(
+            lambda: kiosk_device_revoked.send(sender=Kiosk, kiosk_id=kiosk_id, keep_token_hash="")
+        )
     return kiosk
 
 

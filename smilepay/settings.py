@@ -296,6 +296,8 @@ KIOSK_FRAMES_TTL_SECONDS = env_int("KIOSK_FRAMES_TTL_SECONDS", 120)
 KIOSK_ATTEMPTS_PER_MINUTE = env_int("KIOSK_ATTEMPTS_PER_MINUTE", 20)
 KIOSK_ATTEMPTS_PER_PHONE_DIGITS = env_int("KIOSK_ATTEMPTS_PER_PHONE_DIGITS", 10)
 KIOSK_ATTEMPTS_PER_CUSTOMER_HOUR = env_int("KIOSK_ATTEMPTS_PER_CUSTOMER_HOUR", 30)
+# Staff confirmations ("Unpair this device") a kiosk screen may try per 15 minutes.
+KIOSK_UNPAIR_ATTEMPTS = env_int("KIOSK_UNPAIR_ATTEMPTS", 5)
 # Distances within this factor of the threshold count as "nearly matched" for the
 # customer's "where my face was used" page.
 KIOSK_NEAR_MATCH_FACTOR = env_float("KIOSK_NEAR_MATCH_FACTOR", 1.15)

@@ -73,7 +73,9 @@ def kiosk_pair(request: HttpRequest, kiosk_id: int) -> HttpResponse:
 @merchant_view(manage=True)
 def kiosk_revoke(request: HttpRequest, kiosk_id: int) -> HttpResponse:
     kiosk = get_object_or_404(Kiosk, pk=kiosk_id, merchant=request.merchant)
-    services.kiosk_revoke(kiosk_id=kiosk.pk, merchant_id=request.merchant.pk)
+    services.kiosk_revoke(
+        kiosk_id=kiosk.pk, merchant_id=request.merchant.pk, revoked_by_id=request.user.pk
+    )
     messages.success(request, f"Kiosk “{kiosk.name}” revoked: its device is signed out.")
     return redirect("merchant:kiosks")
 
