@@ -14,6 +14,7 @@ from payments.errors import InvalidRequest
 from payments.models import (
     ApiKey,
     Kiosk,
+    Merchant,
     Payment,
     RecognitionAttempt,
     WebhookEndpoint,
@@ -57,6 +58,25 @@ def kiosk_revoke(*, kiosk_id: int, merchant_id: int, revoked_by_id: int | None =
             lambda: kiosk_device_revoked.send(sender=Kiosk, kiosk_id=kiosk_id, keep_token_hash="")
         )
     return kiosk
+
+
+def merchant_return_hosts_set(
+    *, merchant_id: int, hosts: list[str], changed_by_id: int | None = None
+) -> Merchant:
+    """Replace the hosts online payments may return the shopper to (already parsed by
+    payments.return_urls.parse_hosts)."""
+    with transaction.atomic():
+        merchant = Merchant.objects.select_for_update().get(pk=merchant_id)
+        value = "\n".join(hosts)
+        if merchant.return_hosts == value:
+            return merchant
+        merchant.return_hosts = value
+        merchant.save(update_fields=["return_hosts"])
+        events.record(
+            None, "merchant.return_hosts_changed", merchant_id=merchant_id, hosts=hosts,
+            changed_by_id=changed_by_id,
+        )  # fmt: skip
+    return merchant
 
 
 def api_key_create(

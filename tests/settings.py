@@ -26,3 +26,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # development opt-in for private targets (tests of the SSRF guard switch it off).
 WEBHOOK_ALLOW_PRIVATE_TARGETS = True
 WEBPUSH_ALLOW_PRIVATE_ENDPOINTS = True
+# The demo shop is mounted for the unit tests of it (production leaves it off; a test
+# checks that default in a fresh process).
+DEMO_SHOP = True

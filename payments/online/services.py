@@ -27,6 +27,7 @@ from payments.errors import NotYourPayment, PaymentError
 from payments.locking import locked
 from payments.models import Payment
 from payments.online.verification import FaceCheck, verify_burst
+from payments.return_urls import return_url_problem
 from payments.services import (
     payment_approve,
     payment_decline,
@@ -214,6 +215,9 @@ def return_url_for(payment: Payment) -> str:
 
     The status is a hint for the page: a shop must trust only the webhook or the API."""
     if not payment.return_url:
+        return ""
+    # Checked again: the merchant may have removed the host since the request was made.
+    if return_url_problem(payment.return_url, registered=payment.merchant.return_host_list):
         return ""
     parts = urlsplit(payment.return_url)
     extra = urlencode({"payment_id": payment.pk, "status": payment.status})
