@@ -105,6 +105,8 @@ def _start_attempt(*, payment_id: int, customer_id: int) -> Payment:
 
 
 def face_check_begin(*, payment_id: int, customer_id: int) -> FaceCheckTicket:
+    # Another customer's payment is "not found" before anything else is said about it.
+    online_payment_for(payment_id=payment_id, customer_id=customer_id)
     if not customer_face_pay_status(user_id=customer_id).enabled:
         raise CheckoutError("face_pay_off", "face pay is off: confirm with your password")
     payment = _start_attempt(payment_id=payment_id, customer_id=customer_id)
@@ -156,6 +158,7 @@ async def aonline_face_confirm(
 
 def online_password_confirm(*, payment_id: int, customer_id: int, password: str) -> Payment:
     """For customers without face pay: the account password, counted like a face try."""
+    online_payment_for(payment_id=payment_id, customer_id=customer_id)
     if customer_face_pay_status(user_id=customer_id).enabled:
         raise CheckoutError("use_face", "confirm this payment with your face")
     payment = _start_attempt(payment_id=payment_id, customer_id=customer_id)
