@@ -328,3 +328,25 @@ def test_websockets_refuse_foreign_origins_and_anonymous_customers(stack, probes
             "health socket relays a stranger's payload",
             json.loads(bystander.recv(timeout=30))["payload"] != "mine",
         )
+
+
+# --- guessing passwords -------------------------------------------------------------------
+
+
+def test_guessing_a_password_locks_the_account_even_for_the_right_one(stack, probes):
+    guesser = stack.browser()
+    for n in range(8):
+        answer = guesser.post(
+            "/accounts/login/", {"username": "owner-b@example.com", "password": f"guess {n}"}
+        )
+        probes.check(f"wrong password {n} signs in", answer.status_code == 302)
+    right = guesser.post(
+        "/accounts/login/", {"username": "owner-b@example.com", "password": "probe passphrase 1"}
+    )
+    probes.check("the right password after 8 guesses signs in", right.status_code == 302)
+    probes.check("the lockout is not explained", "Too many failed sign-ins" not in right.text)
+    resets = [
+        guesser.post("/accounts/password-reset/", {"email": "casey@example.com"}).status_code
+        for _ in range(5)
+    ]
+    probes.check(f"five reset mails in a row: {resets}", resets.count(302) > 3)
