@@ -79,12 +79,15 @@ class UnpairRefused(Exception):
         self.status = status
 
 
-def kiosk_unpair_by_staff(
+def kiosk_unpair(
     *, kiosk: Kiosk, email: str, password: str, authenticate: Callable[..., object]
-):
-    """The staff member who may unpair this kiosk (an owner or manager of its merchant,
-    signing in with their own password), or UnpairRefused. Tries are limited per kiosk
-    (and, through sign-in, per account and client address)."""
+) -> Kiosk:
+    """ "Unpair this device": an owner or manager of the kiosk's merchant confirms with
+    their own sign-in, then the kiosk is revoked on the server (token gone, sockets
+    closed). Raises UnpairRefused, or RateLimited past KIOSK_UNPAIR_ATTEMPTS per 15
+    minutes per kiosk (sign-in limits per account and address apply too)."""
+    from payments.services import kiosk_revoke
+
     ratelimit.hit(
         ratelimit.key_for("kiosk-unpair", kiosk.pk),
         limit=settings.KIOSK_UNPAIR_ATTEMPTS,
@@ -101,4 +104,4 @@ def kiosk_unpair_by_staff(
         raise UnpairRefused(
             _("Only an owner or manager of this shop can unpair its kiosk."), status=403
         )
-    return user
+    return kiosk_revoke(kiosk_id=kiosk.pk, merchant_id=kiosk.merchant_id, revoked_by_id=user.pk)

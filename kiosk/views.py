@@ -98,7 +98,7 @@ def kiosk_unpair(request: HttpRequest) -> HttpResponse:
     if kiosk is None:
         return _pairing_page(request)
     try:
-        staff = devices.kiosk_unpair_by_staff(
+        devices.kiosk_unpair(
             kiosk=kiosk,
             email=request.POST.get("email", ""),
             password=request.POST.get("password", ""),
@@ -108,9 +108,6 @@ def kiosk_unpair(request: HttpRequest) -> HttpResponse:
         return _kiosk_page(request, kiosk, status=exc.status, unpair_error=exc.message)
     except ratelimit.RateLimited:
         return _kiosk_page(request, kiosk, status=429, unpair_error=devices.UNPAIR_LIMITED)
-    payment_services.kiosk_revoke(
-        kiosk_id=kiosk.pk, merchant_id=kiosk.merchant_id, revoked_by_id=staff.pk
-    )
     response = redirect("kiosk:home")
     response.delete_cookie(devices.DEVICE_COOKIE, samesite="Strict")
     return response
