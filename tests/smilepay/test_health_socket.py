@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
 from smilepay.asgi import application
 from smilepay.consumers import HEALTH_GROUP
+
+# The consumer framework closes stale database connections on the way out.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
 
