@@ -8,6 +8,11 @@ PORT ?= 8000
 # Links printed by the demo seed point at the port actually served.
 export SITE_URL ?= http://$(HOST):$(PORT)
 
+# The embedded demo (`make demo`, `make run`) mounts the demo shop, whose webhooks go to
+# this very machine: both are explicit opt-ins that a production deployment leaves off.
+demo run: export DEMO_SHOP ?= true
+demo run: export WEBHOOK_ALLOW_PRIVATE_TARGETS ?= true
+
 .PHONY: run test worker beat lint format install install-dev migrate demo clean
 
 $(BIN)/python:

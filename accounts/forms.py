@@ -4,9 +4,21 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils.translation import gettext_lazy as _
 
+from accounts import signin_limits
 from accounts.phones import normalize_phone
+from smilepay.ratelimit import client_ip
+
+SIGNIN_LOCKED = _(
+    "Too many failed sign-ins for this account or from your network. "
+    "Wait %(minutes)d minutes and try again, or reset your password."
+)
+RESET_LIMITED = _(
+    "Too many password reset requests. Check your mailbox (and spam folder) for the "
+    "links already sent, or try again in an hour."
+)
 
 ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW", "VND", "CLP", "ISK", "HUF", "TWD", "UGX"}
 
@@ -34,6 +46,37 @@ class SignInForm(AuthenticationForm):
         max_length=254,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
+
+    def clean(self) -> dict:
+        # Before the password is even checked: a locked account stays locked for the
+        # right password too, and says so plainly instead of "wrong password".
+        try:
+            signin_limits.signin_check(
+                identifier=self.cleaned_data.get("username") or "",
+                ip=client_ip(self.request),
+            )
+        except signin_limits.RateLimited as exc:
+            raise forms.ValidationError(
+                SIGNIN_LOCKED, code="rate_limited", params={"minutes": -(-exc.retry_after // 60)}
+            ) from exc
+        return super().clean()
+
+
+class LimitedPasswordResetForm(PasswordResetForm):
+    """Counts every request (per address typed and per client) before any mail goes out."""
+
+    def __init__(self, *args, request=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if "email" in cleaned:
+            try:
+                signin_limits.password_reset_hit(email=cleaned["email"], ip=client_ip(self.request))
+            except signin_limits.RateLimited as exc:
+                raise forms.ValidationError(RESET_LIMITED, code="rate_limited") from exc
+        return cleaned
 
 
 class SignUpForm(forms.Form):

@@ -3,13 +3,10 @@ privacy. Money pages (dashboard, payments, activity) are payments'."""
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.request import RawPostDataException
@@ -30,6 +27,7 @@ from accounts.forms import (
 )
 from accounts.models import PushSubscription
 from accounts.views import client_meta
+from smilepay import ratelimit
 from smilepay.json_body import BadJsonBody, read_json_object
 
 
@@ -39,14 +37,16 @@ def _json_error(status: int, code: str, message: str, **extra) -> JsonResponse:
 
 def _rate_limited(user_id: int) -> bool:
     """At most FACE_CHECKS_PER_MINUTE frames (checks + captures) per customer a minute."""
-    key = f"accounts:frames:{user_id}:{int(time.time() // 60)}"
-    cache.add(key, 0, timeout=70)
     try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=70)
-        count = 1
-    return count > settings.FACE_CHECKS_PER_MINUTE
+        ratelimit.hit(
+            f"rl:frames:{user_id}",
+            limit=settings.FACE_CHECKS_PER_MINUTE,
+            window=60,
+            scope="face checks",
+        )
+    except ratelimit.RateLimited:
+        return True
+    return False
 
 
 # --- consent ----------------------------------------------------------------------------

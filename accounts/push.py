@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts.audit import audit
 from accounts.errors import PushSubscriptionInvalid
 from accounts.models import PushSubscription
+from smilepay import outbound
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +54,26 @@ def _b64url_decode(value: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def _push_target(endpoint: str) -> outbound.Target:
+    """A push endpoint is a URL the customer's browser handed us: https on a public
+    address only (smilepay/outbound.py), unless a development opt-in says otherwise."""
+    schemes = {"https", "http"} if settings.WEBPUSH_ALLOW_HTTP_ENDPOINTS else {"https"}
+    return outbound.resolve(
+        endpoint, schemes=schemes, allow_private=settings.WEBPUSH_ALLOW_PRIVATE_ENDPOINTS
+    )
+
+
 def _validate(endpoint: str, p256dh: str, auth: str) -> None:
     url = urlparse(endpoint or "")
     allowed = {"https", "http"} if settings.WEBPUSH_ALLOW_HTTP_ENDPOINTS else {"https"}
     if url.scheme not in allowed or not url.netloc or len(endpoint) > 2000:
         raise PushSubscriptionInvalid("The push endpoint must be an https URL.")
+    try:
+        _push_target(endpoint)
+    except outbound.ForbiddenTarget as exc:
+        raise PushSubscriptionInvalid(
+            "The push endpoint must be a public push service.", code="forbidden_endpoint"
+        ) from exc
     try:
         key = _b64url_decode(p256dh)
         secret = _b64url_decode(auth)
@@ -164,7 +180,14 @@ def deliver(*, subscription_id: int, payload: str) -> str:
     if subscription is None:
         return "gone"
     try:
+        # Checked again now and pinned to the checked address (DNS may have changed).
+        target = _push_target(subscription.endpoint)
+    except outbound.ForbiddenTarget as exc:
+        logger.warning("push %s refused: %s", subscription_id, exc)
+        return "failed"
+    try:
         webpush(
+            requests_session=outbound.pinned_session(target),
             subscription_info={
                 "endpoint": subscription.endpoint,
                 "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},

@@ -20,7 +20,7 @@ urlpatterns = [
     path("verify-phone/resend/", views.resend_code, name="resend_code"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
+        views.PasswordResetView.as_view(
             template_name="accounts/password_reset_form.html",
             email_template_name="accounts/password_reset_email.txt",
             subject_template_name="accounts/password_reset_subject.txt",

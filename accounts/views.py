@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.errors import AccountsError, RateLimited
-from accounts.forms import PhoneCodeForm, SignUpForm
+from accounts.forms import LimitedPasswordResetForm, PhoneCodeForm, SignUpForm
 from accounts.otp import VerifyOutcome
 
 SERVICE_WORKER = Path(settings.BASE_DIR) / "static" / "portal" / "sw.js"
@@ -109,3 +110,12 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     response["Service-Worker-Allowed"] = "/"
     response["Cache-Control"] = "no-cache"
     return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset view with the form that counts requests (accounts/signin_limits.py)."""
+
+    form_class = LimitedPasswordResetForm
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "request": self.request}

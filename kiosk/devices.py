@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from payments.models import Kiosk, KioskPairingCode
+from payments.models import Kiosk, KioskPairingCode, MerchantMembership
+from payments.signals import kiosk_device_revoked
 from payments.tokens import hash_token, new_token, normalize_pairing_code
+from smilepay import ratelimit
 
 DEVICE_COOKIE = "smilepay_kiosk"
 DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
+UNPAIR_ROLES = (MerchantMembership.Role.OWNER, MerchantMembership.Role.MANAGER)
+UNPAIR_LIMITED = _("Too many tries. Wait 15 minutes, or revoke the kiosk on the merchant site.")
 
 
 class PairingError(Exception):
@@ -27,8 +34,9 @@ class Pairing:
 def kiosk_pair(*, code: str) -> Pairing:
     """Spend a pairing code and give the device a fresh token (shown to it once).
 
-    A kiosk has one device at a time: pairing again replaces the earlier device's token,
-    and pairing a revoked kiosk with a code issued after the revocation brings it back.
+    A kiosk has one device at a time: pairing again replaces the earlier device's token
+    and closes that device's open sockets, and pairing a revoked kiosk with a code
+    issued after the revocation brings it back.
     """
     code_hash = hash_token(normalize_pairing_code(code))
     token = new_token("kd")
@@ -46,6 +54,10 @@ def kiosk_pair(*, code: str) -> Pairing:
         kiosk.paired_at = now
         kiosk.revoked_at = None
         kiosk.save(update_fields=["device_token_hash", "paired_at", "revoked_at"])
+        keep = kiosk.device_token_hash
+        transaction.on_commit(
+            lambda: kiosk_device_revoked.send(sender=Kiosk, kiosk_id=kiosk.pk, keep_token_hash=keep)
+        )
     return Pairing(kiosk_id=kiosk.pk, device_token=token)
 
 
@@ -58,3 +70,38 @@ def kiosk_for_device(*, device_token: str | None) -> Kiosk | None:
         .filter(device_token_hash=hash_token(device_token), revoked_at__isnull=True)
         .first()
     )
+
+
+class UnpairRefused(Exception):
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def kiosk_unpair(
+    *, kiosk: Kiosk, email: str, password: str, authenticate: Callable[..., object]
+) -> Kiosk:
+    """ "Unpair this device": an owner or manager of the kiosk's merchant confirms with
+    their own sign-in, then the kiosk is revoked on the server (token gone, sockets
+    closed). Raises UnpairRefused, or RateLimited past KIOSK_UNPAIR_ATTEMPTS per 15
+    minutes per kiosk (sign-in limits per account and address apply too)."""
+    from payments.services import kiosk_revoke
+
+    ratelimit.hit(
+        ratelimit.key_for("kiosk-unpair", kiosk.pk),
+        limit=settings.KIOSK_UNPAIR_ATTEMPTS,
+        window=900,
+        scope="unpairing this kiosk",
+    )
+    user = authenticate(username=email.strip(), password=password) if email and password else None
+    if user is None:
+        raise UnpairRefused(_("That email and password did not match a staff sign-in."), status=403)
+    allowed = MerchantMembership.objects.filter(
+        merchant_id=kiosk.merchant_id, user_id=user.pk, role__in=UNPAIR_ROLES
+    ).exists()
+    if not allowed:
+        raise UnpairRefused(
+            _("Only an owner or manager of this shop can unpair its kiosk."), status=403
+        )
+    return kiosk_revoke(kiosk_id=kiosk.pk, merchant_id=kiosk.merchant_id, revoked_by_id=user.pk)

@@ -30,3 +30,10 @@ def on_payment_status_changed(
     # payments sends this signal from transaction.on_commit, so the state is committed.
     if kiosk_id is not None:
         broadcast_payment(payment_id=payment_id)
+
+
+def on_kiosk_device_revoked(sender, *, kiosk_id: int, keep_token_hash: str = "", **kwargs) -> None:
+    """Close the kiosk's sockets now (sent on commit), except the new device's on a re-pair."""
+    async_to_sync(get_channel_layer().group_send)(
+        kiosk_group(kiosk_id), {"type": "kiosk.revoked", "keep_token_hash": keep_token_hash}
+    )

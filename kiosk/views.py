@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -21,6 +22,7 @@ from kiosk.services import (
 from payments import services as payment_services
 from payments.errors import PaymentError
 from payments.models import Payment
+from smilepay import ratelimit
 from smilepay.json_body import BadJsonBody, read_json_object
 from smilepay.parsing import MAX_ID, strict_length
 
@@ -52,16 +54,24 @@ def kiosk_device_required(view):
     return wrapped
 
 
+def _kiosk_page(request: HttpRequest, kiosk, *, status: int = 200, **extra) -> HttpResponse:
+    context = {"kiosk": kiosk, "min_frames": settings.KIOSK_MIN_FRAMES, **extra}
+    return render(request, "kiosk/kiosk.html", context, status=status)
+
+
+def _pairing_page(request: HttpRequest) -> HttpResponse:
+    response = render(request, "kiosk/pair.html")
+    if devices.DEVICE_COOKIE in request.COOKIES:  # revoked or replaced: forget it here too
+        response.delete_cookie(devices.DEVICE_COOKIE, samesite="Strict")
+    return response
+
+
 @require_GET
 def kiosk_home(request: HttpRequest) -> HttpResponse:
     kiosk = devices.kiosk_for_device(device_token=request.COOKIES.get(devices.DEVICE_COOKIE))
     if kiosk is None:
-        return render(request, "kiosk/pair.html")
-    return render(
-        request,
-        "kiosk/kiosk.html",
-        {"kiosk": kiosk, "min_frames": settings.KIOSK_MIN_FRAMES},
-    )
+        return _pairing_page(request)
+    return _kiosk_page(request, kiosk)
 
 
 @require_POST
@@ -84,6 +94,22 @@ def kiosk_pair(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def kiosk_unpair(request: HttpRequest) -> HttpResponse:
+    """A manager of the kiosk's merchant confirms with their own sign-in; the device is
+    then revoked on the server (kiosk_revoke), not merely forgotten by this browser."""
+    kiosk = devices.kiosk_for_device(device_token=request.COOKIES.get(devices.DEVICE_COOKIE))
+    if kiosk is None:
+        return _pairing_page(request)
+    try:
+        devices.kiosk_unpair(
+            kiosk=kiosk,
+            email=request.POST.get("email", ""),
+            password=request.POST.get("password", ""),
+            authenticate=lambda **credentials: authenticate(request, **credentials),
+        )
+    except devices.UnpairRefused as exc:
+        return _kiosk_page(request, kiosk, status=exc.status, unpair_error=exc.message)
+    except ratelimit.RateLimited:
+        return _kiosk_page(request, kiosk, status=429, unpair_error=devices.UNPAIR_LIMITED)
     response = redirect("kiosk:home")
     response.delete_cookie(devices.DEVICE_COOKIE, samesite="Strict")
     return response

@@ -48,6 +48,7 @@ class MembershipInline(admin.TabularInline):
 class MerchantAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "currency", "created_at"]
     search_fields = ["name", "slug"]
+    fields = ["name", "slug", "currency", "return_hosts"]
     inlines = [MembershipInline]
 
 

@@ -14,11 +14,13 @@ from payments.errors import InvalidRequest
 from payments.models import (
     ApiKey,
     Kiosk,
+    Merchant,
     Payment,
     RecognitionAttempt,
     WebhookEndpoint,
 )
 from payments.models.webhooks import WEBHOOK_EVENT_TYPES
+from payments.signals import kiosk_device_revoked
 from payments.tokens import hash_token, new_token
 
 
@@ -33,8 +35,9 @@ def kiosk_create(
     )
 
 
-def kiosk_revoke(*, kiosk_id: int, merchant_id: int) -> Kiosk:
-    """The device token stops working at once; its open payments are canceled."""
+def kiosk_revoke(*, kiosk_id: int, merchant_id: int, revoked_by_id: int | None = None) -> Kiosk:
+    """The device token stops working at once, every open socket of the kiosk is closed
+    (the page shows the pairing screen) and its open payments are canceled."""
     from payments.transitions import payment_cancel
 
     with transaction.atomic():
@@ -50,7 +53,30 @@ def kiosk_revoke(*, kiosk_id: int, merchant_id: int) -> Kiosk:
         )
         for payment_id in open_ids:
             payment_cancel(payment_id=payment_id, reason="kiosk_revoked")
+        events.record(None, "kiosk.revoked", kiosk_id=kiosk.pk, revoked_by_id=revoked_by_id)
+        transaction.on_commit(
+            lambda: kiosk_device_revoked.send(sender=Kiosk, kiosk_id=kiosk_id, keep_token_hash="")
+        )
     return kiosk
+
+
+def merchant_return_hosts_set(
+    *, merchant_id: int, hosts: list[str], changed_by_id: int | None = None
+) -> Merchant:
+    """Replace the hosts online payments may return the shopper to (already parsed by
+    payments.return_urls.parse_hosts)."""
+    with transaction.atomic():
+        merchant = Merchant.objects.select_for_update().get(pk=merchant_id)
+        value = "\n".join(hosts)
+        if merchant.return_hosts == value:
+            return merchant
+        merchant.return_hosts = value
+        merchant.save(update_fields=["return_hosts"])
+        events.record(
+            None, "merchant.return_hosts_changed", merchant_id=merchant_id, hosts=hosts,
+            changed_by_id=changed_by_id,
+        )  # fmt: skip
+    return merchant
 
 
 def api_key_create(

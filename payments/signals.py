@@ -4,3 +4,7 @@ from django.dispatch import Signal
 
 # kwargs: payment_id, status, kiosk_id, customer_id, reason
 payment_status_changed = Signal()
+
+# kwargs: kiosk_id, keep_token_hash ("" on a revoke; on a re-pair the new device's token
+# hash, whose sockets stay open). Every other open socket of the kiosk must close at once.
+kiosk_device_revoked = Signal()

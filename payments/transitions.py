@@ -19,6 +19,7 @@ from payments import events, ledger
 from payments.errors import InvalidRequest, NotYourPayment, PaymentError
 from payments.locking import locked
 from payments.models import Kiosk, LedgerTransaction, Merchant, Payment, RecognitionAttempt
+from payments.return_urls import return_url_problem
 
 Status = Payment.Status
 _FIELDS = ["status", "reason", "held_minor", "decided_at", "updated_at"]
@@ -66,6 +67,10 @@ def payment_create(
     expires_in = expires_in or timedelta(seconds=settings.PAYMENT_TTL_SECONDS)
     with transaction.atomic():
         merchant = Merchant.objects.get(pk=merchant_id)
+        if return_url:
+            problem = return_url_problem(return_url, registered=merchant.return_host_list)
+            if problem:
+                raise InvalidRequest("invalid_return_url", problem, param="return_url")
         if idempotency_key:
             existing = Payment.objects.filter(
                 merchant=merchant, idempotency_key=idempotency_key

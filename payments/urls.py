@@ -19,6 +19,7 @@ urlpatterns = [
     path("api-keys/", setup_views.api_keys, name="api-keys"),
     path("api-keys/<int:key_id>/revoke/", setup_views.api_key_revoke, name="api-key-revoke"),
     path("webhooks/", setup_views.webhook_endpoints, name="webhooks"),
+    path("checkout/", setup_views.checkout_settings, name="checkout-settings"),
     path("webhooks/<int:endpoint_id>/", setup_views.webhook_endpoint_detail, name="webhook"),
     path(
         "webhooks/<int:endpoint_id>/disable/",

@@ -11,10 +11,9 @@ import hmac
 import json
 import secrets
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
 
+import requests
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -110,27 +109,26 @@ def attempt_delivery(*, delivery_id: int) -> WebhookDelivery:
     if delivery.status == WebhookDelivery.Status.SUCCEEDED:
         return delivery
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
-    request = urllib.request.Request(  # noqa: S310 - http(s) only, checked on save
-        delivery.endpoint.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "SmilePay-Webhooks/1",
-            SIGNATURE_HEADER: sign(secret=delivery.endpoint.secret, body=body),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "SmilePay-Webhooks/1",
+        SIGNATURE_HEADER: sign(secret=delivery.endpoint.secret, body=body),
+    }
     code: int | None = None
     error = ""
     try:
-        with outbound.post(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as resp:
-            code = resp.status
+        code = outbound.post(
+            delivery.endpoint.url,
+            body=body,
+            headers=headers,
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+        )
     except outbound.ForbiddenTarget as exc:
         error = f"refused: {exc}"[:300]
-    except urllib.error.HTTPError as exc:
-        code, error = exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        error = str(getattr(exc, "reason", exc))[:300]
+    except (requests.RequestException, OSError) as exc:
+        error = type(exc).__name__ + (f": {exc}"[:280] if str(exc) else "")
+    if code is not None and not 200 <= code < 300:
+        error = f"HTTP {code}"
     return _record_outcome(delivery_id=delivery_id, code=code, error=error)
 
 

@@ -11,11 +11,11 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from smilepay.body_limits import BodyLimitMiddleware  # noqa: E402
 from smilepay.log_filters import RedactSecretUrls  # noqa: E402
 from smilepay.routing import websocket_urlpatterns  # noqa: E402
+from smilepay.ws_origin import FullOriginValidator  # noqa: E402
 
 # uvicorn's access log would otherwise keep every password-reset link's live token.
 logging.getLogger("uvicorn.access").addFilter(RedactSecretUrls())
@@ -24,8 +24,6 @@ application = ProtocolTypeRouter(
     {
         # Bodies capped and uploads authenticated before Django reads a byte of them.
         "http": BodyLimitMiddleware(django_asgi_app),
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": FullOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

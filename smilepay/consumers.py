@@ -15,9 +15,11 @@ class HealthConsumer(SafeJsonWebsocketConsumer):
         await self.channel_layer.group_discard(HEALTH_GROUP, self.channel_name)
 
     async def receive_json(self, content: dict, **kwargs) -> None:
-        # Echo through the layer rather than directly, so a round trip exercises the layer.
-        await self.channel_layer.group_send(
-            HEALTH_GROUP, {"type": "health.echo", "payload": content.get("payload")}
+        # Echo through the layer rather than directly, so a round trip exercises the layer,
+        # but to this socket's own channel only: an anonymous client's payload never
+        # reaches anybody else. (The group carries only what the server itself sends.)
+        await self.channel_layer.send(
+            self.channel_name, {"type": "health.echo", "payload": content.get("payload")}
         )
 
     async def health_echo(self, event: dict) -> None:

@@ -236,6 +236,12 @@ DEFAULT_CURRENCY = env_str("DEFAULT_CURRENCY", "USD")
 
 # --- demo -----------------------------------------------------------------------------
 DEMO_PASSWORD = _secret("DEMO_PASSWORD")
+# The demo web shop at /shop/ (payments/demo_shop): mounted only when enabled. `make run`
+# enables it for the embedded demo; a production deployment leaves it off.
+DEMO_SHOP = env_bool("DEMO_SHOP", False)
+# Where the demo shop calls SmilePay's API (with its API key): configured, never taken
+# from a request's Host header.
+DEMO_SHOP_API_URL = env_str("DEMO_SHOP_API_URL", SITE_URL + "/api/v1/")
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -287,6 +293,17 @@ FACE_MASTER_KEYS_RETIRED = env_str("FACE_MASTER_KEYS_RETIRED", "")
 WEBPUSH_TTL_SECONDS = env_int("WEBPUSH_TTL_SECONDS", 300)
 # Accept http:// push endpoints (tests with a local push service only; never in production).
 WEBPUSH_ALLOW_HTTP_ENDPOINTS = env_bool("WEBPUSH_ALLOW_HTTP_ENDPOINTS", False)
+# Accept push endpoints on loopback/private addresses (development and tests with a local
+# push service only; never in production, where every endpoint must resolve to public addresses).
+WEBPUSH_ALLOW_PRIVATE_ENDPOINTS = env_bool("WEBPUSH_ALLOW_PRIVATE_ENDPOINTS", False)
+# Sign-in: failed tries per account and per client address before both are refused, even
+# with the right password, for LOGIN_LOCKOUT_SECONDS (accounts/signin_limits.py).
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 30)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+# Password reset requests per address typed and per client address, per hour.
+PASSWORD_RESETS_PER_ACCOUNT_HOUR = env_int("PASSWORD_RESETS_PER_ACCOUNT_HOUR", 3)
+PASSWORD_RESETS_PER_IP_HOUR = env_int("PASSWORD_RESETS_PER_IP_HOUR", 10)
 
 # --- payments: ledger, API, webhooks, merchant site (edit only this block) ---
 # Seconds a new payment stays open (kiosk capture or online request) before it expires.
@@ -301,8 +318,9 @@ IDEMPOTENCY_LOCK_SECONDS = env_int("IDEMPOTENCY_LOCK_SECONDS", 60)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
-# Webhooks to loopback and private networks: fine on a laptop, refused in production.
-WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", not HTTPS)
+# Webhooks to loopback and private networks: an explicit opt-in for local receivers in
+# development and tests (`make run` sets it for the demo shop); never in production.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
 CELERY_BEAT_SCHEDULE.update(
     {
         "payments-expire-due": {"task": "payments.tasks.expire_due_payments", "schedule": 30.0},
@@ -323,6 +341,8 @@ KIOSK_FRAMES_TTL_SECONDS = env_int("KIOSK_FRAMES_TTL_SECONDS", 120)
 KIOSK_ATTEMPTS_PER_MINUTE = env_int("KIOSK_ATTEMPTS_PER_MINUTE", 20)
 KIOSK_ATTEMPTS_PER_PHONE_DIGITS = env_int("KIOSK_ATTEMPTS_PER_PHONE_DIGITS", 10)
 KIOSK_ATTEMPTS_PER_CUSTOMER_HOUR = env_int("KIOSK_ATTEMPTS_PER_CUSTOMER_HOUR", 30)
+# Staff confirmations ("Unpair this device") a kiosk screen may try per 15 minutes.
+KIOSK_UNPAIR_ATTEMPTS = env_int("KIOSK_UNPAIR_ATTEMPTS", 5)
 # Distances within this factor of the threshold count as "nearly matched" for the
 # customer's "where my face was used" page.
 KIOSK_NEAR_MATCH_FACTOR = env_float("KIOSK_NEAR_MATCH_FACTOR", 1.15)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -17,8 +18,9 @@ urlpatterns = [
     path("merchant/", include("payments.urls")),
     path("api/", include("payments.api_urls")),
     path("kiosk/", include("kiosk.urls")),
-    path("shop/", include("payments.demo_shop.urls")),  # demo web shop (online checkout)
 ]
+if settings.DEMO_SHOP:  # the demo web shop (online checkout), off unless enabled
+    urlpatterns.append(path("shop/", include("payments.demo_shop.urls")))
 
 handler400 = "smilepay.error_views.bad_request"
 handler403 = "smilepay.error_views.permission_denied"

@@ -39,3 +39,11 @@ def on_postgres(db) -> Iterator[None]:
     if connection.vendor != "postgresql":
         service_missing("this test needs PostgreSQL: set TEST_DATABASE_URL")
     yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate-limit counters live in the cache: one test's failures must not lock the next."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -89,9 +89,10 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def uvicorn_server(env: dict[str, str], log: Path) -> Iterator[int]:
-    """`uvicorn smilepay.asgi:application` on a free loopback port; yields the port."""
-    port = free_port()
+def uvicorn_server(env: dict[str, str], log: Path, *, port: int | None = None) -> Iterator[int]:
+    """`uvicorn smilepay.asgi:application` on `port` (default: a free loopback port);
+    yields the port."""
+    port = port or free_port()
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [python(), "-m", "uvicorn", "smilepay.asgi:application",

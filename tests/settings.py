@@ -22,3 +22,10 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
+# The suite's webhook receivers and push service listen on 127.0.0.1: the explicit
+# development opt-in for private targets (tests of the SSRF guard switch it off).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+WEBPUSH_ALLOW_PRIVATE_ENDPOINTS = True
+# The demo shop is mounted for the unit tests of it (production leaves it off; a test
+# checks that default in a fresh process).
+DEMO_SHOP = True

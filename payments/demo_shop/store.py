@@ -1,9 +1,14 @@
 """Orders of the demo shop, in the cache. Cache calls run in a worker thread so that the
-async views never block the event loop."""
+async views never block the event loop.
+
+An order is found by its own random reference (never by the SmilePay payment id, which
+a request for a non-customer does not have: see views.buy); webhooks and the return
+page find it through the payment id -> reference entry."""
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 
 from django.core.cache import cache
 
@@ -15,13 +20,28 @@ PRODUCTS = {
 }
 
 
-def _key(payment_id: int) -> str:
-    return f"demo_shop:order:{payment_id}"
+def new_ref() -> str:
+    return secrets.token_urlsafe(9)
 
 
-async def get(payment_id: int) -> dict | None:
-    return await asyncio.to_thread(cache.get, _key(payment_id))
+def _key(ref: str) -> str:
+    return f"demo_shop:order:{ref}"
+
+
+def _payment_key(payment_id: int) -> str:
+    return f"demo_shop:payment:{payment_id}"
+
+
+async def get(ref: str) -> dict | None:
+    return await asyncio.to_thread(cache.get, _key(ref))
+
+
+async def get_by_payment(payment_id: int) -> dict | None:
+    ref = await asyncio.to_thread(cache.get, _payment_key(payment_id))
+    return await get(ref) if ref else None
 
 
 async def put(order: dict) -> None:
-    await asyncio.to_thread(cache.set, _key(order["payment_id"]), order, TTL)
+    await asyncio.to_thread(cache.set, _key(order["ref"]), order, TTL)
+    if order.get("payment_id"):
+        await asyncio.to_thread(cache.set, _payment_key(order["payment_id"]), order["ref"], TTL)

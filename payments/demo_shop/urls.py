@@ -1,4 +1,4 @@
-"""The demo shop, mounted at /shop/ by smilepay/urls.py."""
+"""The demo shop, mounted at /shop/ by smilepay/urls.py when DEMO_SHOP=true."""
 
 from django.urls import path
 
@@ -9,7 +9,7 @@ app_name = "shop"
 urlpatterns = [
     path("", views.index, name="index"),
     path("buy", views.buy, name="buy"),
-    path("orders/<int:payment_id>/", views.order, name="order"),
+    path("orders/<str:ref>/", views.order, name="order"),
     path("return", views.back, name="return"),
     path("webhook", views.webhook, name="webhook"),
 ]

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import urllib.error
 import urllib.request
 import uuid
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -27,9 +29,16 @@ DEMO_PHONE = "+12025550123"
 render_page = sync_to_async(render)
 
 
-def _api_base(request: HttpRequest) -> str:
-    # This very server: the shop is a client of SmilePay's public API like any other.
-    return request.build_absolute_uri("/api/v1/")
+# Answers that must not tell a visitor whether a phone number is a SmilePay customer's.
+NOT_A_CUSTOMER = {"customer_not_found"}
+EXPIRES_IN = 600
+
+
+def _api_base() -> str:
+    """SmilePay's API as configured (DEMO_SHOP_API_URL, by default SITE_URL's), never
+    derived from the request: a client's Host header must not choose where the shop
+    sends its API key."""
+    return settings.DEMO_SHOP_API_URL.rstrip("/") + "/"
 
 
 def _call_api(method: str, url: str, body: dict | None = None) -> tuple[int, dict]:
@@ -63,16 +72,17 @@ async def buy(request: HttpRequest) -> HttpResponse:
     status, body = await asyncio.to_thread(
         _call_api,
         "POST",
-        _api_base(request) + "payments",
+        _api_base() + "payments",
         {
             "amount_minor": price,
             "customer_phone": request.POST.get("phone", ""),
             "description": name,
-            "return_url": request.build_absolute_uri("/shop/return"),
-            "expires_in_seconds": 600,
+            "return_url": settings.SITE_URL + "/shop/return",
+            "expires_in_seconds": EXPIRES_IN,
         },
     )
-    if status != 201:
+    code = body.get("error", {}).get("code", "")
+    if status != 201 and code not in NOT_A_CUSTOMER:
         message = body.get("error", {}).get("message", f"SmilePay answered {status}")
         return await render_page(
             request,
@@ -80,25 +90,30 @@ async def buy(request: HttpRequest) -> HttpResponse:
             {"products": PRODUCTS, "phone": request.POST.get("phone", ""), "error": message},
             status=400,
         )
-    await store.put(
-        {
-            "payment_id": body["id"],
-            "product": name,
-            "amount_minor": price,
-            "status": "created",
-            "currency": body["currency"],
-            "paid": False,
-            "events": [],
-        }
-    )
-    return redirect("shop:order", payment_id=body["id"])
+    # A number that is nobody's gets the same order page as a customer's: the request
+    # went out, and whoever owns the number sees it (or nobody does). It then expires.
+    order = {
+        "ref": store.new_ref(),
+        "payment_id": body.get("id") if status == 201 else None,
+        "product": name,
+        "amount_minor": price,
+        "status": "created",
+        "currency": body.get("currency", settings.DEFAULT_CURRENCY),
+        "paid": False,
+        "events": [],
+        "expires_at": time.time() + EXPIRES_IN,
+    }
+    await store.put(order)
+    return redirect("shop:order", ref=order["ref"])
 
 
 @require_GET
-async def order(request: HttpRequest, payment_id: int) -> HttpResponse:
-    found = await store.get(payment_id)
+async def order(request: HttpRequest, ref: str) -> HttpResponse:
+    found = await store.get(ref)
     if found is None:
         return HttpResponse("No such order.", status=404)
+    if not found["paid"] and found["status"] == "created" and time.time() > found["expires_at"]:
+        found["status"] = "expired"
     closed = found["status"] in ("declined", "expired", "canceled") or (
         found["status"] == "failed" and found.get("reason") == "too_many_attempts"
     )
@@ -107,7 +122,8 @@ async def order(request: HttpRequest, payment_id: int) -> HttpResponse:
         "shop/order.html",
         {
             "order": found,
-            "confirm_url": f"/me/payments/{payment_id}/confirm/",
+            # The customer's SmilePay page lists what waits for them (no payment id here).
+            "confirm_url": "/me/",
             # Paid only once the signed webhook said so; until then keep refreshing.
             "waiting": not found["paid"] and not closed,
         },
@@ -122,16 +138,14 @@ async def back(request: HttpRequest) -> HttpResponse:
         payment_id = int(request.GET.get("payment_id", ""))
     except ValueError:
         return HttpResponseBadRequest("payment_id missing")
-    found = await store.get(payment_id)
+    found = await store.get_by_payment(payment_id)
     if found is None:
         return HttpResponse("No such order.", status=404)
-    status, body = await asyncio.to_thread(
-        _call_api, "GET", _api_base(request) + f"payments/{payment_id}"
-    )
+    status, body = await asyncio.to_thread(_call_api, "GET", _api_base() + f"payments/{payment_id}")
     if status == 200 and not found["paid"]:
         found.update(status=body["status"], reason=body["reason"])
         await store.put(found)
-    return redirect("shop:order", payment_id=payment_id)
+    return redirect("shop:order", ref=found["ref"])
 
 
 @csrf_exempt
@@ -144,7 +158,7 @@ async def webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponse("bad signature", status=400)
     event = json.loads(body)
     payment = event["data"]["object"]
-    found = await store.get(payment["id"])
+    found = await store.get_by_payment(payment["id"])
     if found is None:
         return JsonResponse({"ignored": True})  # not one of our orders
     if event["id"] not in found["events"]:  # deliveries are at least once

@@ -80,3 +80,20 @@ class WebhookForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: all events.",
     )
+
+
+class CheckoutSettingsForm(forms.Form):
+    return_hosts = forms.CharField(
+        required=False,
+        label=_("Return hosts"),
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "shop.example.com"}),
+        help_text=_(
+            "Host names of your shop, one per line. An online payment's return_url must be "
+            "an https address on one of them; SmilePay refuses any other."
+        ),
+    )
+
+    def clean_return_hosts(self) -> list[str]:
+        from payments.return_urls import parse_hosts
+
+        return parse_hosts(self.cleaned_data["return_hosts"])

@@ -12,12 +12,13 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from payments import services, webhooks
 from payments.errors import PaymentError
 from payments.merchant.access import can_manage, merchant_view
-from payments.merchant.forms import ApiKeyForm, KioskForm, WebhookForm
+from payments.merchant.forms import ApiKeyForm, CheckoutSettingsForm, KioskForm, WebhookForm
 from payments.merchant.qr import qr_svg
 from payments.models import ApiKey, Kiosk, WebhookDelivery, WebhookEndpoint
 
@@ -73,7 +74,9 @@ def kiosk_pair(request: HttpRequest, kiosk_id: int) -> HttpResponse:
 @merchant_view(manage=True)
 def kiosk_revoke(request: HttpRequest, kiosk_id: int) -> HttpResponse:
     kiosk = get_object_or_404(Kiosk, pk=kiosk_id, merchant=request.merchant)
-    services.kiosk_revoke(kiosk_id=kiosk.pk, merchant_id=request.merchant.pk)
+    services.kiosk_revoke(
+        kiosk_id=kiosk.pk, merchant_id=request.merchant.pk, revoked_by_id=request.user.pk
+    )
     messages.success(request, f"Kiosk “{kiosk.name}” revoked: its device is signed out.")
     return redirect("merchant:kiosks")
 
@@ -148,3 +151,20 @@ def webhook_resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
     webhooks.resend(delivery_id=delivery.pk, merchant_id=request.merchant.pk)
     messages.success(request, f"{delivery.event_type} queued again.")
     return redirect("merchant:webhook", endpoint_id=delivery.endpoint_id)
+
+
+@merchant_view(manage=True)
+def checkout_settings(request: HttpRequest) -> HttpResponse:
+    """The hosts online payments may send the shopper back to (payments/return_urls.py)."""
+    form = CheckoutSettingsForm(
+        request.POST or None, initial={"return_hosts": request.merchant.return_hosts}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.merchant_return_hosts_set(
+            merchant_id=request.merchant.pk,
+            hosts=form.cleaned_data["return_hosts"],
+            changed_by_id=request.user.pk,
+        )
+        messages.success(request, _("Checkout settings saved."))
+        return redirect("merchant:checkout-settings")
+    return render(request, "merchant/checkout_settings.html", {"form": form})

@@ -9,10 +9,29 @@ class Merchant(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     currency = models.CharField(max_length=3, default="USD")
+    # Hosts an online payment may send the shopper back to (payments/return_urls.py).
+    return_hosts = models.TextField(
+        blank=True,
+        help_text="Host names your shop's return URLs use, one per line (e.g. shop.example.com).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from payments.return_urls import parse_hosts
+
+        try:
+            self.return_hosts = "\n".join(parse_hosts(self.return_hosts))
+        except ValidationError as exc:
+            raise ValidationError({"return_hosts": exc.messages}) from exc
+
+    @property
+    def return_host_list(self) -> list[str]:
+        return [host for host in self.return_hosts.split() if host]
 
 
 class MerchantMembership(models.Model):

@@ -27,6 +27,7 @@ from payments.errors import NotYourPayment, PaymentError
 from payments.locking import locked
 from payments.models import Payment
 from payments.online.verification import FaceCheck, verify_burst
+from payments.return_urls import return_url_problem
 from payments.services import (
     payment_approve,
     payment_decline,
@@ -104,6 +105,8 @@ def _start_attempt(*, payment_id: int, customer_id: int) -> Payment:
 
 
 def face_check_begin(*, payment_id: int, customer_id: int) -> FaceCheckTicket:
+    # Another customer's payment is "not found" before anything else is said about it.
+    online_payment_for(payment_id=payment_id, customer_id=customer_id)
     if not customer_face_pay_status(user_id=customer_id).enabled:
         raise CheckoutError("face_pay_off", "face pay is off: confirm with your password")
     payment = _start_attempt(payment_id=payment_id, customer_id=customer_id)
@@ -155,6 +158,7 @@ async def aonline_face_confirm(
 
 def online_password_confirm(*, payment_id: int, customer_id: int, password: str) -> Payment:
     """For customers without face pay: the account password, counted like a face try."""
+    online_payment_for(payment_id=payment_id, customer_id=customer_id)
     if customer_face_pay_status(user_id=customer_id).enabled:
         raise CheckoutError("use_face", "confirm this payment with your face")
     payment = _start_attempt(payment_id=payment_id, customer_id=customer_id)
@@ -214,6 +218,9 @@ def return_url_for(payment: Payment) -> str:
 
     The status is a hint for the page: a shop must trust only the webhook or the API."""
     if not payment.return_url:
+        return ""
+    # Checked again: the merchant may have removed the host since the request was made.
+    if return_url_problem(payment.return_url, registered=payment.merchant.return_host_list):
         return ""
     parts = urlsplit(payment.return_url)
     extra = urlencode({"payment_id": payment.pk, "status": payment.status})

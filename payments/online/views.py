@@ -4,6 +4,7 @@ customer's own (online_payment_for)."""
 
 from __future__ import annotations
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -114,7 +115,8 @@ async def face(request: HttpRequest, payment_id: int) -> JsonResponse:
     message = MESSAGES.get(payment.reason or "matched", payment.reason)
     if payment.status == Payment.Status.DECLINED:
         message = f"Payment declined: {payment.reason.replace('_', ' ')}."
-    return JsonResponse(_state(payment, message=message))
+    # _state reads the merchant's return hosts: database work, so in a thread.
+    return JsonResponse(await sync_to_async(_state)(payment, message=message))
 
 
 @require_POST

@@ -17,6 +17,7 @@ from accounts.selectors import customer_face_pay_status
 from payments import selectors, services
 from payments.errors import PaymentError
 from payments.models import Payment, RecognitionAttempt
+from payments.online.services import return_url_for
 
 
 @login_required
@@ -99,5 +100,6 @@ def confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
             "section": "payments",
             "payment": payment,
             "awaiting": payment.status == Payment.Status.AWAITING_CONFIRMATION,
+            "return_url": return_url_for(payment),
         },
     )

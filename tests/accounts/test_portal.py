@@ -16,6 +16,7 @@ from accounts.selectors import (
     face_templates_version,
 )
 from tests.accounts.conftest import PASSWORD, enroll
+from tests.accounts.socket_helpers import customer_socket, signed_in_client
 
 pytestmark = pytest.mark.django_db
 
@@ -151,14 +152,10 @@ def test_the_face_page_shows_the_status(client, barack, obama_photos):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_customer_websocket_sends_the_state_on_connect_then_live_events(barack, obama_photos):
-    from channels.routing import URLRouter
-    from channels.testing import WebsocketCommunicator
-
-    from smilepay.routing import websocket_urlpatterns
+    client = signed_in_client(barack)
 
     async def scenario():
-        communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), "/ws/customer/")
-        communicator.scope["user"] = barack
+        communicator = customer_socket(client)
         connected, _ = await communicator.connect()
         assert connected
         state = await communicator.receive_json_from(timeout=5)

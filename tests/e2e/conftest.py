@@ -53,6 +53,7 @@ import pytest
 
 from tests.services import (
     clean_env,
+    free_port,
     run_manage,
     service_missing,
     uvicorn_server,
@@ -157,8 +158,10 @@ def start_live_server(
     try:
         migrated = run_manage("migrate", "--noinput", env=env, timeout=300)
         assert migrated.returncode == 0, migrated.stderr
-        with uvicorn_server(env, tmp / "uvicorn.log") as port:
-            env["SITE_URL"] = f"http://127.0.0.1:{port}"
+        # The server knows its own address (links, the demo shop's API base URL).
+        port = free_port()
+        env.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
+        with uvicorn_server(env, tmp / "uvicorn.log", port=port) as port:
             yield LiveServer(url=f"http://127.0.0.1:{port}", port=port, env=env, tmp=tmp)
     finally:
         if pg_name:

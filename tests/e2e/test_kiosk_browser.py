@@ -65,7 +65,11 @@ def counter(request, tmp_path, redis_url, push_service):
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()  # no rate-limit counters from earlier runs
-    env = {"WEBPUSH_ALLOW_HTTP_ENDPOINTS": "true", **getattr(request, "param", {})}
+    env = {
+        "WEBPUSH_ALLOW_HTTP_ENDPOINTS": "true",
+        "WEBPUSH_ALLOW_PRIVATE_ENDPOINTS": "true",
+        **getattr(request, "param", {}),
+    }
     with start_live_server(tmp_path / "live", redis_url=redis_url, **env) as live:
         keys = PushKeys(f"{push_service.origin}/push/adrien-phone")
         sub = keys.subscription_json()

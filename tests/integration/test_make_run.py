@@ -30,6 +30,9 @@ def test_make_run_serves_the_home_page_and_websockets_on_its_port(tmp_path):
             assert b"Pay with a smile" in response.read()
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/css/smilepay.css") as css:
             assert css.status == 200
+        # The embedded demo mounts the demo shop (production leaves DEMO_SHOP off).
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/shop/", timeout=10) as shop:
+            assert shop.status == 200
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         output = process.communicate(timeout=30)[0].decode()

@@ -74,3 +74,78 @@ def test_an_unpaired_device_gets_the_pairing_form_and_no_api(client):
 
 def test_the_qr_code_link_fills_in_the_pairing_code(client):
     assert b'value="ABCD2345"' in client.get("/kiosk/?code=ABCD2345").content
+
+
+def _staff(kiosk, *, role: str, email: str) -> None:
+    from django.contrib.auth import get_user_model
+
+    from payments.models import MerchantMembership
+
+    user = get_user_model().objects.create_user(email, "staff passphrase 1")
+    MerchantMembership.objects.create(merchant=kiosk.merchant, user=user, role=role)
+
+
+def _paired_client(client, kiosk):
+    client.post("/kiosk/pair", {"code": kiosk_issue_pairing_code(kiosk_id=kiosk.pk)})
+    return client.cookies[DEVICE_COOKIE].value
+
+
+def test_unpairing_needs_a_managers_own_sign_in(client):
+    kiosk = make_kiosk()
+    _staff(kiosk, role="cashier", email="cashier@cafe.example")
+    token = _paired_client(client, kiosk)
+    for email, password in [
+        ("", ""),
+        ("owner@cafe.example", "a guess"),
+        ("cashier@cafe.example", "staff passphrase 1"),
+    ]:
+        refused = client.post("/kiosk/unpair", {"email": email, "password": password})
+        assert refused.status_code == 403
+        assert kiosk_for_device(device_token=token) == kiosk  # still paired
+    assert "Only an owner or manager" in refused.content.decode()
+
+
+def test_a_manager_unpairs_and_the_old_cookie_stops_working_on_the_server(client):
+    kiosk = make_kiosk()
+    _staff(kiosk, role="manager", email="manager@cafe.example")
+    token = _paired_client(client, kiosk)
+    done = client.post(
+        "/kiosk/unpair", {"email": "manager@cafe.example", "password": "staff passphrase 1"}
+    )
+    assert done.status_code == 302
+    assert kiosk_for_device(device_token=token) is None
+    kiosk.refresh_from_db()
+    assert kiosk.revoked_at is not None
+    # The same cookie, kept by somebody: refused by the API, the page shows pairing.
+    from django.test import Client
+
+    thief = Client()
+    thief.cookies[DEVICE_COOKIE] = token
+    assert thief.get("/kiosk/api/payments/current").status_code == 401
+    assert b"Pair this kiosk" in thief.get("/kiosk/").content
+
+
+def test_a_manager_of_another_shop_cannot_unpair_this_kiosk(client):
+    kiosk = make_kiosk()
+    other = make_kiosk(merchant_name="Other Bakery")
+    _staff(other, role="owner", email="owner@bakery.example")
+    token = _paired_client(client, kiosk)
+    refused = client.post(
+        "/kiosk/unpair", {"email": "owner@bakery.example", "password": "staff passphrase 1"}
+    )
+    assert refused.status_code == 403
+    assert kiosk_for_device(device_token=token) == kiosk
+
+
+def test_unpair_tries_are_limited_per_kiosk(client, settings):
+    settings.KIOSK_UNPAIR_ATTEMPTS = 3
+    kiosk = make_kiosk()
+    _staff(kiosk, role="owner", email="owner@cafe.example")
+    token = _paired_client(client, kiosk)
+    for n in range(3):
+        client.post("/kiosk/unpair", {"email": f"x{n}@cafe.example", "password": "guess"})
+    limited = client.post(
+        "/kiosk/unpair", {"email": "owner@cafe.example", "password": "staff passphrase 1"}
+    )
+    assert limited.status_code == 429
+    assert kiosk_for_device(device_token=token) == kiosk

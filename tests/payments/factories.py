@@ -27,9 +27,14 @@ def customer(*, email: str | None = None, balance_minor: int = 0, currency: str 
     return user
 
 
-def merchant(*, name: str | None = None, currency: str = "USD") -> Merchant:
+def merchant(
+    *, name: str | None = None, currency: str = "USD", return_hosts: str = "shop.example"
+) -> Merchant:
+    """A merchant whose shop (return URLs) is at shop.example."""
     n = next(_seq)
-    return Merchant.objects.create(name=name or f"Café {n}", slug=f"cafe-{n}", currency=currency)
+    return Merchant.objects.create(
+        name=name or f"Café {n}", slug=f"cafe-{n}", currency=currency, return_hosts=return_hosts
+    )
 
 
 def staff(

@@ -13,6 +13,7 @@ from PIL import Image
 from payments import services
 from payments.models import (
     LedgerAccount,
+    Merchant,
     Payment,
     PaymentEvent,
     RecognitionAttempt,
@@ -225,9 +226,12 @@ def test_kiosk_payments_keep_the_approve_page(casey, client):
 
 
 def test_the_return_url_keeps_its_own_query():
-    payment = Payment(pk=5, status="succeeded", return_url="https://s.example/r?o=1#top")
+    shop = Merchant(return_hosts="s.example")
+    payment = Payment(
+        pk=5, merchant=shop, status="succeeded", return_url="https://s.example/r?o=1#top"
+    )
     assert (
         online.return_url_for(payment)
         == "https://s.example/r?o=1&payment_id=5&status=succeeded#top"
     )
-    assert online.return_url_for(Payment(pk=5, status="succeeded")) == ""
+    assert online.return_url_for(Payment(pk=5, merchant=shop, status="succeeded")) == ""

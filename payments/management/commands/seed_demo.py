@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from payments import services
 from payments.demo_shop import keys as shop_keys
 from payments.models import (
     ApiKey,
@@ -75,6 +78,12 @@ class Command(BaseCommand):
             name="Demo shop",
             defaults={"prefix": secret[:11], "key_hash": hash_token(secret)},
         )
+        # The shop sends shoppers back to itself: register its host for return URLs.
+        host = urlsplit(settings.SITE_URL).hostname or ""
+        if host and host not in merchant.return_host_list:
+            services.merchant_return_hosts_set(
+                merchant_id=merchant.pk, hosts=[*merchant.return_host_list, host]
+            )
         url = settings.SITE_URL + shop_keys.WEBHOOK_PATH
         # An endpoint for another SITE_URL is switched off, its delivery log kept.
         WebhookEndpoint.objects.filter(

@@ -1,0 +1,101 @@
+"""Limits on guessing passwords and on password-reset mail (the shared smilepay.ratelimit).
+
+Sign-in: failures are counted per account (the identifier as typed, normalised, so that
+"+1 202…" and "202…" are one account) and per client address. Once either count
+reaches its limit, every sign-in for it is refused until the window ends, even with the
+right password: otherwise a guesser only has to keep trying. A successful sign-in
+clears the account's count. Password reset: every request counts, per address typed
+and per client address, whether or not an account exists, so the answer reveals
+nothing and the mailbox is not flooded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from accounts.phones import normalize_phone
+from smilepay import ratelimit
+from smilepay.ratelimit import RateLimited
+
+__all__ = [
+    "RateLimited",
+    "password_reset_hit",
+    "signin_check",
+    "signin_failed",
+    "signin_succeeded",
+]
+
+
+def _account(identifier: str) -> str:
+    """The account an identifier names (its email or any spelling of its phone), or, when
+    none does, the identifier itself: both are limited alike, so nothing is revealed."""
+    from django.contrib.auth import get_user_model
+
+    text = (identifier or "").strip().lower()
+    if "@" in text:
+        lookup = {"email__iexact": text}
+    else:
+        with contextlib.suppress(ValidationError):
+            text = normalize_phone(text)
+        lookup = {"phone_e164": text}
+    user_id = get_user_model().objects.filter(**lookup).values_list("pk", flat=True).first()
+    return f"user{user_id}" if user_id else ratelimit.hashed(text)
+
+
+def _signin_keys(identifier: str, ip: str) -> list[tuple[str, int]]:
+    return [
+        (ratelimit.key_for("signin", "account", _account(identifier)),
+         settings.LOGIN_FAILURES_PER_ACCOUNT),
+        (ratelimit.key_for("signin", "ip", ip), settings.LOGIN_FAILURES_PER_IP),
+    ]  # fmt: skip
+
+
+def signin_check(*, identifier: str, ip: str) -> None:
+    """Raise RateLimited when this account or this address has failed too often."""
+    for key, limit in _signin_keys(identifier, ip):
+        ratelimit.check(key, limit=limit, window=settings.LOGIN_LOCKOUT_SECONDS, scope="sign-in")
+
+
+def signin_failed(*, identifier: str, ip: str) -> None:
+    for key, limit in _signin_keys(identifier, ip):
+        # Counted; the next signin_check refuses.
+        with contextlib.suppress(RateLimited):
+            ratelimit.hit(key, limit=limit, window=settings.LOGIN_LOCKOUT_SECONDS, scope="sign-in")
+
+
+def signin_succeeded(*, identifier: str) -> None:
+    ratelimit.reset(ratelimit.key_for("signin", "account", _account(identifier)))
+
+
+def password_reset_hit(*, email: str, ip: str) -> None:
+    """Count one reset request; raise RateLimited past the hourly limits."""
+    ratelimit.hit(
+        ratelimit.key_for("reset", "account", _account(email)),
+        limit=settings.PASSWORD_RESETS_PER_ACCOUNT_HOUR,
+        window=3600,
+        scope="password reset",
+    )
+    ratelimit.hit(
+        ratelimit.key_for("reset", "ip", ip),
+        limit=settings.PASSWORD_RESETS_PER_IP_HOUR,
+        window=3600,
+        scope="password reset",
+    )
+
+
+# --- wiring: Django's auth signals (connected in AccountsConfig.ready) -------------------
+
+
+def on_login_failed(sender, credentials: dict, request=None, **kwargs) -> None:
+    identifier = str(credentials.get("username") or credentials.get("email") or "")
+    if identifier:
+        signin_failed(identifier=identifier, ip=ratelimit.client_ip(request))
+
+
+def on_logged_in(sender, request, user, **kwargs) -> None:
+    for identifier in (user.email, getattr(user, "phone_e164", None)):
+        if identifier:
+            signin_succeeded(identifier=identifier)

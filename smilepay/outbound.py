@@ -1,0 +1,147 @@
+"""Requests SmilePay sends to addresses somebody else chose: webhook URLs (a merchant)
+and Web Push endpoints (a customer's browser).
+
+Either could point at the operator's own network (a database, a cloud metadata service,
+a loopback admin port) and use SmilePay to reach it. So:
+
+* every address the host name resolves to must be public (`is_public`: `is_global`,
+  plus the IPv4 address embedded in IPv4-mapped, NAT64 and 6to4 IPv6 addresses, which
+  `is_global` alone lets through, and no multicast);
+* the check runs again right before each request, and the connection goes to the very
+  address that was checked (`pinned_session`), never to a second DNS answer: a host
+  that answers "public" to the check and "127.0.0.1" to the connection (DNS rebinding)
+  gets nowhere;
+* redirects are never followed, so a public endpoint cannot bounce a request inward.
+
+Private targets are allowed only where a setting opts in explicitly, for development
+and tests with local receivers (`WEBHOOK_ALLOW_PRIVATE_TARGETS`,
+`WEBPUSH_ALLOW_PRIVATE_ENDPOINTS`); never in production.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.util import connection as urllib3_connection
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# Ranges Python's is_global still calls global on some versions, or that are not
+# unicast destinations a webhook may have: IETF protocol assignments (192.0.0.8 and
+# friends), local-use NAT64 (RFC 8215), Teredo (embeds an address of its own).
+_NEVER = [ipaddress.ip_network(net) for net in ("192.0.0.0/24", "64:ff9b:1::/48", "2001::/32")]
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+class ForbiddenTarget(ValueError):
+    """The URL points at an address SmilePay may not send to."""
+
+
+def is_public(address: Address) -> bool:
+    """True for a globally routable unicast address, looking inside IPv6 wrappers."""
+    if address.is_multicast or not address.is_global:
+        return False
+    if any(address.version == net.version and address in net for net in _NEVER):
+        return False
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour
+        if address in _NAT64:
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None:
+            return is_public(embedded)
+    return True
+
+
+@dataclass(frozen=True)
+class Target:
+    """A URL and the one address it will be sent to."""
+
+    url: str
+    host: str
+    port: int
+    address: str | None  # None: private targets allowed (development), nothing to pin
+
+
+def resolve(url: str, *, schemes: set[str], allow_private: bool) -> Target:
+    """Check the URL's scheme and every address its host resolves to; pick one to pin."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in schemes:
+        raise ForbiddenTarget(f"the URL must use {' or '.join(sorted(schemes))}")
+    if parts.username is not None or parts.password is not None:
+        raise ForbiddenTarget("the URL must not contain a user name or password")
+    host = parts.hostname
+    if not host:
+        raise ForbiddenTarget("the URL has no host")
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError as exc:
+        raise ForbiddenTarget("the URL's port is not valid") from exc
+    if allow_private:
+        return Target(url=url, host=host, port=port, address=None)
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ForbiddenTarget(f"{host} does not resolve") from exc
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not addresses:
+        raise ForbiddenTarget(f"{host} does not resolve")
+    for address in addresses:
+        if not is_public(address):
+            raise ForbiddenTarget(f"{host} resolves to a non-public address ({address})")
+    return Target(url=url, host=host, port=port, address=str(addresses[0]))
+
+
+def _pinned_connection(base: type[HTTPConnection], address: str) -> type[HTTPConnection]:
+    class Pinned(base):
+        # Connect to the checked address; `host` stays the name, for the Host header,
+        # TLS SNI and certificate verification.
+        def _new_conn(self):
+            return urllib3_connection.create_connection(
+                (address, self.port),
+                self.timeout,
+                source_address=self.source_address,
+                socket_options=self.socket_options,
+            )
+
+    return Pinned
+
+
+class _PinnedAdapter(HTTPAdapter):
+    def __init__(self, address: str) -> None:
+        self._address = address
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        http = _pinned_connection(HTTPConnection, self._address)
+        https = _pinned_connection(HTTPSConnection, self._address)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": type("PinnedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
+            "https": type("PinnedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https}),
+        }
+
+
+class _NoRedirectSession(requests.Session):
+    def request(self, *args, **kwargs):
+        kwargs["allow_redirects"] = False
+        return super().request(*args, **kwargs)
+
+
+def pinned_session(target: Target) -> requests.Session:
+    """A requests session that sends only to `target.address`, never following redirects
+    and ignoring proxy variables of the environment (a proxy would resolve the name anew)."""
+    session = _NoRedirectSession()
+    session.trust_env = False
+    if target.address is not None:
+        adapter = _PinnedAdapter(target.address)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+    return session

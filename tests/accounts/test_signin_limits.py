@@ -1,0 +1,95 @@
+"""Guessing passwords and flooding reset mail are limited per account and per address."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from tests.accounts.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/accounts/login/"
+RESET = "/accounts/password-reset/"
+
+
+@pytest.fixture(autouse=True)
+def small_limits(settings):
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 5
+    settings.LOGIN_FAILURES_PER_IP = 12
+    settings.PASSWORD_RESETS_PER_ACCOUNT_HOUR = 3
+    settings.PASSWORD_RESETS_PER_IP_HOUR = 5
+
+
+def sign_in(client: Client, username: str, password: str):
+    return client.post(LOGIN, {"username": username, "password": password})
+
+
+def test_it_refuses_even_the_right_password_after_too_many_wrong_ones(client, ada):
+    for _ in range(5):
+        assert sign_in(client, "ada@example.com", "wrong guess").status_code == 200
+    locked = sign_in(client, "ada@example.com", PASSWORD)
+    assert locked.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert "Too many failed sign-ins" in locked.content.decode()
+
+
+def test_the_account_count_holds_across_spellings_of_the_phone_number(client, ada):
+    for spelling in [
+        "202-555-0147",
+        "+1 202 555 0147",
+        "(202) 555-0147",
+        "2025550147",
+        "+12025550147",
+    ]:
+        sign_in(client, spelling, "wrong guess")
+    assert (
+        "Too many failed sign-ins" in sign_in(client, "ada@example.com", PASSWORD).content.decode()
+    )
+
+
+def test_one_address_cannot_spray_guesses_over_many_accounts(client, ada):
+    for n in range(12):
+        sign_in(client, f"someone{n}@example.com", "wrong guess")
+    locked = sign_in(client, "ada@example.com", PASSWORD)
+    assert "Too many failed sign-ins" in locked.content.decode()
+    # Another client address is not affected by this one's guesses.
+    elsewhere = Client(REMOTE_ADDR="203.0.113.9")
+    assert sign_in(elsewhere, "ada@example.com", PASSWORD).status_code == 302
+
+
+def test_a_successful_sign_in_clears_the_account_count(client, ada):
+    for _ in range(4):
+        sign_in(client, "ada@example.com", "wrong guess")
+    assert sign_in(client, "ada@example.com", PASSWORD).status_code == 302
+    client.post("/accounts/logout/")
+    for _ in range(4):
+        sign_in(client, "ada@example.com", "wrong guess")
+    assert sign_in(client, "ada@example.com", PASSWORD).status_code == 302
+
+
+def test_the_admin_login_is_limited_too(client, ada):
+    ada.is_staff = True
+    ada.save(update_fields=["is_staff"])
+    for _ in range(5):
+        client.post("/admin/login/", {"username": "ada@example.com", "password": "wrong guess"})
+    client.post("/admin/login/", {"username": "ada@example.com", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_mail_is_limited_per_address_typed(client, ada):
+    for _ in range(3):
+        assert client.post(RESET, {"email": "ada@example.com"}).status_code == 302
+    refused = client.post(RESET, {"email": "ada@example.com"})
+    assert refused.status_code == 200
+    assert "Too many password reset requests" in refused.content.decode()
+    assert len(mail.outbox) == 3
+
+
+def test_password_reset_is_limited_per_client_whether_or_not_the_account_exists(client, ada):
+    for n in range(5):
+        client.post(RESET, {"email": f"nobody{n}@example.com"})
+    refused = client.post(RESET, {"email": "ada@example.com"})
+    assert "Too many password reset requests" in refused.content.decode()
+    assert mail.outbox == []
