@@ -159,6 +159,8 @@ def test_private_targets_are_off_unless_opted_in_even_without_https(tmp_path, ht
             DJANGO_SETTINGS_MODULE="smilepay.settings",
             SMILEPAY_LOCAL_DIR=str(tmp_path),
             HTTPS=https,
+            # Production settings refuse console messaging; this probe only reads settings.
+            ALLOW_CONSOLE_MESSAGES="true",
         ),
         capture_output=True,
         text=True,
