@@ -7,25 +7,24 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 
 from accounts.phones import normalize_phone
-
-ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW", "VND", "CLP", "ISK", "HUF", "TWD", "UGX"}
+from smilepay import money
 
 
 def currency_exponent(currency: str | None = None) -> int:
-    return 0 if (currency or settings.DEFAULT_CURRENCY) in ZERO_DECIMAL_CURRENCIES else 2
+    return money.currency_exponent(currency or settings.DEFAULT_CURRENCY)
 
 
 def to_minor(value: Decimal | None) -> int | None:
     if value is None:
         return None
-    return int((value * (10 ** currency_exponent())).to_integral_value())
+    exponent = currency_exponent()
+    return int(value.scaleb(exponent).to_integral_value())
 
 
 def from_minor(value: int | None) -> Decimal | None:
     if value is None:
         return None
-    exponent = currency_exponent()
-    return (Decimal(value) / (10**exponent)).quantize(Decimal(1).scaleb(-exponent))
+    return money.to_major(value, settings.DEFAULT_CURRENCY)
 
 
 class SignInForm(AuthenticationForm):
@@ -76,9 +75,11 @@ def _amount(label: str, help_text: str) -> forms.DecimalField:
         required=False,
         min_value=Decimal(0),
         max_digits=12,
-        decimal_places=2,
+        decimal_places=currency_exponent(),
         help_text=help_text,
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+        widget=forms.NumberInput(
+            attrs={"step": str(Decimal(1).scaleb(-currency_exponent())), "inputmode": "decimal"}
+        ),
     )
 
 

@@ -21,6 +21,7 @@ from kiosk.services import (
 from payments import services as payment_services
 from payments.errors import PaymentError
 from payments.models import Payment
+from smilepay.money import currency_exponent
 
 
 def _error(message: str, *, code: str, status: int) -> JsonResponse:
@@ -58,7 +59,13 @@ def kiosk_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "kiosk/kiosk.html",
-        {"kiosk": kiosk, "min_frames": settings.KIOSK_MIN_FRAMES},
+        {
+            "kiosk": kiosk,
+            "min_frames": settings.KIOSK_MIN_FRAMES,
+            # The keypad types in the currency's minor units and stops at the shop's maximum.
+            "currency_exponent": currency_exponent(kiosk.merchant.currency),
+            "max_amount_minor": kiosk.merchant.payment_cap_minor,
+        },
     )
 
 

@@ -22,3 +22,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
+# The test process is not an ASGI server: plain connections (the threads of the
+# concurrency tests close theirs), and no embedded sweeper unless a test starts one.
+DATABASES["default"].get("OPTIONS", {}).pop("pool", None)  # noqa: F405
+EMBEDDED_SWEEPS = False

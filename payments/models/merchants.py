@@ -4,15 +4,29 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from smilepay import money
+
 
 class Merchant(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     currency = models.CharField(max_length=3, default="USD")
+    # The largest payment this merchant takes, in minor units; empty: PAYMENT_MAX_AMOUNT_MINOR.
+    max_payment_minor = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Largest payment in minor units (cents); empty for the site default.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def payment_cap_minor(self) -> int:
+        """The largest amount one payment may have here."""
+        cap = self.max_payment_minor or settings.PAYMENT_MAX_AMOUNT_MINOR
+        return min(cap, money.LARGEST_MINOR)
 
 
 class MerchantMembership(models.Model):
