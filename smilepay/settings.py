@@ -123,7 +123,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "smilepay:channels"},
+            # redis-py 8 times reads out at 5 s, exactly when channels_redis's 5 s blocking
+            # receive answers: without more room every idle websocket dies now and then.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": "smilepay:channels",
+            },
         }
     }
 else:
