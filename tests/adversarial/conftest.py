@@ -1,9 +1,11 @@
 """The adversarial suite: SmilePay as deployed, attacked over HTTP, invariants checked.
 
 Every test here is in the integration tier (marked `integration` automatically) and
-uses `stack`: ONE production-like deployment per test session, shared by every test in
-this folder, so put your own merchant and customers in each test (never rely on an
-empty database) and leave the stack running (no kill without a restart, see below).
+uses `stack`: ONE production-like deployment shared by every test in this folder
+(package scope: it stops, and its Redis database is flushed, before other folders'
+tests run, so its workers never take their tasks), so put your own merchant and
+customers in each test (never rely on an empty database) and leave the stack running
+(no kill without a restart, see below).
 
 What `stack` is
 ---------------
@@ -362,13 +364,22 @@ def _own_database(test_url: str) -> Iterator[tuple[str, str]]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(postgres_url, redis_url, tmp_path_factory) -> Iterator[Stack]:
     """The production-like deployment every adversarial test attacks (module docstring)."""
     import redis
 
-    redis.Redis.from_url(redis_url).flushdb()
+    broker = redis.Redis.from_url(redis_url)
+    broker.flushdb()
     tmp = tmp_path_factory.mktemp("adversarial")
+    with contextlib.ExitStack() as teardown:
+        # Last out: what beat and the servers left in Redis must not reach later tests.
+        teardown.callback(broker.flushdb)
+        yield teardown.enter_context(_running_stack(postgres_url, redis_url, tmp))
+
+
+@contextlib.contextmanager
+def _running_stack(postgres_url: str, redis_url: str, tmp: Path) -> Iterator[Stack]:
     with _own_database(postgres_url) as (db_url, db_name), contextlib.ExitStack() as workers:
         env = clean_env(
             DJANGO_SETTINGS_MODULE="tests.adversarial.stack_settings",
