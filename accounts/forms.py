@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import signin_limits
 from accounts.phones import normalize_phone
+from smilepay import money
 from smilepay.ratelimit import client_ip
 
 SIGNIN_LOCKED = _(
@@ -20,24 +21,22 @@ RESET_LIMITED = _(
     "links already sent, or try again in an hour."
 )
 
-ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW", "VND", "CLP", "ISK", "HUF", "TWD", "UGX"}
-
 
 def currency_exponent(currency: str | None = None) -> int:
-    return 0 if (currency or settings.DEFAULT_CURRENCY) in ZERO_DECIMAL_CURRENCIES else 2
+    return money.currency_exponent(currency or settings.DEFAULT_CURRENCY)
 
 
 def to_minor(value: Decimal | None) -> int | None:
     if value is None:
         return None
-    return int((value * (10 ** currency_exponent())).to_integral_value())
+    exponent = currency_exponent()
+    return int(value.scaleb(exponent).to_integral_value())
 
 
 def from_minor(value: int | None) -> Decimal | None:
     if value is None:
         return None
-    exponent = currency_exponent()
-    return (Decimal(value) / (10**exponent)).quantize(Decimal(1).scaleb(-exponent))
+    return money.to_major(value, settings.DEFAULT_CURRENCY)
 
 
 class SignInForm(AuthenticationForm):
@@ -119,9 +118,11 @@ def _amount(label: str, help_text: str) -> forms.DecimalField:
         required=False,
         min_value=Decimal(0),
         max_digits=12,
-        decimal_places=2,
+        decimal_places=currency_exponent(),
         help_text=help_text,
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+        widget=forms.NumberInput(
+            attrs={"step": str(Decimal(1).scaleb(-currency_exponent())), "inputmode": "decimal"}
+        ),
     )
 
 

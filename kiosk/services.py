@@ -115,7 +115,9 @@ def capture_submit(
         session.phone_digits = phone_digits
         session.frames_key = stash_frames(frames)
         session.save(update_fields=["phone_digits", "frames_key"])
-        transaction.on_commit(lambda: _enqueue_recognition(session.pk))
+        # robust: if the broker is down the payment stays matching until the stuck-matching
+        # sweep fails it (retry allowed); the committed upload is not turned into an error.
+        transaction.on_commit(lambda: _enqueue_recognition(session.pk), robust=True)
     return payment
 
 

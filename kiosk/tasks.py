@@ -22,8 +22,11 @@ def recognize(session_id: int) -> str:
         return "already_processed"
     frames = take_frames(session.frames_key)  # the frames leave the cache here, whatever happens
     payment = session.payment
-    if payment.status != Payment.Status.MATCHING:
+    if payment.status != Payment.Status.MATCHING or _superseded(session):
         return "payment_moved"
+    # The try this burst belongs to: if the sweep fails it meanwhile (too slow) and the
+    # kiosk starts another, this late answer must not decide the new try.
+    attempt_number = payment.match_attempts
     if frames is None:
         result = RecognitionResult("frames_expired")
     else:
@@ -59,10 +62,20 @@ def recognize(session_id: int) -> str:
             customer_id=result.customer_id,
             attempt_id=attempt.pk,
             allow_auto_approve=search_policy.auto_approve_allowed(searched=result.searched or 0),
+            attempt=attempt_number,
         )
     else:
-        payment_services.payment_fail(payment_id=payment.pk, reason=_kiosk_reason(result))
+        payment_services.payment_fail(
+            payment_id=payment.pk, reason=_kiosk_reason(result), attempt=attempt_number
+        )
     return result.outcome
+
+
+def _superseded(session) -> bool:
+    """A newer upload for the same payment exists: this one's try was given up."""
+    return session.payment.capture_sessions.filter(
+        used_at__gt=session.used_at, frames_key__gt=""
+    ).exists()
 
 
 def _kiosk_reason(result: RecognitionResult) -> str:

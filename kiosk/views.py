@@ -24,6 +24,7 @@ from payments.errors import PaymentError
 from payments.models import Payment
 from smilepay import ratelimit
 from smilepay.json_body import BadJsonBody, read_json_object
+from smilepay.money import currency_exponent
 from smilepay.parsing import MAX_ID, strict_length
 
 
@@ -55,7 +56,14 @@ def kiosk_device_required(view):
 
 
 def _kiosk_page(request: HttpRequest, kiosk, *, status: int = 200, **extra) -> HttpResponse:
-    context = {"kiosk": kiosk, "min_frames": settings.KIOSK_MIN_FRAMES, **extra}
+    context = {
+        "kiosk": kiosk,
+        "min_frames": settings.KIOSK_MIN_FRAMES,
+        # The keypad types in the currency's minor units and stops at the shop's maximum.
+        "currency_exponent": currency_exponent(kiosk.merchant.currency),
+        "max_amount_minor": kiosk.merchant.payment_cap_minor,
+        **extra,
+    }
     return render(request, "kiosk/kiosk.html", context, status=status)
 
 

@@ -21,3 +21,9 @@ class InvalidRequest(PaymentError):
 
 class NotYourPayment(PaymentError):
     http_status = 403
+
+
+class IdempotencyConflict(PaymentError):
+    """An idempotency key already stands for another request."""
+
+    http_status = 422

@@ -2,7 +2,10 @@
 
 Everything here is called inside a service's transaction. Rows (events, webhook
 deliveries) are written in that transaction; anything that leaves the database (the
-signal, websocket and push notifications, Celery tasks) waits for the commit.
+signal, websocket and push notifications, Celery tasks) waits for the commit, and is
+robust: a failure there (Redis or the broker down) is logged and never turns the
+committed change into an error. What must still happen is found again by a sweep
+(pending webhook deliveries; payments stuck in matching; overdue payments).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from accounts.push import PushMessage
 from accounts.services import notify_customer
 from payments.models import Payment, PaymentEvent
 from payments.signals import payment_status_changed
+from smilepay.money import format_money
 
 # Status -> webhook event type; other statuses send no webhook.
 WEBHOOK_FOR_STATUS = {
@@ -46,7 +50,8 @@ def _signal_on_commit(payment: Payment) -> None:
             kiosk_id=payment.kiosk_id,
             customer_id=payment.customer_id,
             reason=payment.reason,
-        )
+        ),
+        robust=True,
     )
 
 
@@ -72,7 +77,9 @@ def status_changed(payment: Payment, *, previous: str, **data: Any) -> None:
             "status": payment.status,
             "reason": payment.reason,
         }
-        transaction.on_commit(partial(notify_customer, user_id=payment.customer_id, event=event))
+        transaction.on_commit(
+            partial(notify_customer, user_id=payment.customer_id, event=event), robust=True
+        )
 
 
 def ask_customer_to_confirm(payment: Payment, *, merchant_name: str) -> None:
@@ -109,11 +116,4 @@ def ask_customer_to_confirm(payment: Payment, *, merchant_name: str) -> None:
             push=push,
         )
 
-    transaction.on_commit(send)
-
-
-def format_money(amount_minor: int, currency: str) -> str:
-    # Two decimals covers the currencies we demo with; zero-decimal ones read oddly but right.
-    sign = "-" if amount_minor < 0 else ""
-    units, cents = divmod(abs(amount_minor), 100)
-    return f"{sign}{units:,}.{cents:02d} {currency}"
+    transaction.on_commit(send, robust=True)

@@ -7,9 +7,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from payments import events, ledger, webhooks
-from payments.errors import InvalidRequest, PaymentError
+from payments.errors import IdempotencyConflict, InvalidRequest, PaymentError
 from payments.locking import locked
 from payments.models import LedgerTransaction, Payment, Refund
+from smilepay.money import format_money
 
 Status = Payment.Status
 
@@ -21,14 +22,30 @@ def payment_refund(
     reason: str = "",
     created_by_id: int | None = None,
     expected_refunded_minor: int | None = None,
+    idempotency_key: str = "",
+    request_fingerprint: str = "",
 ) -> Refund:
     """Give back all (amount_minor=None) or part of a captured payment.
 
     `expected_refunded_minor` lets a form refuse a second click that was made against a
-    page showing an older state of the payment.
+    page showing an older state of the payment. `idempotency_key`: a second call with
+    the same key returns the first refund (refused if `request_fingerprint` differs);
+    the database's unique constraint stands behind it.
     """
     with transaction.atomic():
         payment = locked(Payment.objects.filter(pk=payment_id)).get()
+        if idempotency_key:
+            earlier = payment.refunds.filter(idempotency_key=idempotency_key).first()
+            if earlier is not None:
+                if request_fingerprint and earlier.request_fingerprint not in (
+                    "",
+                    request_fingerprint,
+                ):
+                    raise IdempotencyConflict(
+                        "idempotency_key_reused",
+                        "this Idempotency-Key was used with another request",
+                    )
+                return earlier
         if (
             expected_refunded_minor is not None
             and payment.refunded_minor != expected_refunded_minor
@@ -45,11 +62,16 @@ def payment_refund(
         if amount > refundable:
             raise InvalidRequest(
                 "amount_exceeds_refundable",
-                f"at most {refundable} can still be refunded",
+                f"at most {format_money(refundable, payment.currency)} can still be refunded",
                 param="amount_minor",
             )
         refund = Refund.objects.create(
-            payment=payment, amount_minor=amount, reason=reason[:200], created_by_id=created_by_id
+            payment=payment,
+            amount_minor=amount,
+            reason=reason[:200],
+            created_by_id=created_by_id,
+            idempotency_key=idempotency_key,
+            request_fingerprint=request_fingerprint if idempotency_key else "",
         )
         wallet = ledger.wallet_for(user_id=payment.customer_id, currency=payment.currency)
         till = ledger.merchant_account_for(

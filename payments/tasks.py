@@ -25,8 +25,11 @@ def deliver_webhook(self, delivery_id: int) -> str:
 @shared_task
 def retry_due_webhooks(limit: int = 200) -> int:
     # With a worker, Celery's own retry is due first; the sweep only picks up deliveries
-    # it lost (a worker restart), so the two rarely try the same delivery at once.
-    grace = timedelta(0 if settings.CELERY_TASK_ALWAYS_EAGER else 120)
+    # whose message was lost (a worker killed, a broker restarted or down when the
+    # change committed), so the two rarely try the same delivery at once.
+    grace = timedelta(
+        seconds=0 if settings.CELERY_TASK_ALWAYS_EAGER else settings.WEBHOOK_SWEEP_GRACE_SECONDS
+    )
     due = list(
         WebhookDelivery.objects.filter(
             status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=timezone.now() - grace
@@ -49,6 +52,28 @@ def expire_due_payments(limit: int = 500) -> int:
     for payment_id in due:
         payment_expire(payment_id=payment_id)
     return len(due)
+
+
+@shared_task
+def fail_stuck_matching(limit: int = 200) -> int:
+    """Fail payments whose recognition did not finish in time (retry allowed).
+
+    A recognition claims its upload before the work, so a worker killed mid-way (or a
+    message lost, or never sent) would leave the payment matching until it expires; the
+    kiosk and the customer would wait for nothing. The kiosk is told through the usual
+    status change.
+    """
+    from payments.services import payment_fail
+
+    cutoff = timezone.now() - timedelta(seconds=settings.PAYMENT_MATCHING_TIMEOUT_SECONDS)
+    stuck = list(
+        Payment.objects.filter(status=Payment.Status.MATCHING, updated_at__lte=cutoff).values_list(
+            "pk", "match_attempts"
+        )[:limit]
+    )
+    for payment_id, attempt in stuck:
+        payment_fail(payment_id=payment_id, reason="recognition_timeout", attempt=attempt)
+    return len(stuck)
 
 
 @shared_task

@@ -16,10 +16,11 @@ from django.utils import timezone
 
 from accounts.selectors import customer_limits
 from payments import events, ledger
-from payments.errors import InvalidRequest, NotYourPayment, PaymentError
+from payments.errors import IdempotencyConflict, InvalidRequest, NotYourPayment, PaymentError
 from payments.locking import locked
 from payments.models import Kiosk, LedgerTransaction, Merchant, Payment, RecognitionAttempt
 from payments.return_urls import return_url_problem
+from smilepay import money
 
 Status = Payment.Status
 _FIELDS = ["status", "reason", "held_minor", "decided_at", "updated_at"]
@@ -37,14 +38,30 @@ def _lock_customers(payment_id: int, customer_id: int) -> Payment:
     return payment
 
 
-def _validate_money(amount_minor: int, currency: str) -> None:
+def _validate_money(amount_minor: int, currency: str, merchant: Merchant) -> None:
+    """A positive whole amount in the merchant's own currency, within its maximum."""
     if not isinstance(amount_minor, int) or isinstance(amount_minor, bool) or amount_minor <= 0:
         raise InvalidRequest(
             "invalid_amount", "amount_minor must be a positive integer", param="amount_minor"
         )
-    if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+    if not isinstance(currency, str) or not money.is_currency(currency):
         raise InvalidRequest(
-            "invalid_currency", "currency must be an ISO 4217 code", param="currency"
+            "invalid_currency",
+            f"{str(currency)[:8]!r} is not an ISO 4217 currency code",
+            param="currency",
+        )
+    if currency != merchant.currency:
+        raise InvalidRequest(
+            "currency_not_accepted",
+            f"this merchant takes payments in {merchant.currency} only",
+            param="currency",
+        )
+    cap = merchant.payment_cap_minor
+    if amount_minor > cap:
+        raise InvalidRequest(
+            "amount_too_large",
+            f"the most one payment may be here is {money.format_money(cap, currency)}",
+            param="amount_minor",
         )
 
 
@@ -59,9 +76,13 @@ def payment_create(
     return_url: str = "",
     expires_in: timedelta | None = None,
     idempotency_key: str = "",
+    request_fingerprint: str = "",
 ) -> Payment:
-    """A kiosk payment (kiosk_id) or an online request to a known customer (customer_id)."""
-    _validate_money(amount_minor, currency)
+    """A kiosk payment (kiosk_id) or an online request to a known customer (customer_id).
+
+    With an `idempotency_key` the same key returns the payment it created, and refuses
+    (IdempotencyConflict) when `request_fingerprint` shows it was another request.
+    """
     if kiosk_id is None and customer_id is None:
         raise InvalidRequest("kiosk_or_customer_required", "give a kiosk or a customer")
     expires_in = expires_in or timedelta(seconds=settings.PAYMENT_TTL_SECONDS)
@@ -76,7 +97,9 @@ def payment_create(
                 merchant=merchant, idempotency_key=idempotency_key
             ).first()
             if existing is not None:
+                _same_request(existing.request_fingerprint, request_fingerprint)
                 return existing
+        _validate_money(amount_minor, currency, merchant)
         if kiosk_id is not None:
             kiosk = Kiosk.objects.filter(pk=kiosk_id, merchant=merchant).first()
             if kiosk is None:
@@ -93,12 +116,20 @@ def payment_create(
             description=description,
             return_url=return_url,
             idempotency_key=idempotency_key,
+            request_fingerprint=request_fingerprint if idempotency_key else "",
             expires_at=timezone.now() + expires_in,
         )
         events.created(payment, amount_minor=amount_minor, currency=currency)
         if payment.channel == Payment.Channel.ONLINE:
             events.ask_customer_to_confirm(payment, merchant_name=merchant.name)
     return payment
+
+
+def _same_request(stored: str, given: str) -> None:
+    if stored and given and stored != given:
+        raise IdempotencyConflict(
+            "idempotency_key_reused", "this Idempotency-Key was used with another request"
+        )
 
 
 def payment_start_matching(*, payment_id: int) -> Payment:
@@ -120,11 +151,15 @@ def payment_start_matching(*, payment_id: int) -> Payment:
     return payment
 
 
-def payment_fail(*, payment_id: int, reason: str) -> Payment:
-    """matching -> failed (no face, not live, no match, ambiguous...); may be retried."""
+def payment_fail(*, payment_id: int, reason: str, attempt: int | None = None) -> Payment:
+    """matching -> failed (no face, not live, no match, ambiguous...); may be retried.
+
+    `attempt`: only if the payment is still in that recognition try (a late answer of an
+    abandoned try must not fail the next one).
+    """
     with transaction.atomic():
         payment = _lock(payment_id)
-        if payment.status != Status.MATCHING:
+        if payment.status != Status.MATCHING or not _in_attempt(payment, attempt):
             return payment
         previous = payment.status
         payment.status = Status.FAILED
@@ -132,6 +167,10 @@ def payment_fail(*, payment_id: int, reason: str) -> Payment:
         payment.save(update_fields=_FIELDS)
         events.status_changed(payment, previous=previous)
     return payment
+
+
+def _in_attempt(payment: Payment, attempt: int | None) -> bool:
+    return attempt is None or payment.match_attempts == attempt
 
 
 def _daily_spent(customer_id: int, now) -> int:
@@ -160,30 +199,35 @@ def payment_match(
     customer_id: int,
     attempt_id: int | None = None,
     allow_auto_approve: bool = True,
+    attempt: int | None = None,
 ) -> Payment:
     """matching -> awaiting_confirmation with the amount held on the customer's wallet.
 
     Refused (declined with a reason) when the customer's limits or balance don't allow
     it; approved at once when the amount is below the customer's auto-approve level,
     unless the caller withholds that (``allow_auto_approve=False``: a search too wide
-    to trust the match without the phone).
+    to trust the match without the phone). `attempt` as in `payment_fail`.
+
+    The customer's wallet is locked before the limits are read and counted, so that
+    concurrent matches of one customer are decided one after the other: each sees the
+    amounts the earlier ones held.
     """
-    limits = customer_limits(user_id=customer_id)
     with transaction.atomic():
         payment = _lock(payment_id)
-        if payment.status != Status.MATCHING:
+        if payment.status != Status.MATCHING or not _in_attempt(payment, attempt):
             return payment
         if _is_overdue(payment):
             return _expire(payment)
         if payment.customer_id is not None and payment.customer_id != customer_id:
             raise NotYourPayment("customer_mismatch", "this payment is for another customer")
+        wallet = ledger.wallet_for(user_id=customer_id, currency=payment.currency)
+        wallet = ledger.lock_accounts(wallet)[wallet.pk]
+        limits = customer_limits(user_id=customer_id)
         now = timezone.now()
         payment.customer_id = customer_id
         refusal = _limit_refusal(payment, customer_id, limits, now)
         if refusal:
             return _decline(payment, reason=refusal)
-        wallet = ledger.wallet_for(user_id=customer_id, currency=payment.currency)
-        wallet = ledger.lock_accounts(wallet)[wallet.pk]
         try:
             ledger.place_hold(wallet, payment.amount_minor)
         except ledger.InsufficientFunds:

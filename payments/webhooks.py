@@ -88,7 +88,9 @@ def enqueue(*, payment: Payment, event_type: str, refund: Refund | None = None) 
         ]
     )
     ids = [delivery.pk for delivery in deliveries]
-    transaction.on_commit(lambda: _schedule(ids))
+    # robust: a broker that is down must not undo or fail the committed change; the
+    # deliveries stay pending and the sweep (retry_due_webhooks) sends them.
+    transaction.on_commit(lambda: _schedule(ids), robust=True)
     return ids
 
 
@@ -176,5 +178,5 @@ def resend(*, delivery_id: int, merchant_id: int) -> WebhookDelivery:
             payload=original.payload,
             next_attempt_at=timezone.now(),
         )
-        transaction.on_commit(lambda: _schedule([copy.pk]))
+        transaction.on_commit(lambda: _schedule([copy.pk]), robust=True)
     return copy

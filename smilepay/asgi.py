@@ -15,15 +15,19 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from smilepay.body_limits import BodyLimitMiddleware  # noqa: E402
 from smilepay.log_filters import RedactSecretUrls  # noqa: E402
 from smilepay.routing import websocket_urlpatterns  # noqa: E402
+from smilepay.sweeper import EmbeddedSweeps  # noqa: E402
 from smilepay.ws_origin import FullOriginValidator  # noqa: E402
 
 # uvicorn's access log would otherwise keep every password-reset link's live token.
 logging.getLogger("uvicorn.access").addFilter(RedactSecretUrls())
 
-application = ProtocolTypeRouter(
-    {
-        # Bodies capped and uploads authenticated before Django reads a byte of them.
-        "http": BodyLimitMiddleware(django_asgi_app),
-        "websocket": FullOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-    }
+# EmbeddedSweeps: without a broker (no beat) the server runs the periodic sweeps itself.
+application = EmbeddedSweeps(
+    ProtocolTypeRouter(
+        {
+            # Bodies capped and uploads authenticated before Django reads a byte of them.
+            "http": BodyLimitMiddleware(django_asgi_app),
+            "websocket": FullOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        }
+    )
 )

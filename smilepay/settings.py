@@ -81,12 +81,25 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
+# Under ASGI every request runs its sync code in a thread of its own, and Django keeps a
+# connection per thread: a kept-open connection (CONN_MAX_AGE > 0) outlives its thread
+# and leaks. So each request closes its connection (0), and a pool of at most
+# DATABASE_POOL_MAX_SIZE connections per process bounds how many a burst opens at once.
+DATABASE_POOL_MAX_SIZE = env_int("DATABASE_POOL_MAX_SIZE", 8)
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60)
+            DATABASE_URL,
+            conn_max_age=0 if DATABASE_POOL_MAX_SIZE else env_int("DATABASE_CONN_MAX_AGE", 0),
         )
     }
+    if DATABASE_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DATABASE_POOL_MAX_SIZE,
+            # A request waits this long for a free connection before it fails.
+            "timeout": env_int("DATABASE_POOL_TIMEOUT_SECONDS", 20),
+        }
 else:
     DATABASES = {
         "default": {
@@ -111,7 +124,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "smilepay:channels"},
+            # redis-py 8 times reads out at 5 s, exactly when channels_redis's 5 s blocking
+            # receive answers: without more room every idle websocket dies now and then.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": "smilepay:channels",
+            },
         }
     }
 else:
@@ -321,10 +339,26 @@ WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
 # Webhooks to loopback and private networks: an explicit opt-in for local receivers in
 # development and tests (`make run` sets it for the demo shop); never in production.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+# Seconds past a delivery's retry time before the sweep sends it itself: Celery's own
+# retry is due first; the sweep takes over deliveries whose message was lost.
+WEBHOOK_SWEEP_GRACE_SECONDS = env_int("WEBHOOK_SWEEP_GRACE_SECONDS", 60)
+# The largest payment, in minor units, for merchants without a maximum of their own.
+PAYMENT_MAX_AMOUNT_MINOR = env_int("PAYMENT_MAX_AMOUNT_MINOR", 1_000_000)
+# Seconds a recognition (kiosk or online face check) may take; a payment still matching
+# after that (its worker died, its message was lost) is failed so the customer can retry.
+PAYMENT_MATCHING_TIMEOUT_SECONDS = env_int("PAYMENT_MATCHING_TIMEOUT_SECONDS", 45)
+# Without a broker there is no beat: the web server runs the sweeps (expiry, webhook
+# retries, stuck recognitions) itself every EMBEDDED_SWEEP_SECONDS (smilepay/sweeper.py).
+EMBEDDED_SWEEPS = env_bool("EMBEDDED_SWEEPS", CELERY_TASK_ALWAYS_EAGER)
+EMBEDDED_SWEEP_SECONDS = env_float("EMBEDDED_SWEEP_SECONDS", 2.0)
 CELERY_BEAT_SCHEDULE.update(
     {
         "payments-expire-due": {"task": "payments.tasks.expire_due_payments", "schedule": 30.0},
         "payments-retry-webhooks": {"task": "payments.tasks.retry_due_webhooks", "schedule": 60.0},
+        "payments-fail-stuck-matching": {
+            "task": "payments.tasks.fail_stuck_matching",
+            "schedule": 10.0,
+        },
         "payments-prune-idempotency": {
             "task": "payments.tasks.prune_idempotency_records",
             "schedule": 3600.0,

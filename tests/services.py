@@ -89,14 +89,25 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def uvicorn_server(env: dict[str, str], log: Path, *, port: int | None = None) -> Iterator[int]:
+def uvicorn_server(
+    env: dict[str, str],
+    log: Path,
+    *,
+    port: int | None = None,
+    workers: int = 1,
+    args: tuple[str, ...] = (),
+) -> Iterator[int]:
     """`uvicorn smilepay.asgi:application` on `port` (default: a free loopback port);
-    yields the port."""
+    yields the port.
+
+    `workers` > 1 runs uvicorn's own worker processes (as in production); `args` adds
+    options such as `--lifespan off` (what `make run` uses)."""
     port = port or free_port()
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [python(), "-m", "uvicorn", "smilepay.asgi:application",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+             "--workers", str(workers), *args],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:

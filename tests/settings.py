@@ -29,3 +29,7 @@ WEBPUSH_ALLOW_PRIVATE_ENDPOINTS = True
 # The demo shop is mounted for the unit tests of it (production leaves it off; a test
 # checks that default in a fresh process).
 DEMO_SHOP = True
+# The test process is not an ASGI server: plain connections (the threads of the
+# concurrency tests close theirs), and no embedded sweeper unless a test starts one.
+DATABASES["default"].get("OPTIONS", {}).pop("pool", None)  # noqa: F405
+EMBEDDED_SWEEPS = False

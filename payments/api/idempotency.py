@@ -3,6 +3,14 @@
 Same key and same body: the stored response, replayed. Same key, another body: 422.
 Same key while the first request is still running: 409. The unique constraint on
 (merchant, key) decides who runs the request; nobody waits on a lock.
+
+The request's writes and its stored answer commit in ONE transaction, so "committed"
+and "answered" cannot diverge: a request that fails before the commit leaves nothing
+(the key is forgotten, a retry runs again); once committed, the stored answer is what
+every retry gets, whatever fails afterwards (side effects are robust, see
+payments/events.py). The services also get the key and the request's fingerprint, so
+the database refuses a second payment or refund under one key even after the record
+is pruned (IDEMPOTENCY_KEY_TTL_HOURS), and refuses a different request under it.
 """
 
 from __future__ import annotations
@@ -115,19 +123,35 @@ def idempotent(handler: Callable) -> Callable:
                 response = Response(record.response_body, status=record.response_status)
                 response["Idempotent-Replayed"] = "true"
                 return response
+        request.idempotency_key, request.idempotency_fingerprint = key, request_hash
+        records = IdempotencyRecord.objects.filter(merchant_id=merchant_id, key=key)
         try:
-            response = handler(view, request, *args, **kwargs)
+            with transaction.atomic():
+                response = handler(view, request, *args, **kwargs)
+                _store(records, response)
+            return response
         except Exception as exc:
+            stored = records.filter(completed_at__isnull=False).first()
+            if stored is not None:
+                # The write and its answer committed; what failed came after. The
+                # committed answer stands.
+                logger.exception("error after an idempotent API request committed")
+                return Response(stored.response_body, status=stored.response_status)
             response = api_exception_handler(exc)
             if response is None:
-                # A bug, not an answer: forget the key so the client's retry runs again.
-                IdempotencyRecord.objects.filter(merchant_id=merchant_id, key=key).delete()
+                # A bug, not an answer, and nothing committed: forget the key so the
+                # client's retry runs again.
+                records.delete()
                 logger.exception("unexpected error in an idempotent API request")
                 return server_error_response()
-        body = json.loads(JSONRenderer().render(response.data) or b"null")
-        IdempotencyRecord.objects.filter(merchant_id=merchant_id, key=key).update(
-            response_status=response.status_code, response_body=body, completed_at=timezone.now()
-        )
+        _store(records, response)
         return response
 
     return wrapper
+
+
+def _store(records, response: Response) -> None:
+    body = json.loads(JSONRenderer().render(response.data) or b"null")
+    records.update(
+        response_status=response.status_code, response_body=body, completed_at=timezone.now()
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from payments.models import Kiosk, Payment, Refund
+from smilepay import money
 
 
 class RefundSerializer(serializers.ModelSerializer):
@@ -49,9 +50,28 @@ class PaymentSerializer(serializers.ModelSerializer):
         return "payment"
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer and nothing else: not "450", 450.0, " 450 " or other digit scripts."""
+
+    default_error_messages = {"invalid": "must be a JSON integer (minor units), e.g. 450"}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class PaymentCreateSerializer(serializers.Serializer):
-    amount_minor = serializers.IntegerField(min_value=1, max_value=10**12)
-    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
+    amount_minor = StrictIntegerField(
+        min_value=1,
+        max_value=money.LARGEST_MINOR,
+        help_text="Minor units (cents) as a JSON integer; at most the merchant's maximum.",
+    )
+    currency = serializers.RegexField(
+        r"^[A-Z]{3}\Z",
+        required=False,
+        help_text="ISO 4217; the merchant's own currency (the default) is the only one accepted.",
+    )
     kiosk_id = serializers.IntegerField(required=False)
     customer_phone = serializers.CharField(
         required=False, max_length=32, help_text="Online request: the customer's phone number."
@@ -77,8 +97,11 @@ class PaymentCreateSerializer(serializers.Serializer):
 
 
 class RefundCreateSerializer(serializers.Serializer):
-    amount_minor = serializers.IntegerField(
-        required=False, min_value=1, help_text="Omit for a full refund of what remains."
+    amount_minor = StrictIntegerField(
+        required=False,
+        min_value=1,
+        max_value=money.LARGEST_MINOR,
+        help_text="Minor units as a JSON integer; omit for a full refund of what remains.",
     )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
 

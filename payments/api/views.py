@@ -205,7 +205,8 @@ class PaymentListCreateView(MerchantApiView):
             description=values.get("description", ""),
             return_url=values.get("return_url", ""),
             expires_in=timedelta(seconds=expires) if expires else None,
-            idempotency_key=request.headers.get(HEADER, ""),
+            idempotency_key=request.idempotency_key,
+            request_fingerprint=request.idempotency_fingerprint,
         )
         return Response(s.PaymentSerializer(payment).data, status=201)
 
@@ -261,6 +262,8 @@ class PaymentRefundView(MerchantApiView):
             payment_id=payment.pk,
             amount_minor=data.validated_data.get("amount_minor"),
             reason=data.validated_data.get("reason", ""),
+            idempotency_key=request.idempotency_key,
+            request_fingerprint=request.idempotency_fingerprint,
         )
         return Response(s.RefundSerializer(refund).data, status=201)
 

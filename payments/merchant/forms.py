@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from payments.models import Payment
 from payments.models.webhooks import WEBHOOK_EVENT_TYPES
+from smilepay import money
 
 
 class PaymentFilterForm(forms.Form):
@@ -50,14 +51,45 @@ class PaymentFilterForm(forms.Form):
 
 
 class RefundForm(forms.Form):
-    amount = forms.DecimalField(
-        required=False,
-        min_value=0,
-        decimal_places=2,
-        help_text="Leave empty to refund what remains.",
+    """Step 1: the amount as typed, in the payment's currency; checked, then shown back."""
+
+    amount = forms.CharField(
+        max_length=32,
+        label=_("Amount"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
-    reason = forms.CharField(required=False, max_length=200)
+    reason = forms.CharField(required=False, max_length=200, label=_("Reason"))
     expected_refunded_minor = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, payment: Payment, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.payment = payment
+        self.fields["amount"].widget.attrs["placeholder"] = money.example(payment.currency)
+
+    def clean_amount(self) -> int:
+        currency = self.payment.currency
+        try:
+            amount_minor = money.parse_amount(self.cleaned_data["amount"], currency)
+        except money.AmountError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        if amount_minor <= 0:
+            raise forms.ValidationError(_("Enter an amount above zero."))
+        refundable = self.payment.refundable_minor
+        if amount_minor > refundable:
+            raise forms.ValidationError(
+                _("At most %(amount)s can still be refunded.")
+                % {"amount": money.format_money(refundable, currency)}
+            )
+        return amount_minor
+
+
+class RefundConfirmForm(forms.Form):
+    """Step 2: the amount the merchant saw and confirmed, and a one-time key for it."""
+
+    amount_minor = forms.IntegerField(min_value=1, max_value=money.LARGEST_MINOR)
+    reason = forms.CharField(required=False, max_length=200)
+    expected_refunded_minor = forms.IntegerField()
+    refund_key = forms.CharField(max_length=64)
 
 
 class KioskForm(forms.Form):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
+import uuid
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -16,11 +16,11 @@ from django.views.decorators.http import require_POST
 
 from payments import selectors, services
 from payments.errors import PaymentError
-from payments.events import format_money
 from payments.merchant import charts, stats
 from payments.merchant.access import SESSION_KEY, can_manage, merchant_view
-from payments.merchant.forms import PaymentFilterForm, RefundForm
+from payments.merchant.forms import PaymentFilterForm, RefundConfirmForm, RefundForm
 from payments.models import MerchantMembership, Payment
+from smilepay.money import format_amount, format_money
 from smilepay.parsing import strict_id
 
 
@@ -28,7 +28,8 @@ from smilepay.parsing import strict_id
 def dashboard(request: HttpRequest) -> HttpResponse:
     days = stats.daily_figures(merchant_id=request.merchant.pk, days=30)
     labels = [d.day.strftime("%d %b") for d in days]
-    money = lambda v: f"{v / 100:,.2f}"  # noqa: E731
+    currency = request.merchant.currency
+    money = lambda v: format_amount(round(v), currency)  # noqa: E731  (axis ticks are floats)
     outcomes = stats.recognition_outcomes(merchant_id=request.merchant.pk)
     total_volume = sum(d.volume_minor for d in days)
     decided = sum(d.decided for d in days)
@@ -173,7 +174,11 @@ def payment_detail(request: HttpRequest, payment_id: int) -> HttpResponse:
         payment = selectors.payment_get(payment_id=payment_id, merchant_id=request.merchant.pk)
     except Payment.DoesNotExist:
         return render(request, "merchant/not_found.html", status=404)
-    form = RefundForm(initial={"expected_refunded_minor": payment.refunded_minor})
+    form = RefundForm(initial={"expected_refunded_minor": payment.refunded_minor}, payment=payment)
+    return _detail(request, payment, form)
+
+
+def _detail(request: HttpRequest, payment: Payment, form: RefundForm, status: int = 200):
     return render(
         request,
         "merchant/payment_detail.html",
@@ -183,33 +188,61 @@ def payment_detail(request: HttpRequest, payment_id: int) -> HttpResponse:
             "attempts": payment.attempts.all(),
             "refunds": payment.refunds.all(),
             "refund_form": form if can_manage(request) and payment.refundable_minor else None,
-            "refundable": Decimal(payment.refundable_minor) / 100,
+            "refundable": format_money(payment.refundable_minor, payment.currency),
         },
+        status=status,
     )
 
 
 @require_POST
 @merchant_view(manage=True)
 def payment_refund(request: HttpRequest, payment_id: int) -> HttpResponse:
+    """Two steps: the typed amount is checked and shown back; only a confirmation refunds."""
     payment = get_object_or_404(Payment, pk=payment_id, merchant=request.merchant)
-    form = RefundForm(request.POST)
+    if request.POST.get("confirmed"):
+        return _refund_confirmed(request, payment)
+    form = RefundForm(request.POST, payment=payment)
     if not form.is_valid():
-        messages.error(request, "Check the refund amount.")
+        return _detail(request, payment, form, status=400)
+    data = form.cleaned_data
+    return render(
+        request,
+        "merchant/refund_confirm.html",
+        {
+            "payment": payment,
+            "amount": format_money(data["amount"], payment.currency),
+            "amount_minor": data["amount"],
+            "reason": data["reason"],
+            "expected_refunded_minor": data["expected_refunded_minor"],
+            "refund_key": uuid.uuid4().hex,
+            "full": data["amount"] == payment.refundable_minor,
+        },
+    )
+
+
+def _refund_confirmed(request: HttpRequest, payment: Payment) -> HttpResponse:
+    form = RefundConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The refund was not confirmed; enter the amount again."))
         return redirect("merchant:payment", payment_id=payment.pk)
-    amount = form.cleaned_data["amount"]
+    data = form.cleaned_data
     try:
         refund = services.payment_refund(
             payment_id=payment.pk,
-            amount_minor=int(amount * 100) if amount else None,
-            reason=form.cleaned_data["reason"],
+            amount_minor=data["amount_minor"],
+            reason=data["reason"],
             created_by_id=request.user.pk,
-            expected_refunded_minor=form.cleaned_data["expected_refunded_minor"],
+            expected_refunded_minor=data["expected_refunded_minor"],
+            # The confirmation page's one-time key: a double click refunds once.
+            idempotency_key=f"merchant-form:{data['refund_key']}",
         )
     except PaymentError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
-            request, f"Refunded {format_money(refund.amount_minor, payment.currency)}."
+            request,
+            _("Refunded %(amount)s.")
+            % {"amount": format_money(refund.amount_minor, payment.currency)},
         )
     return redirect("merchant:payment", payment_id=payment.pk)
 

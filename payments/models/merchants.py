@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from smilepay import money
+
 
 class Merchant(models.Model):
     name = models.CharField(max_length=200)
@@ -13,6 +15,12 @@ class Merchant(models.Model):
     return_hosts = models.TextField(
         blank=True,
         help_text="Host names your shop's return URLs use, one per line (e.g. shop.example.com).",
+    )
+    # The largest payment this merchant takes, in minor units; empty: PAYMENT_MAX_AMOUNT_MINOR.
+    max_payment_minor = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Largest payment in minor units (cents); empty for the site default.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -32,6 +40,12 @@ class Merchant(models.Model):
     @property
     def return_host_list(self) -> list[str]:
         return [host for host in self.return_hosts.split() if host]
+
+    @property
+    def payment_cap_minor(self) -> int:
+        """The largest amount one payment may have here."""
+        cap = self.max_payment_minor or settings.PAYMENT_MAX_AMOUNT_MINOR
+        return min(cap, money.LARGEST_MINOR)
 
 
 class MerchantMembership(models.Model):

@@ -55,6 +55,9 @@ class Payment(models.Model):
     return_url = models.URLField(max_length=500, blank=True)
     # The Idempotency-Key of the API request that created it (blank otherwise).
     idempotency_key = models.CharField(max_length=255, blank=True)
+    # What that request asked for (payments.api.idempotency.fingerprint): a key reused for
+    # another request, after its record was pruned, is refused rather than answered with this.
+    request_fingerprint = models.CharField(max_length=64, blank=True)
     held_minor = models.BigIntegerField(default=0)
     refunded_minor = models.BigIntegerField(default=0)
     match_attempts = models.PositiveIntegerField(default=0)
@@ -127,12 +130,21 @@ class Refund(models.Model):
         blank=True,
         related_name="+",
     )
+    # The API's Idempotency-Key (or the merchant form's one-time token): the database
+    # refuses a second refund under the same key, whatever happened to the API's record.
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="refund_amount_positive")
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="refund_amount_positive"),
+            models.UniqueConstraint(
+                fields=["payment", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="refund_unique_idempotency_key",
+            ),
         ]
 
     def __str__(self) -> str:

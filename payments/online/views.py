@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import customer_face_pay_status
@@ -28,6 +29,7 @@ MESSAGES = {
     "no_match": "That didn't look like you. Try again.",
     "wrong_password": "That password is not right.",
     services.TOO_MANY_ATTEMPTS: "Too many tries: this payment request has failed.",
+    "recognition_timeout": gettext_lazy("That took too long. Try again."),
 }
 
 

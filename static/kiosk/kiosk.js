@@ -6,6 +6,8 @@
   const app = document.getElementById("app");
   const csrf = app.dataset.csrf;
   const currency = app.dataset.currency;
+  const exponent = Number(app.dataset.exponent || 2);
+  const maxMinor = Number(app.dataset.maxAmount || 0);
   const video = document.getElementById("video");
   const promptEl = document.getElementById("prompt");
   const errorEl = document.getElementById("error");
@@ -21,6 +23,7 @@
     bad_image: ["The camera picture was unusable", "Try again."],
     no_match: ["Not recognised", "Try again, or pay another way."],
     frames_expired: ["That took too long", "Try again."],
+    recognition_timeout: ["That took too long", "Try again."],
     rate_limited: ["Too many attempts", "Please pay another way."],
   };
 
@@ -39,13 +42,24 @@
     ambiguous: "We need the last 4 digits of your phone to be sure it's you.",
   };
 
+  // The amount entry's own messages.
+  const AMOUNT_TEXT = {
+    tooLarge: (max) => `The most this shop takes in one payment is ${max}.`,
+  };
+
   let payment = null;      // the payment on screen, as the server last described it
   let cents = 0;           // amount being typed
   let capturing = false;   // the camera is running: server updates wait until it stops
   let busy = false;        // a request is in flight: ignore repeated taps
 
+  // Minor units to money with the currency's own exponent (JPY has none, KWD three).
   const money = (minor) =>
-    new Intl.NumberFormat(undefined, { style: "currency", currency }).format(minor / 100);
+    new Intl.NumberFormat(undefined, {
+      style: "currency",
+      currency,
+      minimumFractionDigits: exponent,
+      maximumFractionDigits: exponent,
+    }).format(minor / 10 ** exponent);
 
   function show(name) {
     for (const section of app.querySelectorAll("[data-screen]")) {
@@ -130,6 +144,7 @@
 
   function showAmount() {
     cents = 0;
+    amountHint("");
     document.getElementById("amount-display").textContent = money(0);
     document.getElementById("charge").disabled = true;
     show("amount");
@@ -160,15 +175,41 @@
     }
   }
 
-  // --- amount entry -------------------------------------------------------------------
-  document.getElementById("keypad").addEventListener("click", (event) => {
-    const key = event.target.dataset?.key;
-    if (!key) return;
+  // --- amount entry (the keypad, or a physical keyboard) ---------------------------------
+  function amountHint(text) {
+    const hint = document.getElementById("amount-hint");
+    hint.textContent = text || "";
+    hint.hidden = !text;
+  }
+
+  function typeKey(key) {
+    amountHint("");
     if (key === "clear") cents = 0;
     else if (key === "back") cents = Math.floor(cents / 10);
-    else if (cents < 10_000_000) cents = cents * 10 + Number(key);
+    else {
+      const next = cents * 10 + Number(key);
+      // Never past the shop's maximum: the digit is refused and the cashier told why.
+      if (maxMinor && next > maxMinor) amountHint(AMOUNT_TEXT.tooLarge(money(maxMinor)));
+      else cents = next;
+    }
     document.getElementById("amount-display").textContent = money(cents);
     document.getElementById("charge").disabled = cents <= 0;
+  }
+
+  document.getElementById("keypad").addEventListener("click", (event) => {
+    const key = event.target.dataset?.key;
+    if (key) typeKey(key);
+  });
+
+  const KEYBOARD = { Backspace: "back", Delete: "clear", Escape: "clear" };
+  document.addEventListener("keydown", (event) => {
+    if (app.dataset.state !== "amount" || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (/^[0-9]$/.test(event.key)) typeKey(event.key);
+    else if (KEYBOARD[event.key]) typeKey(KEYBOARD[event.key]);
+    else if (event.key === "Enter") {
+      if (!document.getElementById("charge").disabled) document.getElementById("charge").click();
+    } else return;
+    event.preventDefault();
   });
 
   document.getElementById("charge").addEventListener("click", () =>

@@ -154,3 +154,51 @@ def test_a_retry_while_the_first_request_is_still_running_gets_409(on_postgres, 
     replay = Api(secret).post("payments", body, key="slow-1")
     assert replay.json() == first["response"].json()
     assert Payment.objects.count() == 1
+
+
+def limited_customer(*, daily_limit_minor: int, auto_approve_below_minor: int = 0):
+    from accounts.models import FaceProfile
+
+    casey = f.customer(balance_minor=100_00)
+    FaceProfile.objects.update_or_create(
+        user=casey,
+        defaults={
+            "daily_limit_minor": daily_limit_minor,
+            "auto_approve_below_minor": auto_approve_below_minor,
+        },
+    )
+    return casey
+
+
+def match_all_at_once(cafe, casey, *, count: int, amount_minor: int) -> list:
+    counter = f.kiosk(cafe)
+    ids = []
+    for _ in range(count):
+        payment = f.kiosk_payment(cafe, amount_minor=amount_minor, kiosk_=counter)
+        services.payment_start_matching(payment_id=payment.pk)
+        ids.append(payment.pk)
+    results, errors = run_concurrently(
+        count,
+        lambda i: services.payment_match(payment_id=ids[i], customer_id=casey.pk),
+    )
+    assert errors == []
+    return [(p.status, p.reason) for p in results]
+
+
+def test_ten_concurrent_matches_stay_within_the_daily_limit(on_postgres):
+    cafe, casey = f.merchant(), limited_customer(daily_limit_minor=1000)
+    outcomes = match_all_at_once(cafe, casey, count=10, amount_minor=500)
+    assert outcomes.count((S.AWAITING_CONFIRMATION, "")) == 2
+    assert outcomes.count((S.DECLINED, "over_daily_limit")) == 8
+    assert LedgerAccount.objects.get(kind="customer", user=casey).held_minor == 1000
+
+
+def test_ten_concurrent_auto_approvals_stay_within_the_daily_limit(on_postgres):
+    cafe = f.merchant()
+    casey = limited_customer(daily_limit_minor=1000, auto_approve_below_minor=1000)
+    outcomes = match_all_at_once(cafe, casey, count=10, amount_minor=500)
+    assert outcomes.count((S.SUCCEEDED, "auto_approved")) == 2
+    assert outcomes.count((S.DECLINED, "over_daily_limit")) == 8
+    wallet = LedgerAccount.objects.get(kind="customer", user=casey)
+    assert (wallet.balance_minor, wallet.held_minor) == (100_00 - 1000, 0)
+    assert selectors.ledger_total() == 0

@@ -1,5 +1,7 @@
 import csv
+import html
 import io
+import re
 
 import pytest
 
@@ -55,18 +57,73 @@ def test_payments_list_searches_and_filters(cafe, owner, client):
     assert client.get(f"/merchant/payments/{pending.pk}/").status_code == 200
 
 
-def test_staff_refund_from_the_payment_page(cafe, owner, client):
+def confirm_refund(client, url: str, page) -> None:
+    """Press the confirmation page's button: post its hidden fields back."""
+    fields = dict(re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', page.content.decode()))
+    client.post(url, fields)
+
+
+def test_staff_refund_from_the_payment_page_after_confirming_the_amount(cafe, owner, client):
     casey = f.customer(balance_minor=5000)
     paid = f.paid_payment(cafe, casey, amount_minor=1000)
     url = f"/merchant/payments/{paid.pk}/refund/"
-    client.post(url, {"amount": "2.50", "reason": "spilled", "expected_refunded_minor": 0})
-    # The same form submitted again (a double click) must not refund twice.
-    client.post(url, {"amount": "2.50", "reason": "spilled", "expected_refunded_minor": 0})
+    review = client.post(url, {"amount": "2.50", "reason": "spilled", "expected_refunded_minor": 0})
+    assert "Give back <strong>2.50 USD</strong>" in review.content.decode()
+    paid.refresh_from_db()
+    assert paid.refunded_minor == 0  # nothing moves before the confirmation
+    confirm_refund(client, url, review)
+    # The confirmation submitted again (a double click) must not refund twice.
+    confirm_refund(client, url, review)
     paid.refresh_from_db()
     assert (paid.refunded_minor, paid.status) == (250, "partially_refunded")
-    client.post(url, {"amount": "", "expected_refunded_minor": 250})
+    review = client.post(url, {"amount": "7.50", "expected_refunded_minor": 250})
+    assert "everything that remains" in review.content.decode()
+    confirm_refund(client, url, review)
     paid.refresh_from_db()
     assert paid.status == "refunded"
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        ("", "This field is required."),
+        ("0", "Enter an amount above zero."),
+        ("abc", "Type the amount as a number, e.g. 12.50."),
+        ("1.505", "USD amounts have at most 2 decimals."),
+        ("٤٥٠", "Type the amount with the digits 0-9"),
+        ("10.01", "At most 10.00 USD can still be refunded."),
+    ],
+)
+def test_a_refund_amount_that_is_missing_zero_or_not_money_is_refused_in_money(
+    cafe, owner, client, typed, error
+):
+    paid = f.paid_payment(cafe, f.customer(balance_minor=5000), amount_minor=1000)
+    url = f"/merchant/payments/{paid.pk}/refund/"
+    page = client.post(url, {"amount": typed, "expected_refunded_minor": 0})
+    assert page.status_code == 400
+    assert error in html.unescape(page.content.decode())
+    paid.refresh_from_db()
+    assert paid.refunded_minor == 0
+
+
+def test_a_decimal_comma_is_read_in_the_merchants_currency_not_as_cents(cafe, owner, client):
+    paid = f.paid_payment(cafe, f.customer(balance_minor=5000), amount_minor=1000)
+    review = client.post(
+        f"/merchant/payments/{paid.pk}/refund/", {"amount": "1,50", "expected_refunded_minor": 0}
+    )
+    assert "Give back <strong>1.50 USD</strong>" in review.content.decode()
+
+
+def test_a_yen_merchant_refunds_whole_yen(client):
+    tokyo = f.merchant(currency="JPY")
+    client.force_login(f.staff(tokyo))
+    customer = f.customer(balance_minor=5000, currency="JPY")
+    paid = f.paid_payment(tokyo, customer, amount_minor=1200)
+    url = f"/merchant/payments/{paid.pk}/refund/"
+    assert "1,200 JPY" in client.get(f"/merchant/payments/{paid.pk}/").content.decode()
+    confirm_refund(client, url, client.post(url, {"amount": "500", "expected_refunded_minor": 0}))
+    paid.refresh_from_db()
+    assert paid.refunded_minor == 500
 
 
 def test_a_cashier_can_look_but_not_refund_or_manage(cafe, client):

@@ -2,9 +2,11 @@
 
 import json
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.utils import timezone
 
 from payments import services, webhooks
 from payments.errors import InvalidRequest
@@ -127,6 +129,23 @@ def test_a_failed_delivery_is_retried_with_backoff_and_logged(
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("succeeded", 2)
     assert receiver.received[-1]["verified"]
+
+
+def test_with_a_worker_a_delivery_whose_message_was_dropped_is_sent_by_the_sweep(
+    receiver, settings
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # as in production: Celery retries first
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    receiver.secret = services.webhook_endpoint_create(merchant_id=cafe.pk, url=receiver.url).secret
+    f.paid_payment(cafe, casey)  # on-commit callbacks never run here: the message is lost
+    delivery = WebhookDelivery.objects.get()
+    assert retry_due_webhooks() == 0  # Celery's own try is still due first
+    three_minutes_ago = timezone.now() - timedelta(minutes=3)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=three_minutes_ago)
+    assert retry_due_webhooks() == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("succeeded", 1)
+    assert receiver.received[-1]["event"]["type"] == "payment.succeeded"
 
 
 def test_a_merchant_can_resend_a_delivery(receiver, django_capture_on_commit_callbacks):

@@ -18,6 +18,9 @@ print(json.dumps({
     "debug": settings.DEBUG,
     "secret_len": len(settings.SECRET_KEY),
     "vapid_public": settings.VAPID_PUBLIC_KEY,
+    "conn_max_age": settings.DATABASES["default"].get("CONN_MAX_AGE"),
+    "pool": settings.DATABASES["default"].get("OPTIONS", {}).get("pool"),
+    "embedded_sweeps": settings.EMBEDDED_SWEEPS,
 }))
 """
 
@@ -128,3 +131,20 @@ def test_an_empty_variable_counts_as_unset(tmp_path):
     assert resolved["eager"] is True
     assert resolved["debug"] is False
     assert resolved["secret_len"] >= 50
+
+
+def test_under_asgi_postgres_connections_are_pooled_and_never_kept_per_thread(tmp_path):
+    resolved = resolve(tmp_path, DATABASE_URL="postgres://postgres@127.0.0.1:5432/smilepay")
+    assert resolved["conn_max_age"] == 0
+    assert resolved["pool"]["max_size"] == 8
+    unpooled = resolve(
+        tmp_path,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/smilepay",
+        DATABASE_POOL_MAX_SIZE="0",
+    )
+    assert (unpooled["conn_max_age"], unpooled["pool"]) == (0, None)
+
+
+def test_the_web_server_runs_the_sweeps_only_without_a_broker(tmp_path):
+    assert resolve(tmp_path)["embedded_sweeps"] is True
+    assert resolve(tmp_path, REDIS_URL="redis://127.0.0.1:6379/3")["embedded_sweeps"] is False

@@ -1,0 +1,46 @@
+"""The kiosk's amount entry in Chromium: a physical keyboard types, and the amount stops
+at the shop's maximum payment (here 50.00 USD) with a message instead of growing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import chromium_browser, start_live_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+SETUP = (
+    "from payments import services; from payments.models import Merchant; "
+    "cafe = Merchant.objects.create(name='Keypad Café', slug='keypad-cafe', "
+    "max_payment_minor=5000); "
+    "kiosk = services.kiosk_create(merchant_id=cafe.pk, name='Counter'); "
+    "print(services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk))"
+)
+
+
+def test_a_cashier_types_the_amount_on_a_keyboard_up_to_the_shops_maximum(tmp_path):
+    with start_live_server(tmp_path / "live") as live:
+        code = live.shell(SETUP).strip().splitlines()[-1]
+        with chromium_browser() as browser:
+            page = browser.new_page(base_url=live.url)
+            page.set_default_timeout(30_000)
+            page.goto(f"/kiosk/?code={code}")
+            page.click("button[type=submit]")
+            page.wait_for_selector("#app[data-state=amount]")
+            display = page.locator("#amount-display")
+            page.keyboard.type("1234")
+            assert display.inner_text() == "$12.34"
+            page.keyboard.press("5")  # 123.45 would pass the shop's 50.00
+            assert display.inner_text() == "$12.34"
+            hint = page.locator("#amount-hint")
+            assert hint.is_visible()
+            assert "$50.00" in hint.inner_text()
+            page.keyboard.press("Backspace")
+            assert display.inner_text() == "$1.23"
+            page.keyboard.press("Escape")
+            assert display.inner_text() == "$0.00"
+            page.keyboard.type("4500")
+            page.keyboard.press("Enter")
+            page.wait_for_selector("#app[data-state=ready]")
+            amount = page.locator('[data-screen=ready] [data-bind="amount"]')
+            assert amount.inner_text() == "$45.00"
