@@ -25,7 +25,7 @@ from payments.models import Payment
 from smilepay import ratelimit
 from smilepay.json_body import BadJsonBody, read_json_object
 from smilepay.money import currency_exponent
-from smilepay.parsing import MAX_ID, strict_length
+from smilepay.parsing import strict_length
 
 
 def _error(message: str, *, code: str, status: int) -> JsonResponse:
@@ -134,8 +134,8 @@ def _json_body(request: HttpRequest) -> dict:
 @kiosk_device_required
 def api_create_payment(request: HttpRequest) -> JsonResponse:
     amount = _json_body(request).get("amount_minor")
-    # Beyond a bigint it cannot be stored (h-money owns the real cap; this only stops a 500).
-    if isinstance(amount, bool) or not isinstance(amount, int) or abs(amount) > MAX_ID:
+    # The merchant's maximum (payment_create) also refuses what a bigint could not hold.
+    if isinstance(amount, bool) or not isinstance(amount, int):
         raise CaptureError("amount_minor must be a whole number of cents.", code="invalid_amount")
     payment = kiosk_start_payment(kiosk_id=request.kiosk.pk, amount_minor=amount)
     return JsonResponse({"payment": kiosk_payment_state(payment=payment)}, status=201)

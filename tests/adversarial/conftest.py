@@ -462,7 +462,10 @@ def money_invariants_hold(request) -> Iterator[None]:
     yield
     if "stack" not in request.fixturenames:
         return
-    violations = request.getfixturevalue("stack").money_violations()
+    stack = request.getfixturevalue("stack")
+    if not isinstance(stack, Stack):  # the access and fuzz files bring stacks of their own
+        return
+    violations = stack.money_violations()
     FIGURES.money_violations += len(violations)
     assert violations == [], violations
 
