@@ -11,7 +11,10 @@ urlpatterns = [
     path(
         "login/",
         auth_views.LoginView.as_view(
-            template_name="accounts/login.html", authentication_form=SignInForm
+            template_name="accounts/login.html",
+            authentication_form=SignInForm,
+            # Signed in already: on to the portal or merchant site, not the form again.
+            redirect_authenticated_user=True,
         ),
         name="login",
     ),
