@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from payments.labels import PAYMENT_STATUS
 from payments.models import Payment
 from payments.models.webhooks import WEBHOOK_EVENT_TYPES
 
@@ -11,7 +12,7 @@ class PaymentFilterForm(forms.Form):
         required=False, label="Search", help_text="id, description or customer email"
     )
     status = forms.ChoiceField(
-        required=False, choices=[("", "any status"), *Payment.Status.choices]
+        required=False, choices=[("", "any status"), *PAYMENT_STATUS.items()]
     )
     channel = forms.ChoiceField(
         required=False, choices=[("", "any channel"), *Payment.Channel.choices]
