@@ -79,6 +79,8 @@ AUDIT_EVENT = {
     "recognition.flagged_by_customer": _("Customer said “this wasn't me”"),
     "wallet.topped_up": _("Wallet topped up"),
     "wallet.funded": _("Money added to the wallet"),
+    "wallet.funding_requested": _("Adding money to the wallet"),
+    "wallet.funding_failed": _("Adding money failed"),
 }
 
 WEBHOOK_EVENT = {

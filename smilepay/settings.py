@@ -266,6 +266,12 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
 # Webhooks to loopback and private networks: fine on a laptop, refused in production.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", not HTTPS)
+# Self-service "add money" in the portal: enabled providers ("demo" = demo money, or a
+# dotted path to a provider class), the most one top-up may add and the most per 24 hours.
+# Demo money is on by default on a laptop and off in production (HTTPS=true).
+WALLET_FUNDING_PROVIDERS = env_list("WALLET_FUNDING_PROVIDERS", [] if HTTPS else ["demo"])
+WALLET_FUNDING_MAX_MINOR = env_int("WALLET_FUNDING_MAX_MINOR", 20_000)
+WALLET_FUNDING_DAILY_MAX_MINOR = env_int("WALLET_FUNDING_DAILY_MAX_MINOR", 50_000)
 CELERY_BEAT_SCHEDULE.update(
     {
         "payments-expire-due": {"task": "payments.tasks.expire_due_payments", "schedule": 30.0},

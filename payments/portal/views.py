@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import customer_face_pay_status
-from payments import selectors, services
+from payments import funding, selectors, services
 from payments.errors import PaymentError
 from payments.models import Payment, RecognitionAttempt
 
@@ -31,6 +31,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "pending": selectors.customer_pending_confirmations(customer_id=user_id),
             "recent": selectors.customer_payments(customer_id=user_id)[:5],
             "face_pay": customer_face_pay_status(user_id=user_id),
+            "funding_providers": funding.enabled_providers(),
         },
     )
 

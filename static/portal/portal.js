@@ -5,7 +5,16 @@
   document.addEventListener("submit", function (e) {
     var form = e.target;
     var question = form.getAttribute && form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) e.preventDefault();
+    if (question && !window.confirm(question)) {
+      e.preventDefault();
+      return;
+    }
+    // A form marked data-once sends once: a second click would only repeat the request.
+    if (form.hasAttribute && form.hasAttribute("data-once")) {
+      setTimeout(function () {
+        form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+      });
+    }
   });
 
   // Other scripts listen for "smilepay:event" / "smilepay:state" on document.

@@ -18,6 +18,7 @@ print(json.dumps({
     "debug": settings.DEBUG,
     "secret_len": len(settings.SECRET_KEY),
     "vapid_public": settings.VAPID_PUBLIC_KEY,
+    "funding": settings.WALLET_FUNDING_PROVIDERS,
 }))
 """
 
@@ -126,3 +127,10 @@ def test_an_empty_variable_counts_as_unset(tmp_path):
     assert resolved["eager"] is True
     assert resolved["debug"] is False
     assert resolved["secret_len"] >= 50
+
+
+def test_demo_money_is_on_in_the_embedded_default_and_off_in_production(tmp_path):
+    assert resolve(tmp_path)["funding"] == ["demo"]
+    production = resolve(tmp_path, HTTPS="true")
+    assert production["funding"] == []
+    assert resolve(tmp_path, HTTPS="true", WALLET_FUNDING_PROVIDERS="demo")["funding"] == ["demo"]
