@@ -39,6 +39,9 @@
     ambiguous: "We need the last 4 digits of your phone to be sure it's you.",
   };
 
+  // No notification reaches the customer's phone (none turned on, or the push failed).
+  const PHONE_UNREACHABLE = "No notification? Open SmilePay on your phone: the payment is waiting there.";
+
   let payment = null;      // the payment on screen, as the server last described it
   let cents = 0;           // amount being typed
   let capturing = false;   // the camera is running: server updates wait until it stops
@@ -94,9 +97,16 @@
     bind(p);
     if (p.status === "created") show("ready");
     else if (p.status === "matching") show("analysing");
-    else if (p.status === "awaiting_confirmation") show("confirm");
+    else if (p.status === "awaiting_confirmation") showConfirm(p);
     else if (p.status === "failed") showFailure(p);
     else if (TERMINAL.has(p.status)) showDone(p);
+  }
+
+  function showConfirm(p) {
+    const hint = document.getElementById("phone-hint");
+    hint.textContent = p.phone_unreachable ? PHONE_UNREACHABLE : "";
+    hint.hidden = !p.phone_unreachable;
+    show("confirm");
   }
 
   function askForDigits(why) {

@@ -31,29 +31,56 @@
 
   var shell = document.querySelector(".portal[data-ws-url]");
   var retry = 1000;
+  var socket = null;
+  // The server's state message is the truth: after any payment event, ask for it again
+  // (it lists what still waits for an answer), rather than patching the page by events.
+  function refresh() {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "refresh" }));
+  }
+  document.addEventListener("smilepay:refresh", refresh);
   function connect() {
     if (!shell || !("WebSocket" in window)) return;
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + location.host + shell.getAttribute("data-ws-url"));
-    socket.onopen = function () { retry = 1000; };
+    socket = new WebSocket(scheme + location.host + shell.getAttribute("data-ws-url"));
+    socket.onopen = function () {
+      retry = 1000;
+      shell.setAttribute("data-live", "true");
+    };
     socket.onmessage = function (msg) {
       var data;
       try { data = JSON.parse(msg.data); } catch (err) { return; }
       if (data.type === "state") emit("smilepay:state", data);
       if (data.type === "event") {
         emit("smilepay:event", data.event);
-        if (data.event && data.event.type === "face.status") {
+        var type = (data.event && data.event.type) || "";
+        if (type.indexOf("payment.") === 0) refresh();
+        if (type === "face.status") {
           show(data.event.enabled ? "Face pay is on." : (data.event.paused ? "Face pay is paused." : "Face pay is off."));
         }
       }
     };
     socket.onclose = function (e) {
+      shell.setAttribute("data-live", "false");
       if (e.code === 4401) return;  // signed out
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 30000);
     };
   }
+  // The confirm page of a payment decided or expired elsewhere shows its outcome.
+  var card = document.querySelector(".confirm-card[data-payment-id]");
+  document.addEventListener("smilepay:event", function (e) {
+    var event = e.detail || {};
+    if (card && event.type === "payment.status" &&
+        String(event.payment_id) === card.getAttribute("data-payment-id") &&
+        event.status !== card.getAttribute("data-status")) {
+      location.reload();
+    }
+  });
   connect();
+  // A phone that slept may have missed events: read the state again when it wakes.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") refresh();
+  });
 
   // Register the service worker early so notifications can open the portal.
   if ("serviceWorker" in navigator) {
