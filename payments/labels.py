@@ -134,3 +134,42 @@ def event_details(data: dict[str, Any], *, currency: str = "") -> list[str]:
     if data.get("channel"):
         details.append(str(_("online") if data["channel"] == "online" else _("at a kiosk")))
     return details
+
+
+SPOOF_OUTCOMES = ("presentation_attack", "not_live")
+
+
+def attempt_place(attempt) -> str:
+    """ "Demo Café, Counter 1 (Front counter)", or "online"."""
+    kiosk = attempt.kiosk
+    if kiosk is None:
+        return str(_("online"))
+    place = f"{kiosk.merchant.name}, {kiosk.name}"
+    return f"{place} ({kiosk.location})" if kiosk.location else place
+
+
+def attempt_sentence(attempt, *, customer_id: int) -> str:
+    """What a recognition attempt means for this customer, in a sentence."""
+    where = {"where": attempt_place(attempt)}
+    if attempt.outcome == "presentation_attack":
+        return str(
+            _(
+                "Someone tried to pay with a photo or screen showing your face at %(where)s. "
+                "It was refused: nothing was paid."
+            )
+            % where
+        )
+    if attempt.outcome == "not_live":
+        return str(
+            _(
+                "Someone tried to pay with your face at %(where)s, but no live person was "
+                "seen. It was refused: nothing was paid."
+            )
+            % where
+        )
+    if attempt.outcome == "matched" and attempt.customer_id == customer_id:
+        return str(_("Your face was recognised at %(where)s.") % where)
+    return str(
+        _("A face close to yours was seen at %(where)s (%(outcome)s); it was not taken as you.")
+        % {**where, "outcome": outcome_label(attempt.outcome).lower()}
+    )

@@ -17,3 +17,13 @@ register.filter("event_label", labels.event_label)
 @register.simple_tag
 def event_details(event, currency: str = "") -> str:
     return " · ".join(labels.event_details(event.data or {}, currency=currency))
+
+
+@register.simple_tag
+def attempt_sentence(attempt, customer_id: int) -> str:
+    return labels.attempt_sentence(attempt, customer_id=customer_id)
+
+
+@register.filter
+def is_spoof(attempt) -> bool:
+    return attempt.outcome in labels.SPOOF_OUTCOMES
