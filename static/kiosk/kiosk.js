@@ -37,6 +37,7 @@
     shop: "This shop asks for the last 4 digits of your phone.",
     many_customers: "Many people pay with their face here: enter the last 4 digits of your phone so we find you.",
     ambiguous: "We need the last 4 digits of your phone to be sure it's you.",
+    customer_setting: "Enter the last 4 digits of your phone so we find you.",
   };
 
   // No notification reaches the customer's phone (none turned on, or the push failed).
