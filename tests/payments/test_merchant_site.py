@@ -94,6 +94,17 @@ def test_csv_export_lists_the_filtered_payments(cafe, owner, client):
     assert rows[0][0] == "id" and len(rows) == 2 and rows[1][6] == "450"
 
 
+def test_creating_a_kiosk_shows_its_pairing_code_and_qr_at_once(cafe, owner, client):
+    page = client.post("/merchant/kiosks/", {"name": "Till 3", "location": "Terrace"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    code = html.split('class="code-big">')[1].split("<")[0]
+    kiosk = Kiosk.objects.get(merchant=cafe, name="Till 3")
+    assert KioskPairingCode.objects.get(code_hash=hash_token(code)).kiosk == kiosk
+    assert "<svg" in html and "Till 3" in html
+    assert "no-store" in page["Cache-Control"]
+
+
 def test_a_kiosk_is_created_paired_with_a_code_and_qr_and_revoked(cafe, owner, client):
     client.post("/merchant/kiosks/", {"name": "Till 2", "location": "Back"})
     kiosk = Kiosk.objects.get(merchant=cafe, name="Till 2")
