@@ -18,7 +18,8 @@
     nothing: "Nothing to confirm.",
     noPushHere: "This browser can't show notifications. Keep SmilePay open here: payments to confirm appear on this page by themselves.",
     blocked: "Notifications are blocked for SmilePay in this browser. Payments to confirm still appear on this page while it is open.",
-    noDevice: "No phone gets notifications yet. Turn them on in Notifications; until then, payments to confirm appear on this page while it is open.",
+    noDevice: "No phone gets notifications yet. Until you turn them on, payments to confirm appear on this page while it is open.",
+    turnOn: "Turn on notifications",
   };
 
   var timers = [];
@@ -79,7 +80,7 @@
     note.textContent = text;
     if (text === T.noDevice) {
       note.appendChild(document.createTextNode(" "));
-      note.appendChild(el("a", { href: "/me/notifications/" }, ["→"]));
+      note.appendChild(el("a", { href: "/me/notifications/" }, [T.turnOn]));
     }
     note.hidden = !text;
   }

@@ -17,6 +17,21 @@
     }
   });
 
+  // The navigation folds behind a Menu button on narrow screens (portal.css).
+  var nav = document.querySelector(".portal-nav");
+  var toggle = nav && nav.querySelector(".portal-menu-toggle");
+  if (toggle) {
+    var here = nav.querySelector('[aria-current="page"]');
+    toggle.querySelector(".portal-menu-current").textContent = here ? here.textContent : "";
+    toggle.hidden = false;
+    nav.setAttribute("data-folding", "true");
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      nav.setAttribute("data-open", String(open));
+    });
+  }
+
   // Other scripts listen for "smilepay:event" / "smilepay:state" on document.
   function emit(name, detail) {
     document.dispatchEvent(new CustomEvent(name, { detail: detail }));
