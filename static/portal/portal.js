@@ -76,7 +76,7 @@
     };
     socket.onclose = function (e) {
       shell.setAttribute("data-live", "false");
-      if (e.code === 4401) return;  // signed out
+      if (e.code === 4401 || held) return;  // signed out, or held by a test
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 30000);
     };
@@ -92,6 +92,11 @@
     }
   });
   connect();
+  // For the browser tests: lose the connection as a phone leaving the network would,
+  // and get it back when told, so that something can happen in between.
+  var held = false;
+  window.__smilepayHoldConnection = function () { held = true; if (socket) socket.close(); };
+  window.__smilepayResumeConnection = function () { held = false; connect(); };
   // A phone that slept may have missed events: read the state again when it wakes.
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") refresh();
