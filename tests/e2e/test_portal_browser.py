@@ -190,7 +190,7 @@ def test_a_photo_held_up_in_the_customers_name_is_on_their_activity_page(live):
         item = page.inner_text(".activity-item.spoof")
         assert "Someone tried to pay with a photo or screen showing your face" in item
         assert "Corner Café, Till 9 (Main Street)" in item
-        snap(page, "portal-activity")
+        snap(page, "portal-activity-photo-attack")
         page.once("dialog", lambda dialog: dialog.accept())
         page.click(".activity-item.spoof button")
         page.wait_for_selector("text=you reported this")
