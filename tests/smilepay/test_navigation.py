@@ -73,3 +73,9 @@ def test_the_home_page_takes_a_signed_in_customer_to_the_portal_not_the_login_fo
     page = client.get("/").content.decode()
     assert 'href="/accounts/login/"' not in page
     assert "Your SmilePay" in page
+
+
+def test_a_signed_in_customer_sent_back_to_the_login_page_does_not_loop(client):
+    client.force_login(factories.customer())
+    response = client.get("/accounts/login/?next=/accounts/login/")
+    assert response.status_code == 302 and response["Location"] == "/start/"
