@@ -72,6 +72,7 @@ AUDIT_EVENT = {
     "payment.refunded": _("Refunded"),
     "payment.partially_refunded": _("Partly refunded"),
     "payment.hold_released": _("Held money released"),
+    "payment.push_failed": _("The notification did not reach the customer's phone"),
     "payment.auto_approve_withheld": _("Phone confirmation asked although below auto-approve"),
     "payment.face_verified": _("Face checked on the customer's phone"),
     "payment.password_verified": _("Password checked on the customer's phone"),
