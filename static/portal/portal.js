@@ -81,11 +81,13 @@
       retry = Math.min(retry * 2, 30000);
     };
   }
-  // The confirm page of a payment decided or expired elsewhere shows its outcome.
-  var card = document.querySelector(".confirm-card[data-payment-id]");
+  // A kiosk payment's confirm page shows the outcome when it is decided or expires
+  // elsewhere. Not the online checkout page: its face check drives its own page.
+  var FINAL = ["succeeded", "declined", "expired", "canceled", "refunded", "partially_refunded"];
+  var card = document.querySelector(".confirm-card[data-payment-id]:not(.checkout)");
   document.addEventListener("smilepay:event", function (e) {
     var event = e.detail || {};
-    if (card && event.type === "payment.status" &&
+    if (card && event.type === "payment.status" && FINAL.indexOf(event.status) !== -1 &&
         String(event.payment_id) === card.getAttribute("data-payment-id") &&
         event.status !== card.getAttribute("data-status")) {
       location.reload();
