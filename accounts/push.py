@@ -172,6 +172,19 @@ def push_send_test(*, user_id: int) -> int:
     return count
 
 
+def _report_failure(*, user_id: int, payload: str) -> None:
+    """Tell other apps (accounts.signals.push_failed) which message did not arrive."""
+    from accounts.signals import push_failed
+
+    try:
+        tag = str(json.loads(payload).get("tag") or "")
+    except (ValueError, AttributeError):
+        tag = ""
+    for receiver, error in push_failed.send_robust(sender=None, user_id=user_id, tag=tag):
+        if isinstance(error, Exception):
+            logger.warning("push failure receiver %s failed: %s", receiver, error)
+
+
 def deliver(*, subscription_id: int, payload: str) -> str:
     """Send one push now (runs in the Celery task). Returns 'sent', 'gone' or 'failed'."""
     from pywebpush import WebPushException, webpush
@@ -204,11 +217,14 @@ def deliver(*, subscription_id: int, payload: str) -> str:
         if status in GONE_STATUSES:
             PushSubscription.objects.filter(pk=subscription_id).delete()
             audit("push.subscription_gone", user_id=subscription.user_id, data={"status": status})
+            _report_failure(user_id=subscription.user_id, payload=payload)
             return "gone"
         logger.warning("push %s failed with status %s", subscription_id, status)
+        _report_failure(user_id=subscription.user_id, payload=payload)
         return "failed"
     except Exception as exc:  # network errors: log without the payload
         logger.warning("push %s failed: %s", subscription_id, type(exc).__name__)
+        _report_failure(user_id=subscription.user_id, payload=payload)
         return "failed"
     PushSubscription.objects.filter(pk=subscription_id).update(last_success_at=timezone.now())
     return "sent"

@@ -137,6 +137,13 @@ def load_face_templates(
     return out
 
 
+def face_pay_digits_always_asked() -> bool:
+    """Does any customer a kiosk could recognise want their phone digits asked every time?
+    Then every kiosk asks before the smile, so that customer smiles only once; one
+    EXISTS query, cheap enough for each capture ticket."""
+    return face_pay_candidates().filter(face_profile__always_require_phone_digits=True).exists()
+
+
 def face_enrolled_count() -> int:
     """How many people an open kiosk search compares a face with: everyone who has active
     templates, paused or not (the same people as ``load_face_templates(candidates_only=False)``)."""

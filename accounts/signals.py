@@ -3,8 +3,13 @@
 `customer_state_requested(sender=None, user_id=...)`: the customer websocket sends it on
 connect; each receiver returns a dict merged into the "state" message (payments adds
 the pending confirmations there).
+
+`push_failed(sender=None, user_id=..., tag=...)`: a Web Push to one of the customer's
+devices could not be delivered (the push service refused it or the device is gone);
+`tag` is the message's tag (payments tags confirmation requests "payment-<id>").
 """
 
 from django.dispatch import Signal
 
 customer_state_requested = Signal()
+push_failed = Signal()

@@ -2,19 +2,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts import views
-from accounts.forms import SignInForm
 
 app_name = "accounts"
 
 urlpatterns = [
     path("signup/", views.sign_up, name="signup"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html", authentication_form=SignInForm
-        ),
-        name="login",
-    ),
+    path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("verify-phone/", views.verify_phone, name="verify_phone"),
     path("verify-phone/resend/", views.resend_code, name="resend_code"),

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.errors import AccountsError, RateLimited
-from accounts.forms import LimitedPasswordResetForm, PhoneCodeForm, SignUpForm
+from accounts.forms import LimitedPasswordResetForm, PhoneCodeForm, SignInForm, SignUpForm
 from accounts.otp import VerifyOutcome
 
 SERVICE_WORKER = Path(settings.BASE_DIR) / "static" / "portal" / "sw.js"
@@ -31,6 +32,20 @@ def client_meta(request: HttpRequest) -> dict:
         "ip": request.META.get("REMOTE_ADDR") or None,
         "user_agent": request.META.get("HTTP_USER_AGENT", "")[:400],
     }
+
+
+class SignInView(LoginView):
+    """Django's sign-in; a signed-in visitor goes straight on (to a safe `next`, else
+    LOGIN_REDIRECT_URL), and a `next` pointing back at this page is dropped rather than
+    looping."""
+
+    template_name = "accounts/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def get_redirect_url(self) -> str:
+        url = super().get_redirect_url()
+        return "" if url.split("?")[0] == self.request.path else url
 
 
 def sign_up(request: HttpRequest) -> HttpResponse:

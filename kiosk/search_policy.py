@@ -15,18 +15,21 @@ from __future__ import annotations
 from django.conf import settings
 
 from accounts.face_search import open_search_allowed
-from accounts.selectors import face_enrolled_count
+from accounts.selectors import face_enrolled_count, face_pay_digits_always_asked
 from smilepay.faces import false_match_risk
 
 # Why a kiosk asks for phone digits before the smile, in the words the page shows.
 DIGITS_ASKED_BY_SHOP = "shop"
 DIGITS_ASKED_FOR_MANY_CUSTOMERS = "many_customers"
+# Some customer wants them every time; which one must not show, so everybody is asked.
+DIGITS_ASKED_BY_A_CUSTOMER = "customer_setting"
 DIGITS_MESSAGES = {
     DIGITS_ASKED_BY_SHOP: "This shop asks for the last 4 digits of your phone.",
     DIGITS_ASKED_FOR_MANY_CUSTOMERS: (
         "Many people pay with their face here: enter the last 4 digits of your phone "
         "so we find you."
     ),
+    DIGITS_ASKED_BY_A_CUSTOMER: "Enter the last 4 digits of your phone so we find you.",
 }
 
 
@@ -41,4 +44,7 @@ def phone_digits_reason(*, kiosk_requires_digits: bool) -> str:
         return DIGITS_ASKED_BY_SHOP
     if not open_search_allowed(identities=face_enrolled_count()):
         return DIGITS_ASKED_FOR_MANY_CUSTOMERS
+    # Asking after the first smile would make that customer smile twice.
+    if face_pay_digits_always_asked():
+        return DIGITS_ASKED_BY_A_CUSTOMER
     return ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from accounts.selectors import push_subscription_count
 from payments.models import Payment
 
 OPEN_STATUSES = (
@@ -33,7 +34,18 @@ def kiosk_payment_state(*, payment: Payment) -> dict:
         "customer": masked_name(customer.full_name or "") if customer else None,
         "attempts": payment.match_attempts,
         "expires_at": payment.expires_at.isoformat(),
+        "phone_unreachable": _phone_unreachable(payment),
     }
+
+
+def _phone_unreachable(payment: Payment) -> bool:
+    """No notification will reach the customer's phone (none turned on, or the push
+    failed): the kiosk asks them to open SmilePay on their phone themselves."""
+    if payment.status != Payment.Status.AWAITING_CONFIRMATION or payment.customer_id is None:
+        return False
+    if push_subscription_count(user_id=payment.customer_id) == 0:
+        return True
+    return payment.events.filter(name="payment.push_failed").exists()
 
 
 def kiosk_current_payment(*, kiosk_id: int) -> Payment | None:

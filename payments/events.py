@@ -40,6 +40,12 @@ def created(payment: Payment, **data: Any) -> None:
     _signal_on_commit(payment)
 
 
+def shown_changed(payment: Payment) -> None:
+    """The status stands but what a screen shows about it changed (a push failed):
+    listeners re-read the payment on commit, as after a transition."""
+    _signal_on_commit(payment)
+
+
 def _signal_on_commit(payment: Payment) -> None:
     transaction.on_commit(
         partial(

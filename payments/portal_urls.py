@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from payments.portal import views
+from payments.portal import views, wallet
 
 app_name = "portal"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     # Online checkout first: it serves online requests' confirm page (face or password).
     path("", include("payments.online.urls")),
     path("", views.dashboard, name="dashboard"),
+    path("wallet/", wallet.wallet, name="wallet"),
     path("payments/", views.payment_history, name="payments"),
     path("payments/<int:payment_id>/confirm/", views.confirm, name="confirm"),
     path("activity/", views.face_activity, name="activity"),

@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from payments.funding import wallet_fund, wallet_funding_complete
 from payments.merchant_setup import (
     api_key_create,
     api_key_revoke,
@@ -53,6 +54,8 @@ __all__ = [
     "payment_start_matching",
     "recognition_attempt_flag",
     "recognition_attempt_record",
+    "wallet_fund",
+    "wallet_funding_complete",
     "wallet_topup",
     "webhook_endpoint_create",
     "webhook_endpoint_disable",

@@ -2,7 +2,9 @@
 
 from django.dispatch import Signal
 
-# kwargs: payment_id, status, kiosk_id, customer_id, reason
+# kwargs: payment_id, status, kiosk_id, customer_id, reason. Sent on creation, on every
+# transition, and when what a screen shows changes without one (a push failed): listeners
+# re-read the payment rather than trusting that the status moved.
 payment_status_changed = Signal()
 
 # kwargs: kiosk_id, keep_token_hash ("" on a revoke; on a re-pair the new device's token

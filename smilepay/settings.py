@@ -74,6 +74,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "smilepay.navigation.navigation",
             ],
         },
     },
@@ -162,7 +163,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/"
+# /start/ sends staff to the merchant site and customers to the portal (a safe `next` wins).
+LOGIN_REDIRECT_URL = "/start/"
 LOGOUT_REDIRECT_URL = "/"
 PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "US")
 
@@ -351,6 +353,12 @@ PAYMENT_MATCHING_TIMEOUT_SECONDS = env_int("PAYMENT_MATCHING_TIMEOUT_SECONDS", 4
 # retries, stuck recognitions) itself every EMBEDDED_SWEEP_SECONDS (smilepay/sweeper.py).
 EMBEDDED_SWEEPS = env_bool("EMBEDDED_SWEEPS", CELERY_TASK_ALWAYS_EAGER)
 EMBEDDED_SWEEP_SECONDS = env_float("EMBEDDED_SWEEP_SECONDS", 2.0)
+# Self-service "add money" in the portal: enabled providers ("demo" = demo money, or a
+# dotted path to a provider class), the most one top-up may add and the most per 24 hours.
+# Demo money is on by default on a laptop and off in production (HTTPS=true).
+WALLET_FUNDING_PROVIDERS = env_list("WALLET_FUNDING_PROVIDERS", [] if HTTPS else ["demo"])
+WALLET_FUNDING_MAX_MINOR = env_int("WALLET_FUNDING_MAX_MINOR", 20_000)
+WALLET_FUNDING_DAILY_MAX_MINOR = env_int("WALLET_FUNDING_DAILY_MAX_MINOR", 50_000)
 CELERY_BEAT_SCHEDULE.update(
     {
         "payments-expire-due": {"task": "payments.tasks.expire_due_payments", "schedule": 30.0},

@@ -8,6 +8,7 @@ from smilepay import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("start/", views.start, name="start"),
     path("sw.js", accounts_views.service_worker, name="service_worker"),
     # Browsers ask for these at the site root whatever the page links to.
     path("favicon.ico", views.favicon, name="favicon"),

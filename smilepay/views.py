@@ -1,15 +1,24 @@
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
+
+from smilepay.navigation import home_of
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+@login_required
+def start(request: HttpRequest) -> HttpResponse:
+    """After sign-in: the merchant site for staff, the portal for customers."""
+    return redirect(home_of(request.user))
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 from django.shortcuts import render
@@ -58,10 +57,50 @@ def _operations(schema: dict) -> list[dict]:
     return ops
 
 
+def _type_of(field: dict) -> tuple[str, str]:
+    """(type words, name of a referenced schema or "") for one property."""
+    if "$ref" in field:
+        return "", field["$ref"].rsplit("/", 1)[-1]
+    for combined in ("allOf", "oneOf", "anyOf"):
+        for part in field.get(combined, []):
+            if "$ref" in part:
+                return "", part["$ref"].rsplit("/", 1)[-1]
+    kind = field.get("type", "")
+    if kind == "array":
+        inner, ref = _type_of(field.get("items", {}))
+        return f"array of {inner}".strip(), ref
+    if field.get("format"):
+        kind = f"{kind} ({field['format']})"
+    return kind, ""
+
+
+def _component(body: dict) -> dict:
+    """One schema as rows a person can read (the raw JSON stays at /api/schema/)."""
+    required = set(body.get("required", []))
+    fields = []
+    for name, field in body.get("properties", {}).items():
+        kind, ref = _type_of(field)
+        fields.append(
+            {
+                "name": name,
+                "type": kind,
+                "ref": ref,
+                "required": name in required,
+                "read_only": field.get("readOnly", False),
+                "description": field.get("description", ""),
+            }
+        )
+    return {
+        "description": body.get("description", ""),
+        "enum": body.get("enum", []),
+        "fields": fields,
+    }
+
+
 def api_docs(request):
     schema = api_schema()
     components = {
-        name: json.dumps(body, indent=2)
+        name: _component(body)
         for name, body in schema.get("components", {}).get("schemas", {}).items()
     }
     return render(

@@ -1,4 +1,11 @@
-"""Small server-side SVG charts (no JavaScript, no CDN)."""
+"""Small server-side SVG charts (no JavaScript, no CDN).
+
+Sized so their text stays readable where they are drawn: the SVG is 480 units wide and
+its labels 15 units high, which stays above 11 px on a phone and near 15 px on a desk.
+Each bar or point shows its day and value on hover, tap or keyboard focus (a CSS-only
+tooltip, `.chart .pt:hover .tip` in merchant.css), and has an SVG <title> for screen
+readers.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,9 @@ import math
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-W, H, PAD_L, PAD_B, PAD_T = 640, 200, 48, 28, 12
+W, H, PAD_L, PAD_B, PAD_T, PAD_R = 480, 230, 70, 30, 34, 10
+FONT = 15
+TICKS = 5  # x-axis labels shown at most
 
 
 def nice_ceiling(value: float) -> float:
@@ -25,11 +34,42 @@ def _axis(max_value: float, fmt) -> str:
         value = max_value * i / 4
         y = H - PAD_B - (H - PAD_B - PAD_T) * i / 4
         lines.append(
-            f'<line x1="{PAD_L}" x2="{W - 4}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e6e8eb"/>'
-            f'<text x="{PAD_L - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="10" '
+            f'<line x1="{PAD_L}" x2="{W - PAD_R}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e6e8eb"/>'
+            f'<text x="{PAD_L - 6}" y="{y + 5:.1f}" text-anchor="end" font-size="{FONT}" '
             f'fill="#5d6675">{escape(fmt(value))}</text>'
         )
     return "".join(lines)
+
+
+def _x_label(x: float, label: str) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{H - 8}" text-anchor="middle" font-size="{FONT}" '
+        f'fill="#5d6675">{escape(label)}</text>'
+    )
+
+
+def _tip(x: float, y: float, text: str) -> str:
+    """A label box above (x, y), kept inside the chart."""
+    width = 12 + len(text) * FONT * 0.56
+    left = min(max(x - width / 2, 0), W - width)
+    top = max(y - FONT - 16, 0)
+    return (
+        f'<g class="tip"><rect x="{left:.1f}" y="{top:.1f}" width="{width:.1f}" '
+        f'height="{FONT + 10}" rx="5" fill="#1d2330"/>'
+        f'<text x="{left + width / 2:.1f}" y="{top + FONT + 2:.1f}" text-anchor="middle" '
+        f'font-size="{FONT}" fill="#fff">{escape(text)}</text></g>'
+    )
+
+
+def _every(n: int) -> int:
+    return max(1, math.ceil(n / TICKS))
+
+
+def _svg(title: str, body: str) -> SafeString:
+    return mark_safe(  # noqa: S308 - every interpolated text is escaped by the callers
+        f'<svg viewBox="0 0 {W} {H}" role="img" aria-label="{escape(title)}" class="chart">'
+        f"<title>{escape(title)}</title>{body}</svg>"
+    )
 
 
 def bar_chart(
@@ -42,27 +82,23 @@ def bar_chart(
     """Bars for (label, value) points; labels thinned out so they stay readable."""
     max_value = nice_ceiling(max([v for _, v in points] + [0]))
     n = max(len(points), 1)
-    slot = (W - PAD_L - 8) / n
+    slot = (W - PAD_L - PAD_R) / n
     bars, labels = [], []
-    every = max(1, n // 10)
+    every = _every(n)
     for i, (label, value) in enumerate(points):
         h = (H - PAD_B - PAD_T) * (value / max_value)
-        x = PAD_L + i * slot + slot * 0.15
+        x = PAD_L + i * slot
+        text = f"{label}: {fmt(value)}"
         bars.append(
-            f'<rect x="{x:.1f}" y="{H - PAD_B - h:.1f}" width="{slot * 0.7:.1f}" '
-            f'height="{h:.1f}" fill="{color}">'
-            f"<title>{escape(label)}: {escape(fmt(value))}</title></rect>"
+            f'<g class="pt" tabindex="0"><title>{escape(text)}</title>'
+            f'<rect class="hit" x="{x:.1f}" y="{PAD_T}" width="{slot:.1f}" '
+            f'height="{H - PAD_B - PAD_T}" fill="transparent"/>'
+            f'<rect x="{x + slot * 0.15:.1f}" y="{H - PAD_B - h:.1f}" width="{slot * 0.7:.1f}" '
+            f'height="{h:.1f}" fill="{color}"/>{_tip(x + slot / 2, H - PAD_B - h, text)}</g>'
         )
         if i % every == 0:
-            labels.append(
-                f'<text x="{x + slot * 0.35:.1f}" y="{H - 8}" text-anchor="middle" font-size="10" '
-                f'fill="#5d6675">{escape(label)}</text>'
-            )
-    return mark_safe(  # noqa: S308 - every interpolated text is escaped above
-        f'<svg viewBox="0 0 {W} {H}" role="img" aria-label="{escape(title)}" class="chart">'
-        f"<title>{escape(title)}</title>{_axis(max_value, fmt)}"
-        f"{''.join(bars)}{''.join(labels)}</svg>"
-    )
+            labels.append(_x_label(x + slot / 2, label))
+    return _svg(title, f"{_axis(max_value, fmt)}{''.join(labels)}{''.join(bars)}")
 
 
 def line_chart(
@@ -77,32 +113,27 @@ def line_chart(
     values = [v for _, v in points if v is not None]
     top = max_value or nice_ceiling(max([*values, 0]))
     n = max(len(points) - 1, 1)
-    coords = []
-    dots = []
-    labels = []
-    every = max(1, len(points) // 10)
+    step = (W - PAD_L - PAD_R - 12) / n
+    coords, dots, labels = [], [], []
+    every = _every(len(points))
     for i, (label, value) in enumerate(points):
-        x = PAD_L + (W - PAD_L - 12) * i / n
+        x = PAD_L + 6 + step * i
         if i % every == 0:
-            labels.append(
-                f'<text x="{x:.1f}" y="{H - 8}" text-anchor="middle" font-size="10" '
-                f'fill="#5d6675">{escape(label)}</text>'
-            )
+            labels.append(_x_label(x, label))
         if value is None:
             continue
         y = H - PAD_B - (H - PAD_B - PAD_T) * (value / top)
+        text = f"{label}: {fmt(value)}"
         coords.append(f"{x:.1f},{y:.1f}")
         dots.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}">'
-            f"<title>{escape(label)}: {escape(fmt(value))}</title></circle>"
+            f'<g class="pt" tabindex="0"><title>{escape(text)}</title>'
+            f'<rect class="hit" x="{x - step / 2:.1f}" y="{PAD_T}" width="{step:.1f}" '
+            f'height="{H - PAD_B - PAD_T}" fill="transparent"/>'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{color}"/>{_tip(x, y, text)}</g>'
         )
     line = (
-        f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{" ".join(coords)}"/>'
+        f'<polyline fill="none" stroke="{color}" stroke-width="2.5" points="{" ".join(coords)}"/>'
         if len(coords) > 1
         else ""
     )
-    return mark_safe(  # noqa: S308 - every interpolated text is escaped above
-        f'<svg viewBox="0 0 {W} {H}" role="img" aria-label="{escape(title)}" class="chart">'
-        f"<title>{escape(title)}</title>{_axis(top, fmt)}"
-        f"{line}{''.join(dots)}{''.join(labels)}</svg>"
-    )
+    return _svg(title, f"{_axis(top, fmt)}{''.join(labels)}{line}{''.join(dots)}")

@@ -5,6 +5,7 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from payments.labels import PAYMENT_STATUS
 from payments.models import Payment
 from payments.models.webhooks import WEBHOOK_EVENT_TYPES
 from smilepay import money
@@ -15,7 +16,7 @@ class PaymentFilterForm(forms.Form):
         required=False, label="Search", help_text="id, description or customer email"
     )
     status = forms.ChoiceField(
-        required=False, choices=[("", "any status"), *Payment.Status.choices]
+        required=False, choices=[("", "any status"), *PAYMENT_STATUS.items()]
     )
     channel = forms.ChoiceField(
         required=False, choices=[("", "any channel"), *Payment.Channel.choices]

@@ -37,8 +37,8 @@ def kiosks(request: HttpRequest) -> HttpResponse:
             return render(request, "merchant/forbidden.html", status=403)
         if form.is_valid():
             kiosk = services.kiosk_create(merchant_id=request.merchant.pk, **form.cleaned_data)
-            messages.success(request, f"Kiosk “{kiosk.name}” created. Pair a device with it.")
-            return redirect("merchant:kiosks")
+            # The next thing anyone does with a new kiosk is pair it: the code comes at once.
+            return _pairing_page(request, kiosk, created=True)
     return render(
         request,
         "merchant/kiosks.html",
@@ -56,6 +56,10 @@ def kiosks(request: HttpRequest) -> HttpResponse:
 @merchant_view(manage=True)
 def kiosk_pair(request: HttpRequest, kiosk_id: int) -> HttpResponse:
     kiosk = get_object_or_404(Kiosk, pk=kiosk_id, merchant=request.merchant)
+    return _pairing_page(request, kiosk)
+
+
+def _pairing_page(request: HttpRequest, kiosk: Kiosk, *, created: bool = False) -> HttpResponse:
     code = services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk)
     pair_url = f"{settings.SITE_URL}/kiosk/?code={code}"
     return _secret_page(
@@ -66,6 +70,7 @@ def kiosk_pair(request: HttpRequest, kiosk_id: int) -> HttpResponse:
             "code": code,
             "qr": qr_svg(pair_url),
             "pair_url": pair_url,
+            "created": created,
         },
     )
 

@@ -1,6 +1,7 @@
 """Payments models, split by concern; import them from here (`from payments.models import X`)."""
 
 from payments.models.api import ApiKey, IdempotencyRecord
+from payments.models.funding import WalletFunding
 from payments.models.ledger import LedgerAccount, LedgerEntry, LedgerTransaction
 from payments.models.merchants import Kiosk, KioskPairingCode, Merchant, MerchantMembership
 from payments.models.payment import Payment, PaymentEvent, RecognitionAttempt, Refund
@@ -20,6 +21,7 @@ __all__ = [
     "PaymentEvent",
     "RecognitionAttempt",
     "Refund",
+    "WalletFunding",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]

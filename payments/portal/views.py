@@ -13,8 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.selectors import customer_face_pay_status
-from payments import selectors, services
+from accounts.selectors import customer_face_pay_status, push_subscription_count
+from payments import funding, selectors, services
 from payments.errors import PaymentError
 from payments.models import Payment, RecognitionAttempt
 from payments.online.services import return_url_for
@@ -32,6 +32,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "pending": selectors.customer_pending_confirmations(customer_id=user_id),
             "recent": selectors.customer_payments(customer_id=user_id)[:5],
             "face_pay": customer_face_pay_status(user_id=user_id),
+            "funding_providers": funding.enabled_providers(),
+            "devices": push_subscription_count(user_id=user_id),
         },
     )
 

@@ -40,12 +40,15 @@
     shop: "This shop asks for the last 4 digits of your phone.",
     many_customers: "Many people pay with their face here: enter the last 4 digits of your phone so we find you.",
     ambiguous: "We need the last 4 digits of your phone to be sure it's you.",
+    customer_setting: "Enter the last 4 digits of your phone so we find you.",
   };
 
   // The amount entry's own messages.
   const AMOUNT_TEXT = {
     tooLarge: (max) => `The most this shop takes in one payment is ${max}.`,
   };
+  // No notification reaches the customer's phone (none turned on, or the push failed).
+  const PHONE_UNREACHABLE = "No notification? Open SmilePay on your phone: the payment is waiting there.";
 
   let payment = null;      // the payment on screen, as the server last described it
   let cents = 0;           // amount being typed
@@ -108,9 +111,16 @@
     bind(p);
     if (p.status === "created") show("ready");
     else if (p.status === "matching") show("analysing");
-    else if (p.status === "awaiting_confirmation") show("confirm");
+    else if (p.status === "awaiting_confirmation") showConfirm(p);
     else if (p.status === "failed") showFailure(p);
     else if (TERMINAL.has(p.status)) showDone(p);
+  }
+
+  function showConfirm(p) {
+    const hint = document.getElementById("phone-hint");
+    hint.textContent = p.phone_unreachable ? PHONE_UNREACHABLE : "";
+    hint.hidden = !p.phone_unreachable;
+    show("confirm");
   }
 
   function askForDigits(why) {

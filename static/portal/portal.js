@@ -5,8 +5,32 @@
   document.addEventListener("submit", function (e) {
     var form = e.target;
     var question = form.getAttribute && form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) e.preventDefault();
+    if (question && !window.confirm(question)) {
+      e.preventDefault();
+      return;
+    }
+    // A form marked data-once sends once: a second click would only repeat the request.
+    if (form.hasAttribute && form.hasAttribute("data-once")) {
+      setTimeout(function () {
+        form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+      });
+    }
   });
+
+  // The navigation folds behind a Menu button on narrow screens (portal.css).
+  var nav = document.querySelector(".portal-nav");
+  var toggle = nav && nav.querySelector(".portal-menu-toggle");
+  if (toggle) {
+    var here = nav.querySelector('[aria-current="page"]');
+    toggle.querySelector(".portal-menu-current").textContent = here ? here.textContent : "";
+    toggle.hidden = false;
+    nav.setAttribute("data-folding", "true");
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      nav.setAttribute("data-open", String(open));
+    });
+  }
 
   // Other scripts listen for "smilepay:event" / "smilepay:state" on document.
   function emit(name, detail) {
@@ -22,29 +46,63 @@
 
   var shell = document.querySelector(".portal[data-ws-url]");
   var retry = 1000;
+  var socket = null;
+  // The server's state message is the truth: after any payment event, ask for it again
+  // (it lists what still waits for an answer), rather than patching the page by events.
+  function refresh() {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "refresh" }));
+  }
+  document.addEventListener("smilepay:refresh", refresh);
   function connect() {
     if (!shell || !("WebSocket" in window)) return;
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + location.host + shell.getAttribute("data-ws-url"));
-    socket.onopen = function () { retry = 1000; };
+    socket = new WebSocket(scheme + location.host + shell.getAttribute("data-ws-url"));
+    socket.onopen = function () {
+      retry = 1000;
+      shell.setAttribute("data-live", "true");
+    };
     socket.onmessage = function (msg) {
       var data;
       try { data = JSON.parse(msg.data); } catch (err) { return; }
       if (data.type === "state") emit("smilepay:state", data);
       if (data.type === "event") {
         emit("smilepay:event", data.event);
-        if (data.event && data.event.type === "face.status") {
+        var type = (data.event && data.event.type) || "";
+        if (type.indexOf("payment.") === 0) refresh();
+        if (type === "face.status") {
           show(data.event.enabled ? "Face pay is on." : (data.event.paused ? "Face pay is paused." : "Face pay is off."));
         }
       }
     };
     socket.onclose = function (e) {
-      if (e.code === 4401) return;  // signed out
+      shell.setAttribute("data-live", "false");
+      if (e.code === 4401 || held) return;  // signed out, or held by a test
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 30000);
     };
   }
+  // A kiosk payment's confirm page shows the outcome when it is decided or expires
+  // elsewhere. Not the online checkout page: its face check drives its own page.
+  var FINAL = ["succeeded", "declined", "expired", "canceled", "refunded", "partially_refunded"];
+  var card = document.querySelector(".confirm-card[data-payment-id]:not(.checkout)");
+  document.addEventListener("smilepay:event", function (e) {
+    var event = e.detail || {};
+    if (card && event.type === "payment.status" && FINAL.indexOf(event.status) !== -1 &&
+        String(event.payment_id) === card.getAttribute("data-payment-id") &&
+        event.status !== card.getAttribute("data-status")) {
+      location.reload();
+    }
+  });
   connect();
+  // For the browser tests: lose the connection as a phone leaving the network would,
+  // and get it back when told, so that something can happen in between.
+  var held = false;
+  window.__smilepayHoldConnection = function () { held = true; if (socket) socket.close(); };
+  window.__smilepayResumeConnection = function () { held = false; connect(); };
+  // A phone that slept may have missed events: read the state again when it wakes.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") refresh();
+  });
 
   // Register the service worker early so notifications can open the portal.
   if ("serviceWorker" in navigator) {

@@ -52,3 +52,24 @@ def ledger_state(*, customer_id: int) -> None:
             }
         )
     )
+
+
+def always_ask_digits(*, customer_id: int) -> None:
+    """The customer ticks "always ask me for the last four digits" in their settings."""
+    from accounts.services import SettingsChange, customer_settings_update
+
+    customer_settings_update(
+        user_id=customer_id,
+        change=SettingsChange(
+            always_require_phone_digits=True,
+            per_payment_limit_minor=None,
+            daily_limit_minor=None,
+            auto_approve_below_minor=0,
+        ),
+    )
+
+
+def match_attempts() -> None:
+    from payments.models import Payment
+
+    print(json.dumps(list(Payment.objects.values_list("match_attempts", flat=True))))

@@ -89,17 +89,17 @@ def snap(page, name: str) -> None:
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"))
 
 
-def pair_and_charge(page, code: str, cents: str) -> None:
+def pair_and_charge(page, code: str, cents: str, *, shots: str = "") -> None:
     page.goto(f"/kiosk/?code={code}")
-    snap(page, "1-pairing")
+    snap(page, f"{shots}1-pairing")
     page.click("button[type=submit]")
     page.wait_for_selector("#app[data-state=amount]")
     for digit in cents:
         page.click(f'.key[data-key="{digit}"]')
-    snap(page, "2-amount")
+    snap(page, f"{shots}2-amount")
     page.click("#charge")
     page.wait_for_selector("#app[data-state=ready]")
-    snap(page, "3-ready")
+    snap(page, f"{shots}3-ready")
 
 
 def test_a_customer_smiles_at_the_kiosk_approves_on_the_phone_and_the_kiosk_shows_paid(
@@ -178,3 +178,36 @@ def test_where_too_many_people_pay_by_face_the_kiosk_asks_for_phone_digits_first
         page.click("#digits-go")
         page.wait_for_selector("#app[data-state=confirm]", timeout=120_000)
         assert page.inner_text('#app [data-screen=confirm] [data-bind="customer"]') == "A*** B."
+
+
+TABLET = {"width": 1024, "height": 768}
+
+
+def test_a_customer_who_always_wants_digits_types_them_first_and_smiles_once(counter, push_service):
+    """At tablet size: the kiosk asks for the digits before the smile, one smile pays, and
+    when the push to the customer's phone fails the kiosk says to open SmilePay."""
+    live, scenario, _, _, tmp = counter
+    live.shell(
+        "from tests.e2e.kiosk_scenario import always_ask_digits; "
+        f"always_ask_digits(customer_id={scenario['customer_id']})"
+    )
+    push_service.status_for["/push/adrien-phone"] = 503  # the phone's push service is down
+    with chromium_browser(smiling_customer_video(tmp)) as browser:
+        context = browser.new_context(permissions=["camera"], base_url=live.url, viewport=TABLET)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        pair_and_charge(page, scenario["code"], "450", shots="kiosk-tablet-")
+        page.click("#smile")
+        page.wait_for_selector("#app[data-state=digits]")
+        assert page.inner_text("#digits-why") == (
+            "Enter the last 4 digits of your phone so we find you."
+        )
+        page.fill("#digits", "0101")
+        snap(page, "kiosk-tablet-4-digits-first")
+        page.click("#digits-go")
+        page.wait_for_selector("#app[data-state=confirm]", timeout=120_000)
+        hint = page.wait_for_selector("#phone-hint:visible", timeout=60_000)
+        assert "Open SmilePay on your phone" in hint.inner_text()
+        snap(page, "kiosk-tablet-5-open-the-app")
+    attempts = live.shell("from tests.e2e.kiosk_scenario import match_attempts; match_attempts()")
+    assert json.loads(attempts.strip().splitlines()[-1]) == [1]

@@ -299,13 +299,39 @@ def set_preferences(customer, *, always_digits: bool = False, auto_approve_below
     )
 
 
-def test_a_customer_who_always_wants_digits_is_asked_for_them(client, counter, adrien):
+def test_a_customer_who_always_wants_digits_is_asked_for_them_before_one_smile(
+    client, counter, adrien
+):
     set_preferences(adrien, always_digits=True)
     payment = charge(client, 300)
-    capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
-    assert Payment.objects.get(pk=payment["id"]).reason == "ambiguous"
-    capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7, seed=3), digits="0101")
-    assert Payment.objects.get(pk=payment["id"]).status == "awaiting_confirmation"
+    opened = client.post(f"/kiosk/api/payments/{payment['id']}/capture-session").json()
+    assert (opened["require_phone_digits"], opened["phone_digits_reason"]) == (
+        True,
+        "customer_setting",
+    )
+    frames = burst_of("Adrien_Brody", 5, 7)
+    refused, token = capture(client, payment["id"], frames, token=opened["token"])
+    assert refused.json()["error"]["code"] == "digits_required"
+    accepted, _ = capture(client, payment["id"], frames, digits="0101", token=token)
+    assert accepted.status_code == 202, accepted.content
+    stored = Payment.objects.get(pk=payment["id"])
+    assert (stored.status, stored.match_attempts) == ("awaiting_confirmation", 1)
+
+
+def test_the_kiosk_does_not_ask_for_digits_when_no_rule_could_require_them(client, counter, adrien):
+    payment = charge(client, 300)
+    opened = client.post(f"/kiosk/api/payments/{payment['id']}/capture-session").json()
+    assert (opened["require_phone_digits"], opened["phone_digits_reason"]) == (False, "")
+
+
+def test_a_paused_customer_who_wants_digits_makes_no_kiosk_ask(client, counter, adrien):
+    from accounts.services import face_pay_pause
+
+    set_preferences(adrien, always_digits=True)
+    face_pay_pause(user_id=adrien.pk, reason="holiday")
+    payment = charge(client, 300)
+    opened = client.post(f"/kiosk/api/payments/{payment['id']}/capture-session").json()
+    assert opened["require_phone_digits"] is False
 
 
 def test_once_enrolment_outgrows_an_open_search_the_kiosk_asks_for_digits_first(

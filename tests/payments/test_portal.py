@@ -19,7 +19,7 @@ def test_the_dashboard_shows_the_wallet_and_what_waits_for_an_answer(casey, clie
     f.matched_payment(cafe, casey, amount_minor=450)
     html = client.get("/me/").content.decode()
     assert "15.50 USD" in html  # 20.00 minus 4.50 held
-    assert "4.50 USD at Corner Café" in html
+    assert "4.50 USD</b> at Corner Café" in html
 
 
 def test_the_confirm_page_approves_once_even_when_clicked_twice(casey, client):

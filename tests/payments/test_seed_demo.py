@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 
 from payments.models import Kiosk, KioskPairingCode, Merchant, MerchantMembership
 
@@ -37,3 +38,23 @@ def test_running_it_twice_creates_nothing_new_and_leaves_one_usable_code():
     ) == counts
     usable = [code for code in KioskPairingCode.objects.all() if code.is_usable()]
     assert len(usable) == 1
+
+
+def test_the_demo_customer_has_a_few_past_payments_and_still_50_in_the_wallet():
+    from payments import selectors
+    from payments.merchant import stats
+
+    seed()
+    customer = get_user_model().objects.get(email="customer@example.com")
+    history = list(selectors.customer_payments(customer_id=customer.pk))
+    assert len(history) >= 5
+    assert {p.status for p in history} == {"succeeded", "declined"}
+    assert all(p.created_at.date() < timezone.now().date() for p in history)
+    assert selectors.wallet_balance(user_id=customer.pk)[0].available_minor == 5000
+    assert selectors.customer_face_activity(customer_id=customer.pk).count() == len(history)
+    merchant = Merchant.objects.get(slug="demo-cafe")
+    days = stats.daily_figures(merchant_id=merchant.pk, days=30)
+    assert sum(1 for d in days if d.volume_minor) >= 4
+    assert selectors.ledger_total() == 0
+    seed()
+    assert selectors.customer_payments(customer_id=customer.pk).count() == len(history)

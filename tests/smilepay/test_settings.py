@@ -21,6 +21,7 @@ print(json.dumps({
     "conn_max_age": settings.DATABASES["default"].get("CONN_MAX_AGE"),
     "pool": settings.DATABASES["default"].get("OPTIONS", {}).get("pool"),
     "embedded_sweeps": settings.EMBEDDED_SWEEPS,
+    "funding": settings.WALLET_FUNDING_PROVIDERS,
 }))
 """
 
@@ -148,3 +149,14 @@ def test_under_asgi_postgres_connections_are_pooled_and_never_kept_per_thread(tm
 def test_the_web_server_runs_the_sweeps_only_without_a_broker(tmp_path):
     assert resolve(tmp_path)["embedded_sweeps"] is True
     assert resolve(tmp_path, REDIS_URL="redis://127.0.0.1:6379/3")["embedded_sweeps"] is False
+
+
+def test_demo_money_is_on_in_the_embedded_default_and_off_in_production(tmp_path):
+    assert resolve(tmp_path)["funding"] == ["demo"]
+    # ALLOW_CONSOLE_MESSAGES: production settings refuse console messaging otherwise.
+    production = resolve(tmp_path, HTTPS="true", ALLOW_CONSOLE_MESSAGES="true")
+    assert production["funding"] == []
+    opted_in = resolve(
+        tmp_path, HTTPS="true", ALLOW_CONSOLE_MESSAGES="true", WALLET_FUNDING_PROVIDERS="demo"
+    )
+    assert opted_in["funding"] == ["demo"]

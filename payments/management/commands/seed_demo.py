@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -16,8 +17,12 @@ from payments.models import (
     ApiKey,
     Kiosk,
     LedgerAccount,
+    LedgerTransaction,
     Merchant,
     MerchantMembership,
+    Payment,
+    PaymentEvent,
+    RecognitionAttempt,
     WebhookEndpoint,
 )
 from payments.services import kiosk_issue_pairing_code, wallet_topup
@@ -28,6 +33,16 @@ DEMO_STAFF_EMAIL = "staff@demo-cafe.example"
 DEMO_CUSTOMER_EMAIL = "customer@example.com"
 DEMO_CUSTOMER_PHONE = "+12025550123"
 DEMO_WALLET_MINOR = 5000
+# (days ago, amount, what the customer did): a few past kiosk payments, so the portal's
+# history and the merchant's charts show something on the first start.
+DEMO_HISTORY = [
+    (12, 450, "approve"),
+    (9, 320, "approve"),
+    (6, 1280, "approve"),
+    (4, 590, "decline"),
+    (2, 375, "approve"),
+    (1, 640, "approve"),
+]
 
 
 class Command(BaseCommand):
@@ -45,15 +60,19 @@ class Command(BaseCommand):
             if customer.phone_verified_at is None:
                 customer.phone_verified_at = timezone.now()
                 customer.save(update_fields=["phone_verified_at"])
-            self._demo_shop(merchant)
-            # Demo money (there is no card processing): fund the wallet once.
+            # Demo money (there is no card processing): fund the wallet once, with what
+            # the past payments spent on top, so it still shows 50.00.
             if not LedgerAccount.objects.filter(kind="customer", user=customer).exists():
+                spent = sum(amount for _, amount, answer in DEMO_HISTORY if answer == "approve")
                 wallet_topup(
                     user_id=customer.pk,
-                    amount_minor=DEMO_WALLET_MINOR,
+                    amount_minor=DEMO_WALLET_MINOR + spent,
                     currency=merchant.currency,
                     memo="demo wallet",
                 )
+                # Before the shop's webhook endpoint exists: the history sends no webhooks.
+                self._history(merchant, kiosk, customer)
+            self._demo_shop(merchant)
         # A code cannot be shown again once hashed, so each start issues a fresh one.
         code = kiosk_issue_pairing_code(kiosk_id=kiosk.pk)
         if not quiet:
@@ -68,6 +87,42 @@ class Command(BaseCommand):
             merchant=merchant, name="Counter 1", defaults={"location": "Front counter"}
         )
         return merchant, kiosk
+
+    def _history(self, merchant: Merchant, kiosk: Kiosk, customer) -> None:
+        """Past kiosk payments through the real services, then dated back."""
+        now = timezone.now()
+        for days_ago, amount, answer in DEMO_HISTORY:
+            payment = services.payment_create(
+                merchant_id=merchant.pk,
+                amount_minor=amount,
+                currency=merchant.currency,
+                kiosk_id=kiosk.pk,
+            )
+            services.payment_start_matching(payment_id=payment.pk)
+            attempt = services.recognition_attempt_record(
+                payment_id=payment.pk,
+                kiosk_id=kiosk.pk,
+                outcome="matched",
+                customer_id=customer.pk,
+                best_distance=0.21,
+                margin=0.2,
+                liveness_score=0.93,
+            )
+            services.payment_match(
+                payment_id=payment.pk, customer_id=customer.pk, attempt_id=attempt.pk
+            )
+            decide = services.payment_approve if answer == "approve" else services.payment_decline
+            decide(payment_id=payment.pk, customer_id=customer.pk)
+            when = now - timedelta(days=days_ago, hours=days_ago % 5, minutes=7 * days_ago)
+            Payment.objects.filter(pk=payment.pk).update(
+                created_at=when,
+                matched_at=when + timedelta(seconds=4),
+                decided_at=when + timedelta(seconds=4 + days_ago % 7 + 5),
+                expires_at=when + timedelta(minutes=10),
+            )
+            PaymentEvent.objects.filter(payment=payment).update(created_at=when)
+            RecognitionAttempt.objects.filter(pk=attempt.pk).update(created_at=when)
+            LedgerTransaction.objects.filter(payment=payment).update(created_at=when)
 
     def _demo_shop(self, merchant: Merchant) -> None:
         """The demo shop's API key and webhook endpoint (secrets derived from SECRET_KEY,

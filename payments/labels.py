@@ -1,0 +1,176 @@
+"""Human words for the codes payments store: statuses, reasons, recognition outcomes,
+audit event names and their details. Every page uses these (through the `labels`
+template tags); the API and webhooks keep the codes.
+
+Lazily translated, so a page shows them in the reader's language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from payments.templatetags.money import money
+
+PAYMENT_STATUS = {
+    "created": _("Waiting for the customer"),
+    "matching": _("Recognising the face"),
+    "awaiting_confirmation": _("Waiting for confirmation"),
+    "succeeded": _("Paid"),
+    "declined": _("Declined"),
+    "expired": _("Expired"),
+    "failed": _("Not recognised"),
+    "canceled": _("Canceled"),
+    "refunded": _("Refunded"),
+    "partially_refunded": _("Partly refunded"),
+}
+
+# Why a payment ended where it did (Payment.reason).
+PAYMENT_REASON = {
+    "insufficient_funds": _("not enough money in the wallet"),
+    "over_payment_limit": _("over the customer's limit per payment"),
+    "over_daily_limit": _("over the customer's daily limit"),
+    "customer_declined": _("declined on the phone"),
+    "timeout": _("not confirmed in time"),
+    "canceled": _("canceled"),
+    "canceled_at_kiosk": _("canceled at the kiosk"),
+    "canceled_by_merchant": _("canceled by the shop"),
+    "kiosk_revoked": _("the kiosk was switched off"),
+    "interrupted": _("the face check was interrupted"),
+    "wrong_password": _("wrong password"),
+    "too_many_attempts": _("too many attempts"),
+    "frames_expired": _("the camera pictures arrived too late"),
+    "wide_search": _("too many look-alike customers to pay without the phone"),
+}
+
+# What one recognition try found (RecognitionAttempt.outcome, kiosk failure reasons).
+RECOGNITION_OUTCOME = {
+    "matched": _("Recognised"),
+    "no_face": _("No face seen"),
+    "multiple_faces": _("More than one face"),
+    "poor_quality": _("Picture not good enough"),
+    "bad_image": _("Camera picture unusable"),
+    "not_live": _("Not a live person"),
+    "presentation_attack": _("Photo or screen held up"),
+    "no_match": _("Not recognised"),
+    "ambiguous": _("Needed the phone digits"),
+    "unavailable": _("Face pay is off for this person"),
+    "rate_limited": _("Too many attempts"),
+    "error": _("Technical error"),
+}
+
+AUDIT_EVENT = {
+    "payment.created": _("Payment created"),
+    "payment.matching": _("Face scan started"),
+    "payment.awaiting_confirmation": _("Customer asked to confirm"),
+    "payment.succeeded": _("Paid"),
+    "payment.declined": _("Declined"),
+    "payment.expired": _("Expired"),
+    "payment.failed": _("Face not recognised"),
+    "payment.canceled": _("Canceled"),
+    "payment.refunded": _("Refunded"),
+    "payment.partially_refunded": _("Partly refunded"),
+    "payment.hold_released": _("Held money released"),
+    "payment.push_failed": _("The notification did not reach the customer's phone"),
+    "payment.auto_approve_withheld": _("Phone confirmation asked although below auto-approve"),
+    "payment.face_verified": _("Face checked on the customer's phone"),
+    "payment.password_verified": _("Password checked on the customer's phone"),
+    "recognition.attempted": _("Face scan"),
+    "recognition.flagged_by_customer": _("Customer said “this wasn't me”"),
+    "wallet.topped_up": _("Wallet topped up"),
+    "wallet.funded": _("Money added to the wallet"),
+    "wallet.funding_requested": _("Adding money to the wallet"),
+    "wallet.funding_failed": _("Adding money failed"),
+}
+
+WEBHOOK_EVENT = {
+    "payment.succeeded": _("Payment paid"),
+    "payment.declined": _("Payment declined"),
+    "payment.expired": _("Payment expired"),
+    "payment.failed": _("Payment not recognised"),
+    "payment.refunded": _("Payment refunded"),
+}
+
+
+def _fallback(code: str) -> str:
+    """An unknown code still reads as words, never as snake_case."""
+    text = (code or "").replace("_", " ").replace(".", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def status_label(code: str) -> str:
+    return str(PAYMENT_STATUS.get(code) or _fallback(code))
+
+
+def reason_label(code: str) -> str:
+    if not code:
+        return ""
+    label = PAYMENT_REASON.get(code) or RECOGNITION_OUTCOME.get(code)
+    return str(label) if label else _fallback(code).lower()
+
+
+def outcome_label(code: str) -> str:
+    return str(RECOGNITION_OUTCOME.get(code) or _fallback(code))
+
+
+def event_label(name: str) -> str:
+    return str(AUDIT_EVENT.get(name) or WEBHOOK_EVENT.get(name) or _fallback(name))
+
+
+def event_details(data: dict[str, Any], *, currency: str = "") -> list[str]:
+    """An audit event's data as short phrases; internal ids (customers, attempts) stay out."""
+    details = []
+    if previous := data.get("previous"):
+        details.append(str(_("before: %(status)s") % {"status": status_label(previous)}).lower())
+    if reason := data.get("reason"):
+        details.append(reason_label(reason))
+    if outcome := data.get("outcome"):
+        details.append(outcome_label(outcome).lower())
+    amount = data.get("amount_minor")
+    if isinstance(amount, int) and not isinstance(amount, bool):
+        details.append(money(amount, data.get("currency") or currency))
+    if data.get("auto_approved"):
+        details.append(str(_("approved automatically, below the customer's level")))
+    if data.get("channel"):
+        details.append(str(_("online") if data["channel"] == "online" else _("at a kiosk")))
+    return details
+
+
+SPOOF_OUTCOMES = ("presentation_attack", "not_live")
+
+
+def attempt_place(attempt) -> str:
+    """ "Demo Café, Counter 1 (Front counter)", or "online"."""
+    kiosk = attempt.kiosk
+    if kiosk is None:
+        return str(_("online"))
+    place = f"{kiosk.merchant.name}, {kiosk.name}"
+    return f"{place} ({kiosk.location})" if kiosk.location else place
+
+
+def attempt_sentence(attempt, *, customer_id: int) -> str:
+    """What a recognition attempt means for this customer, in a sentence."""
+    where = {"where": attempt_place(attempt)}
+    if attempt.outcome == "presentation_attack":
+        return str(
+            _(
+                "Someone tried to pay with a photo or screen showing your face at %(where)s. "
+                "It was refused: nothing was paid."
+            )
+            % where
+        )
+    if attempt.outcome == "not_live":
+        return str(
+            _(
+                "Someone tried to pay with your face at %(where)s, but no live person was "
+                "seen. It was refused: nothing was paid."
+            )
+            % where
+        )
+    if attempt.outcome == "matched" and attempt.customer_id == customer_id:
+        return str(_("Your face was recognised at %(where)s.") % where)
+    return str(
+        _("A face close to yours was seen at %(where)s (%(outcome)s); it was not taken as you.")
+        % {**where, "outcome": outcome_label(attempt.outcome).lower()}
+    )

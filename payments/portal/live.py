@@ -1,0 +1,63 @@
+"""What payments adds to the customer's live channel (/ws/customer/).
+
+On connect (and on each "refresh" the page asks for) the consumer sends a state message;
+`pending_confirmations_state` adds the payments waiting for the customer's answer, so a
+portal page that was asleep or lost its connection shows them without a reload. When a
+push for a payment cannot be delivered, the kiosk is told to say "open SmilePay on your
+phone" (`on_push_failed`).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from payments import events, selectors
+from payments.models import Payment
+from payments.templatetags.money import money
+
+
+def _place(payment: Payment) -> str:
+    if payment.kiosk is None:
+        return _("online")
+    return ", ".join(part for part in (payment.kiosk.name, payment.kiosk.location) if part)
+
+
+def pending_confirmation(payment: Payment) -> dict:
+    """One waiting payment as the portal page renders it."""
+    return {
+        "payment_id": payment.pk,
+        "amount_minor": payment.amount_minor,
+        "currency": payment.currency,
+        "amount": money(payment.amount_minor, payment.currency),
+        "merchant": payment.merchant.name,
+        "place": _place(payment),
+        "channel": payment.channel,
+        # A kiosk match is answered with Approve/Decline; an online request needs the
+        # face check on its own page first.
+        "answer_here": payment.status == Payment.Status.AWAITING_CONFIRMATION,
+        "expires_at": payment.expires_at.isoformat(),
+        "url": f"/me/payments/{payment.pk}/confirm/",
+    }
+
+
+def pending_confirmations_state(sender, *, user_id: int, **kwargs) -> dict:
+    """Receiver of accounts.signals.customer_state_requested."""
+    waiting = selectors.customer_pending_confirmations(customer_id=user_id).order_by("expires_at")
+    return {"pending": [pending_confirmation(p) for p in waiting]}
+
+
+def on_push_failed(sender, *, user_id: int, tag: str = "", **kwargs) -> None:
+    """Receiver of accounts.signals.push_failed: a confirmation request did not reach a
+    phone, so the kiosk asks the customer to open SmilePay themselves."""
+    if not tag.startswith("payment-") or not tag[len("payment-") :].isdigit():
+        return
+    payment_id = int(tag[len("payment-") :])
+    with transaction.atomic():
+        payment = Payment.objects.filter(
+            pk=payment_id, customer_id=user_id, status=Payment.Status.AWAITING_CONFIRMATION
+        ).first()
+        if payment is None:
+            return
+        events.record(payment, "payment.push_failed")
+        events.shown_changed(payment)

@@ -1,0 +1,94 @@
+// Portal dashboard: payments waiting for the customer's answer, live. portal.js owns the
+// websocket and emits "smilepay:state" (which lists them) on connect and after every
+// payment event; this file only draws that list and says what works without notifications.
+(function () {
+  "use strict";
+  var section = document.getElementById("pending");
+  if (!section) return;
+  var list = document.getElementById("pending-list");
+  var note = document.getElementById("push-note");
+
+  // Every text this file shows (to move to the JS catalog with the translation pass).
+  var T = {
+    at: "at",
+    until: "answer before",
+    approve: "Approve",
+    decline: "Decline",
+    withFace: "Confirm with your face",
+    nothing: "Nothing to confirm.",
+    noPushHere: "This browser can't show notifications. Keep SmilePay open here: payments to confirm appear on this page by themselves.",
+    blocked: "Notifications are blocked for SmilePay in this browser. Payments to confirm still appear on this page while it is open.",
+    noDevice: "No phone gets notifications yet. Until you turn them on, payments to confirm appear on this page while it is open.",
+    turnOn: "Turn on notifications",
+  };
+
+  var timers = [];
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
+    (children || []).forEach(function (child) {
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function clock(iso) {
+    var d = new Date(iso);
+    return [d.getHours(), d.getMinutes(), d.getSeconds()].map(function (n) { return String(n).padStart(2, "0"); }).join(":");
+  }
+
+  function card(p) {
+    var what = el("p", { class: "pending-what" }, [
+      el("b", { class: "pending-amount" }, [p.amount]), " " + T.at + " " + p.merchant, el("br"),
+      el("span", { class: "muted" }, [p.place + " · " + T.until + " " + clock(p.expires_at)]),
+    ]);
+    var answer;
+    if (p.answer_here) {
+      answer = el("form", { method: "post", action: p.url, class: "pending-buttons", "data-once": "" }, [
+        el("input", { type: "hidden", name: "csrfmiddlewaretoken", value: section.getAttribute("data-csrf") }),
+        el("button", { class: "primary", name: "action", value: "approve" }, [T.approve]),
+        el("button", { class: "danger", name: "action", value: "decline" }, [T.decline]),
+      ]);
+    } else {
+      answer = el("p", { class: "pending-buttons" }, [el("a", { class: "button", href: p.url }, [T.withFace])]);
+    }
+    return el("article", { class: "pending-card", "data-payment-id": String(p.payment_id), "data-expires-at": p.expires_at }, [what, answer]);
+  }
+
+  // A payment no longer waits once it expires, even if no event says so (no beat running).
+  function watchExpiry(items) {
+    timers.forEach(clearTimeout);
+    timers = items.map(function (p) {
+      var wait = Math.max(0, new Date(p.expires_at).getTime() - Date.now()) + 500;
+      return setTimeout(function () { document.dispatchEvent(new CustomEvent("smilepay:refresh")); }, wait);
+    });
+  }
+
+  function render(items) {
+    list.textContent = "";
+    if (!items.length) list.appendChild(el("p", { class: "muted pending-empty" }, [T.nothing]));
+    items.forEach(function (p) { list.appendChild(card(p)); });
+    watchExpiry(items);
+  }
+
+  function explainPush(devices) {
+    var text = "";
+    if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) text = T.noPushHere;
+    else if (Notification.permission === "denied") text = T.blocked;
+    else if (!devices) text = T.noDevice;
+    note.textContent = text;
+    if (text === T.noDevice) {
+      note.appendChild(document.createTextNode(" "));
+      note.appendChild(el("a", { href: "/me/notifications/" }, [T.turnOn]));
+    }
+    note.hidden = !text;
+  }
+
+  document.addEventListener("smilepay:state", function (e) {
+    var state = e.detail || {};
+    if (Array.isArray(state.pending)) render(state.pending);
+    explainPush(state.devices);
+  });
+  explainPush(section.getAttribute("data-has-devices") === "true" ? 1 : 0);
+})();

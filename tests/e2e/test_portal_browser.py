@@ -1,0 +1,236 @@
+"""The customer's phone in a real Chromium (390x844 unless said): a new customer signs up,
+goes from the header to the portal, adds demo money (once, however often they click),
+sees a kiosk payment appear live with Approve/Decline and disappear when decided
+elsewhere, is told of a photo held up in their name, and finds every page usable from
+360 to 430 px wide with a real menu.
+
+Payments are made in the server's database from another process (`live.shell`), so the
+server runs on Redis: the channel layer carries their events to the open page, as
+between web processes in production.
+
+Set SMILEPAY_SCREENSHOTS=docs/screens to keep screenshots of the portal at phone size.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import chromium_browser, start_live_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+SHOTS = os.environ.get("SMILEPAY_SCREENSHOTS")
+PHONE = {"width": 390, "height": 844}
+EMAIL, PHONE_NUMBER, PASSWORD = "dana@example.com", "+12025550177", "a long enough passphrase"
+PORTAL_PAGES = [
+    "/me/",
+    "/me/wallet/",
+    "/me/payments/",
+    "/me/activity/",
+    "/me/face/",
+    "/me/notifications/",
+    "/me/settings/",
+    "/me/privacy/",
+]
+
+
+def snap(page, name: str, *, full_page: bool = True) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=full_page)
+
+
+@pytest.fixture
+def live(tmp_path, redis_url):
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    with start_live_server(
+        tmp_path / "live", redis_url=redis_url, CELERY_TASK_ALWAYS_EAGER="true"
+    ) as server:
+        yield server
+
+
+def shell_value(live, code: str) -> str:
+    return live.shell(code).strip().splitlines()[-1]
+
+
+def kiosk_payment_for(live, *, amount_minor: int) -> int:
+    """A kiosk at Corner Café matched Dana's face: the payment waits for her answer."""
+    return int(
+        shell_value(
+            live,
+            "from payments import services; from payments.models import Merchant; "
+            "from accounts.models import User; "
+            f"u = User.objects.get(email={EMAIL!r}); "
+            "m, _ = Merchant.objects.get_or_create(slug='corner', "
+            "defaults={'name': 'Corner Café'}); "
+            "k = m.kiosks.first() or services.kiosk_create(merchant_id=m.pk, name='Counter 2', "
+            "location='Main Street'); "
+            f"p = services.payment_create(merchant_id=m.pk, amount_minor={amount_minor}, "
+            "currency='USD', kiosk_id=k.pk); "
+            "services.payment_start_matching(payment_id=p.pk); "
+            "services.payment_match(payment_id=p.pk, customer_id=u.pk); print(p.pk)",
+        )
+    )
+
+
+def sign_up(page, live) -> None:
+    page.goto("/")
+    page.click("text=Create an account")
+    page.fill("input[name=email]", EMAIL)
+    page.fill("input[name=full_name]", "Dana Scully")
+    page.fill("input[name=phone]", PHONE_NUMBER)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/accounts/verify-phone/")
+    page.fill("input[name=code]", live.sms_codes()[-1])
+    page.click("button[type=submit]")
+    page.wait_for_url("**/me/consent/")
+
+
+def test_a_new_customer_adds_demo_money_once_and_answers_a_kiosk_payment_live(live):
+    with chromium_browser() as browser:
+        phone = browser.new_context(base_url=live.url, viewport=PHONE)
+        page = phone.new_page()
+        page.set_default_timeout(30_000)
+        sign_up(page, live)
+
+        page.click("header a.who")  # the name in the header goes to the portal
+        page.wait_for_url("**/me/")
+        assert "0.00" in page.inner_text(".kpi")
+        page.click("text=Add money")
+        page.wait_for_url("**/me/wallet/")
+        assert "Demo money." in page.inner_text(".demo-note")
+        page.fill("input[name=amount]", "20")
+        page.dblclick("#add-money")  # a double click adds the money once
+        page.wait_for_selector(".messages li.success")
+        assert page.inner_text("#wallet-balance") == "20.00 USD"
+        snap(page, "portal-wallet")
+        funded = shell_value(
+            live, "from payments.models import WalletFunding; print(WalletFunding.objects.count())"
+        )
+        assert funded == "1"
+
+        page.goto("/me/")
+        page.wait_for_selector(".portal[data-live=true]")
+        assert page.inner_text("#pending-list").strip() == "Nothing to confirm."
+        first = kiosk_payment_for(live, amount_minor=450)
+        card = page.wait_for_selector(f'.pending-card[data-payment-id="{first}"]')
+        assert "4.50 USD" in card.inner_text() and "Corner Café" in card.inner_text()
+        assert "Counter 2, Main Street" in card.inner_text()
+        snap(page, "portal-pending")
+
+        # Decided elsewhere (another phone): it leaves this page without a reload.
+        live.shell(
+            "from payments import services; from accounts.models import User; "
+            f"services.payment_decline(payment_id={first}, "
+            f"customer_id=User.objects.get(email={EMAIL!r}).pk)"
+        )
+        page.wait_for_selector(f'.pending-card[data-payment-id="{first}"]', state="detached")
+
+        second = kiosk_payment_for(live, amount_minor=375)
+        page.click(f'.pending-card[data-payment-id="{second}"] button[value=approve]')
+        page.wait_for_url(f"**/me/payments/{second}/confirm/")
+        assert "Paid" in page.inner_text(".confirm-card")
+        page.goto("/me/")
+        assert "16.25 USD" in page.inner_text(".kpi")
+
+
+def test_the_dashboard_reads_the_waiting_payments_again_after_the_connection_comes_back(live):
+    live.shell(
+        "from accounts.models import User; from django.utils import timezone; "
+        f"User.objects.create_user({EMAIL!r}, {PASSWORD!r}, full_name='Dana', "
+        f"phone_e164={PHONE_NUMBER!r}, phone_verified_at=timezone.now()); "
+        "from payments.services import wallet_topup; "
+        f"wallet_topup(user_id=User.objects.get(email={EMAIL!r}).pk, amount_minor=5000)"
+    )
+    with chromium_browser() as browser:
+        page = browser.new_context(base_url=live.url, viewport=PHONE).new_page()
+        page.set_default_timeout(30_000)
+        page.goto("/accounts/login/")
+        page.fill("input[name=username]", EMAIL)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/me/")
+        page.wait_for_selector(".portal[data-live=true]")
+        # The socket drops (a phone leaving the wifi); a payment arrives meanwhile, and
+        # its event goes nowhere. Back online, the state message brings it.
+        page.evaluate("window.__smilepayHoldConnection()")
+        page.wait_for_selector(".portal[data-live=false]")
+        payment = kiosk_payment_for(live, amount_minor=250)
+        assert page.query_selector(".pending-card") is None
+        page.evaluate("window.__smilepayResumeConnection()")
+        page.wait_for_selector(f'.pending-card[data-payment-id="{payment}"]')
+
+
+def test_a_photo_held_up_in_the_customers_name_is_on_their_activity_page(live):
+    live.shell(
+        "from accounts.models import User; from django.utils import timezone; "
+        "from payments import services; from payments.models import Merchant; "
+        f"u = User.objects.create_user({EMAIL!r}, {PASSWORD!r}, full_name='Dana', "
+        f"phone_e164={PHONE_NUMBER!r}, phone_verified_at=timezone.now()); "
+        "m = Merchant.objects.create(name='Corner Café', slug='corner'); "
+        "k = services.kiosk_create(merchant_id=m.pk, name='Till 9', location='Main Street'); "
+        "services.recognition_attempt_record(payment_id=None, kiosk_id=k.pk, "
+        "outcome='presentation_attack', customer_id=u.pk)"
+    )
+    with chromium_browser() as browser:
+        page = browser.new_context(base_url=live.url, viewport=PHONE).new_page()
+        page.set_default_timeout(30_000)
+        page.goto("/accounts/login/?next=/me/activity/")
+        page.fill("input[name=username]", EMAIL)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/me/activity/")
+        item = page.inner_text(".activity-item.spoof")
+        assert "Someone tried to pay with a photo or screen showing your face" in item
+        assert "Corner Café, Till 9 (Main Street)" in item
+        snap(page, "portal-activity-photo-attack")
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click(".activity-item.spoof button")
+        page.wait_for_selector("text=you reported this")
+        assert "Face pay is paused" in page.inner_text(".messages")
+
+
+@pytest.mark.parametrize("width", [360, 390, 430])
+def test_every_portal_page_fits_a_phone_and_the_menu_reaches_every_section(live, width):
+    live.manage("seed_demo", "--quiet")
+    password = shell_value(live, "from django.conf import settings; print(settings.DEMO_PASSWORD)")
+    with chromium_browser() as browser:
+        page = browser.new_context(
+            base_url=live.url, viewport={"width": width, "height": 844}
+        ).new_page()
+        page.set_default_timeout(30_000)
+        page.goto("/accounts/login/")
+        page.fill("input[name=username]", "customer@example.com")
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/me/")
+        for path in PORTAL_PAGES:
+            page.goto(path)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, f"{path} is {overflow}px wider than a {width}px phone"
+            for button in page.query_selector_all("main button:visible"):
+                style = button.evaluate(
+                    "b => [getComputedStyle(b).borderStyle, getComputedStyle(b).backgroundColor]"
+                )
+                assert style != ["outset", "rgb(239, 239, 239)"], f"unstyled button on {path}"
+            if width == 390:
+                snap(page, "portal-" + (re.sub(r"\W+", "-", path.strip("/")[3:]) or "home"))
+        page.goto("/me/settings/")
+        assert not page.is_visible("a[href='/me/privacy/']")
+        page.click(".portal-menu-toggle")
+        for path in PORTAL_PAGES:
+            assert page.is_visible(f".portal-links a[href='{path}']"), path
+        if width == 390:
+            snap(page, "portal-menu", full_page=False)
+        save = page.query_selector("form.settings button[type=submit]").bounding_box()
+        help_text = page.query_selector_all("form.settings small")[-1].bounding_box()
+        assert save["y"] >= help_text["y"] + help_text["height"]  # below the help, not inline
