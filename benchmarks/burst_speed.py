@@ -9,7 +9,7 @@ it is (search times: benchmarks/search_speed.py). The plain baseline is what a
 face_recognition user writes: ``face_locations`` + ``face_encodings`` on every frame.
 
 Frames are smile bursts (four neutral camera frames, then four smiling ones) made with
-``smilepay.faces.bursts.genuine_burst`` from lfw-dev photos of several people. Both
+``smilepay.faces.lab.bursts.genuine_burst`` from lfw-dev photos of several people. Both
 pipelines run on the same frames in the same process, alternating burst by burst, so
 machine load hits them alike. One core: BLAS/OpenMP threads are pinned to 1 before numpy
 loads (importing engine_speed does that). Target (issue 3): ratio <= 0.35.
@@ -36,8 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from engine_speed import pct, plain_burst  # noqa: E402
 
-from smilepay.faces import bursts, liveness  # noqa: E402
-from smilepay.faces.dataset import faces_dir  # noqa: E402
+from smilepay.faces import liveness  # noqa: E402
+from smilepay.faces.lab import bursts  # noqa: E402
+from smilepay.faces.lab.dataset import faces_dir  # noqa: E402
 
 # (person, neutral photo, smiling photo) in lfw-dev.
 PEOPLE = [

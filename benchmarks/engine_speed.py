@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from smilepay.faces import analyze  # noqa: E402
 from smilepay.faces import detect as fdetect  # noqa: E402
 from smilepay.faces import encode as fencode  # noqa: E402
-from smilepay.faces.dataset import faces_dir  # noqa: E402
 from smilepay.faces.imaging import decode_image  # noqa: E402
+from smilepay.faces.lab.dataset import faces_dir  # noqa: E402
 from smilepay.faces.quality import assess  # noqa: E402
 
 SOURCES = [

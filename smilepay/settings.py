@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "channels",
+    "smilepay.apps.SmilePayConfig",
     "accounts",
     "payments",
     "kiosk",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from smilepay.faces import calibrate as cal
 from smilepay.faces.__main__ import main
-from smilepay.faces.dataset import half_of
+from smilepay.faces.lab import calibrate as cal
+from smilepay.faces.lab.split import half_of, in_half
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -53,6 +54,15 @@ def test_the_identity_split_is_fixed_and_roughly_even():
     assert 0.45 < halves.count("tune") / len(names) < 0.55
 
 
+def test_every_tool_uses_the_crc32_split_the_smile_model_was_trained_with():
+    # The smile model's test set holds every crop of a held-out person by this rule; a
+    # second rule would let one tool tune on another's evaluation half.
+    assert half_of("Abdullah_Gul") == "tune" and half_of("Aaron_Peirsol") == "heldout"
+    assert in_half("Aaron_Peirsol", "heldout") and in_half("Abdullah_Gul", "tuning")
+    with pytest.raises(ValueError):
+        in_half("Abdullah_Gul", "test")
+
+
 def test_verify_prints_json_and_matches_the_same_person(examples, capsys):
     code = main(["verify", str(examples / "obama-480p.jpg"), str(examples / "obama-720p.jpg")])
     out = json.loads(capsys.readouterr().out)
@@ -72,20 +82,28 @@ def test_verify_reports_a_bad_image_as_json(tmp_path, examples, capsys):
     assert "not a supported image" in json.loads(capsys.readouterr().out)["error"]
 
 
-def test_the_engine_imports_nothing_from_django():
-    # Load smilepay.faces without running smilepay/__init__.py (the Django project's
-    # package, which starts Celery): only the engine's own imports are measured.
-    code = (
-        "import sys, types;"
-        f"pkg = types.ModuleType('smilepay'); pkg.__path__ = [{str(REPO / 'smilepay')!r}];"
-        "sys.modules['smilepay'] = pkg;"
-        "import smilepay.faces, smilepay.faces.__main__, smilepay.faces.calibrate;"
-        "import smilepay.faces.report, smilepay.faces.dataset, smilepay.faces.plot;"
-        "top = {m.split('.')[0] for m in sys.modules};"
-        "bad = top & {'django', 'rest_framework', 'celery'};"
-        "assert not bad, bad"
+def _modules_after(statement: str) -> set[str]:
+    """Every module a fresh interpreter has loaded after running ``statement``."""
+    code = f"import sys, json; {statement}; print(json.dumps(sorted(sys.modules)))"
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, cwd=REPO, env=env, capture_output=True
     )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+    return set(json.loads(out.stdout))
+
+
+def test_importing_the_engine_loads_neither_django_nor_celery_nor_the_research_tools():
+    loaded = _modules_after("import smilepay.faces")
+    assert "smilepay.faces" in loaded
+    assert not {m.split(".")[0] for m in loaded} & {"django", "rest_framework", "celery"}
+    assert not {m for m in loaded if m.startswith("smilepay.faces.lab")}
+
+
+def test_the_research_tools_import_nothing_from_django():
+    loaded = _modules_after(
+        "import smilepay.faces.__main__, smilepay.faces.lab.cli, smilepay.faces.lab.train_smile"
+    )
+    assert not {m.split(".")[0] for m in loaded} & {"django", "rest_framework", "celery"}
 
 
 def test_calibrate_prints_rates_and_writes_a_roc_png(examples, tmp_path, monkeypatch, capsys):

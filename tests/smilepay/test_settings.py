@@ -18,6 +18,8 @@ print(json.dumps({
     "debug": settings.DEBUG,
     "secret_len": len(settings.SECRET_KEY),
     "vapid_public": settings.VAPID_PUBLIC_KEY,
+    "celery_app": __import__("celery").current_app.main,
+    "celery_broker": __import__("celery").current_app.conf.broker_url,
 }))
 """
 
@@ -46,6 +48,14 @@ def test_it_runs_embedded_with_no_variables_set(tmp_path):
     assert resolved["sms"] == "accounts.sms.ConsoleSmsBackend"
     assert resolved["debug"] is False
     assert resolved["secret_len"] >= 50
+
+
+def test_django_processes_load_the_project_celery_app_with_its_settings(tmp_path):
+    # smilepay/__init__.py no longer imports Celery (the face engine must not); the app
+    # config does, so tasks queued by web processes reach the configured broker.
+    resolved = resolve(tmp_path, REDIS_URL="redis://127.0.0.1:6379/9")
+    assert resolved["celery_app"] == "smilepay"
+    assert resolved["celery_broker"] == resolved["broker"]
 
 
 def test_it_switches_to_postgres_and_redis_from_urls(tmp_path):

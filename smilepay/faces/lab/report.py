@@ -1,7 +1,8 @@
 """The accuracy report: ``python -m smilepay.faces evaluate DIR --half heldout --write ...``.
 
 Protocol (docs/faces-accuracy.md repeats it next to the figures):
-* identities are split by ``dataset.half_of``; the threshold is derived on 'tune' only;
+* identities are split by ``split.half_of`` (the rule every research tool uses); the
+  threshold is derived on 'tune' only;
 * enrolment test: people with >= 4 images enroll 3, probe with the rest; people with
   fewer images are unknown customers; every probe is compared with every enrolled
   identity's template (normalised mean of its 3 encodings, as ``Gallery`` does);
@@ -21,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..matching import match_margin, match_threshold, verify_distance, verify_threshold
 from . import calibrate as cal
 from .dataset import Dataset, plain_encodings
-from .matching import match_margin, match_threshold, verify_distance, verify_threshold
 
 TARGET = 1e-4
 # payments' PAYMENT_MAX_MATCH_ATTEMPTS default: tries an online payment request allows.

@@ -1,9 +1,9 @@
 """Calibration and accuracy measurement on identity folders (LFW layout).
 
 Everything here works on cached raw descriptors (``dataset.engine_descriptors``) so a
-calibration run after the first takes seconds. Identities are split by a fixed hash
-rule (``dataset.half_of``): thresholds are tuned on the 'tune' half only and reported
-on the 'heldout' half.
+calibration run after the first takes seconds. Identities are split by the one fixed
+rule (``split.half_of``): thresholds are tuned on the 'tune' half only and reported on
+the 'heldout' half.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import encode
-from .dataset import Dataset, engine_descriptors, half_of, usable
+from .. import encode
+from .dataset import Dataset, engine_descriptors, usable
+from .split import half_of
 
 FMR_TARGETS = (1e-2, 1e-3, 1e-4, 1e-5)
 

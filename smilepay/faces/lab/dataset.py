@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
 
 def faces_dir() -> Path:
@@ -32,9 +33,17 @@ def cache_dir() -> Path:
     return path
 
 
-def half_of(name: str) -> str:
-    """Fixed identity split: 'tune' or 'heldout' by the first byte of sha256(name)."""
-    return "tune" if hashlib.sha256(name.encode()).digest()[0] % 2 == 0 else "heldout"
+def identity_images(root: Path | str) -> list[tuple[str, Path]]:
+    """(identity, image path) for every image in ``root``'s identity folders, sorted by
+    path: the one folder walk every research tool uses."""
+    found = [
+        (d.name, f)
+        for d in Path(root).iterdir()
+        if d.is_dir()
+        for f in d.iterdir()
+        if f.suffix.lower() in IMAGE_SUFFIXES
+    ]
+    return sorted(found, key=lambda item: str(item[1]))
 
 
 @dataclass
@@ -46,12 +55,9 @@ class Dataset:
     @classmethod
     def load(cls, root: Path | str) -> Dataset:
         root = Path(root)
-        names, paths = [], []
-        for d in sorted(p for p in root.iterdir() if p.is_dir()):
-            for f in sorted(d.iterdir()):
-                if f.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"):
-                    names.append(d.name)
-                    paths.append(f)
+        images = identity_images(root)
+        names = [name for name, _ in images]
+        paths = [path for _, path in images]
         if not paths:
             raise FileNotFoundError(f"no identity folders with images under {root}")
         return cls(root=root, names=names, paths=paths)
@@ -137,7 +143,7 @@ def usable(ds: Dataset, raw: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def _encode_at(rgb: np.ndarray, det) -> tuple[np.ndarray, np.ndarray]:
-    from . import detect, encode
+    from .. import detect, encode
 
     shape = detect.landmarks5(rgb, det)
     chip = encode.face_chip(rgb, shape)
@@ -146,8 +152,8 @@ def _encode_at(rgb: np.ndarray, det) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _first_pass(ds: Dataset, *, progress: bool, centred: bool) -> dict[str, np.ndarray]:
-    from . import detect
-    from .imaging import decode_image
+    from .. import detect
+    from ..imaging import decode_image
 
     n = len(ds.paths)
     out = {
@@ -171,8 +177,8 @@ def _first_pass(ds: Dataset, *, progress: bool, centred: bool) -> dict[str, np.n
 
 
 def _second_chance(ds: Dataset, out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    from . import detect
-    from .imaging import decode_image
+    from .. import detect
+    from ..imaging import decode_image
 
     med = tuple(int(v) for v in np.median(out["box"][out["detected"]], axis=0).round())
     doubtful = [
