@@ -103,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--plot", help="write the ROC plot to this PNG")
     p.add_argument("--half", default="tune", choices=["tune", "heldout", "all"])
     p.add_argument("--baseline", action="store_true", help="also measure plain face_recognition")
+    p.add_argument(
+        "--record",
+        help="write the calibrated record of SMILEPAY_FACE_ENCODERS into this JSON file "
+        "(smilepay/faces/calibrations.json, or the file SMILEPAY_FACE_CALIBRATIONS names)",
+    )
     p.set_defaults(fn=cmd_calibrate)
     p = sub.add_parser("evaluate", help="3-image enrolment FNMR@FMR report (held-apart half)")
     p.add_argument("dir")
@@ -111,6 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--baseline", action="store_true")
     p.add_argument("--write", help="write the markdown report here (e.g. docs/faces-accuracy.md)")
     p.add_argument("--plot", help="write the ROC plot to this PNG")
+    p.add_argument(
+        "--fused",
+        help="also report this SMILEPAY_FACE_ENCODERS value (calibrated), e.g. "
+        "dlib,mobilefacenet:PATH",
+    )
     p.set_defaults(fn=cmd_evaluate)
     p = sub.add_parser("verify", help="are the largest faces in A and B the same person?")
     p.add_argument("a")
@@ -120,6 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("frames", nargs="+")
     p.set_defaults(fn=cmd_liveness)
     args = parser.parse_args(argv)
+    if args.command != "calibrate":  # calibrate makes the record the others need
+        from .config import ConfigError, load
+
+        try:
+            load()
+        except ConfigError as exc:
+            _print({"error": str(exc)})
+            return 2
     return args.fn(args)
 
 

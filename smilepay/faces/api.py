@@ -8,6 +8,8 @@ import numpy as np
 
 from . import detect as _detect
 from . import encode as _encode
+from . import encoders as _encoders
+from .config import current as _config
 from .errors import FaceImageError
 from .imaging import ImageInput, decode_image
 from .quality import assess
@@ -94,7 +96,9 @@ def analyze_rgb(
     if faces and (want_encoding or keep_chip):
         chips = [_encode.face_chip(rgb, s) for s in shapes]
         if want_encoding:
-            for face, enc in zip(faces, _encode.encode_chips(chips, flip=flip), strict=True):
+            points = [_detect.points(s) for s in shapes]
+            encodings = _encoders.encode_faces(rgb, chips, points, config=_config(), flip=flip)
+            for face, enc in zip(faces, encodings, strict=True):
                 face.encoding = enc
         if keep_chip:
             for face, chip in zip(faces, chips, strict=True):

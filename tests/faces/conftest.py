@@ -31,3 +31,23 @@ def examples(faces_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def test_images(faces_dir: Path) -> Path:
     return faces_dir / "face_recognition_examples" / "tests" / "test_images"
+
+
+@pytest.fixture
+def engine_env(monkeypatch):
+    """Set engine variables and reload the engine's configuration, which is read once at
+    start-up; the configuration is read again from the restored environment afterwards.
+    Usage: ``engine_env(SMILEPAY_MATCH_THRESHOLD="0.33")`` (None unsets a variable)."""
+    from smilepay.faces import config
+
+    def apply(**values: str | None):
+        for name, value in values.items():
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
+        return config.reload()
+
+    yield apply
+    monkeypatch.undo()
+    config.reload()

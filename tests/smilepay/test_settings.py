@@ -50,6 +50,26 @@ def test_it_runs_embedded_with_no_variables_set(tmp_path):
     assert resolved["secret_len"] >= 50
 
 
+def test_a_bad_face_engine_setting_stops_django_at_start_up(tmp_path):
+    for name, value in (
+        ("SMILEPAY_MATCH_THRESHOLD", "abc"),
+        ("SMILEPAY_FACE_DETECTOR", "cnn"),
+        ("SMILEPAY_FACE_ENCODERS", "dlib,mobilefacenet:/nowhere/MobileFaceNet.tflite"),
+    ):
+        result = subprocess.run(
+            [python(), "-c", PROBE],
+            cwd=REPO,
+            env=clean_env(
+                DJANGO_SETTINGS_MODULE="smilepay.settings",
+                SMILEPAY_LOCAL_DIR=str(tmp_path),
+                **{name: value},
+            ),
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode != 0 and name in result.stderr, (name, result.stderr[-300:])
+
+
 def test_django_processes_load_the_project_celery_app_with_its_settings(tmp_path):
     # smilepay/__init__.py no longer imports Celery (the face engine must not); the app
     # config does, so tasks queued by web processes reach the configured broker.

@@ -20,16 +20,23 @@ from .split import half_of
 FMR_TARGETS = (1e-2, 1e-3, 1e-4, 1e-5)
 
 
-def engine_encodings(ds: Dataset, *, flip: bool = encode.FLIP, normalize: bool = encode.NORMALIZE):
-    raw = engine_descriptors(ds)
+def engine_encodings(
+    ds: Dataset,
+    *,
+    flip: bool = encode.FLIP,
+    normalize: bool = encode.NORMALIZE,
+    detector: str | None = None,
+):
+    """dlib encodings of every image (the dlib part of any configuration)."""
+    raw = engine_descriptors(ds, detector=detector)
     return encode.combine(raw["plain"], raw["mirror"] if flip else None, normalize=normalize)
 
 
-def select(ds: Dataset, half: str) -> np.ndarray:
+def select(ds: Dataset, half: str, *, detector: str | None = None) -> np.ndarray:
     """Usable images whose identity is in ``half`` ('tune', 'heldout' or 'all')."""
     if half not in ("tune", "heldout", "all"):
         raise ValueError("half must be 'tune', 'heldout' or 'all'")
-    ok = usable(ds, engine_descriptors(ds))
+    ok = usable(ds, engine_descriptors(ds, detector=detector))
     return np.array(
         [k for k, n in enumerate(ds.names) if ok[k] and (half == "all" or half_of(n) == half)],
         dtype=np.int64,

@@ -6,29 +6,64 @@ package never imports the research code.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
-from ..matching import match_threshold
+from .. import config, encoders
 from . import calibrate as cal
-from . import report
+from . import fusion, report
 from .dataset import Dataset, plain_encodings
 from .plot import roc_png
 
 
+def _record(ds: Dataset, specs, detector: str, path: Path | None) -> dict:
+    """Calibrate the configured encoders; merge the record into ``path`` when given."""
+    record = fusion.calibrate_record(ds, specs, detector)
+    if path is not None:
+        data = (
+            json.loads(path.read_text())
+            if path.exists()
+            else {"version": config.CALIBRATION_VERSION, "configurations": {}}
+        )
+        data["configurations"][config.fingerprint_of(specs)] = record
+        path.write_text(json.dumps(data, indent=2) + "\n")
+    return record
+
+
+def _threshold_in_force(specs, record: dict | None) -> float:
+    known = config.calibrations().get(config.fingerprint_of(specs))
+    if known is not None:
+        return config.current().match_threshold
+    return record["match_threshold"] if record else float("nan")
+
+
 def calibrate(args, emit) -> int:
     ds = Dataset.load(args.dir)
-    enc = cal.engine_encodings(ds)
-    idx = cal.select(ds, args.half)
+    specs = config.parse_encoders(config.env_str("SMILEPAY_FACE_ENCODERS", "dlib"))
+    detector = config.detector_setting()
+    record = None
+    tune = cal.select(ds, "tune", detector=detector)
+    if args.record or cal.enrollment_split(ds.names, tune)[0]:
+        record = _record(ds, specs, detector, Path(args.record) if args.record else None)
+    parts = fusion.parts(ds, specs, detector)
+    enc = encoders.fuse(parts, record["weights"]) if record and len(specs) > 1 else parts[0]
+    idx = cal.select(ds, args.half, detector=detector)
     gen, imp = cal.pairwise(enc, ds.names, idx)
-    thresholds = sorted({*np.round(np.arange(0.30, 0.56, 0.02), 2).tolist(), match_threshold()})
+    in_force = _threshold_in_force(specs, record)
+    thresholds = sorted({*np.round(np.arange(0.30, 0.56, 0.02), 2).tolist(), in_force})
     doc = {
         "dir": str(args.dir),
         "half": args.half,
-        "threshold_in_force": match_threshold(),
+        "encoders": config.fingerprint_of(specs),
+        "detector": detector,
+        "calibrated": record,
+        "threshold_in_force": in_force,
         "all_pairs": cal.summary(gen, imp, thresholds),
     }
+    if args.record:
+        doc["record_written"] = str(args.record)
     if len(gen) == 0 or len(imp) == 0:
         emit({"error": "need identities with at least two images, and two identities"})
         return 2
@@ -53,12 +88,12 @@ def calibrate(args, emit) -> int:
             )
     if args.plot:
         g, i = (test["genuine"], test["impostor"]) if test else (gen, imp)
-        fmr, fnmr = cal.rates(g, i, match_threshold())
+        fmr, fnmr = cal.rates(g, i, in_force)
         roc_png(
             curves,
             args.plot,
             title=f"SmilePay face engine ROC - {Path(args.dir).name}, half={args.half}",
-            marks={f"threshold {match_threshold():.3f}": (max(fmr, 1e-5), fnmr)},
+            marks={f"threshold {in_force:.3f}": (max(fmr, 1e-5), fnmr)},
         )
         doc["plot"] = str(args.plot)
     emit(doc)
@@ -73,6 +108,7 @@ def evaluate(args, emit) -> int:
         baseline=args.baseline,
         write=Path(args.write) if args.write else None,
         plot=Path(args.plot) if args.plot else None,
+        fused=args.fused,
     )
     emit(doc)
     return 0
