@@ -159,10 +159,15 @@ def detector_setting() -> str:
     return detector
 
 
-def build() -> EngineConfig:
-    """Read and check the configuration from the environment (no caching)."""
+def build(*, check: bool = True) -> EngineConfig:
+    """Read and check the configuration from the environment (no caching); ``check``
+    loads each second encoder's model, so a wrong file fails here."""
     detector = detector_setting()
     encoders = parse_encoders(env_str("SMILEPAY_FACE_ENCODERS", "dlib"))
+    if check:
+        from .encoders import check_models
+
+        check_models(encoders)
     name = fingerprint_of(encoders)
     record = calibrations().get(name)
     if record is None:
@@ -188,9 +193,6 @@ def load() -> EngineConfig:
     """(Re)read the configuration and check that each encoder's model loads; start-up."""
     global _loaded
     config = build()
-    from .encoders import check_models
-
-    check_models(config)
     with _lock:
         _loaded = config
     return config

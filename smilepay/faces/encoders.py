@@ -30,7 +30,7 @@ import numpy as np
 from PIL import Image
 
 from . import encode as _dlib
-from .config import EncoderSpec, EngineConfig
+from .config import ConfigError, EncoderSpec, EngineConfig
 
 CROP = 112
 # dlib's 5 points (0-1 one eye's outer and inner corner, 2-3 the other's, 4 nose base)
@@ -151,10 +151,15 @@ def model(spec: EncoderSpec):
         return found
 
 
-def check_models(config: EngineConfig) -> None:
+def check_models(specs: Sequence[EncoderSpec]) -> None:
     """Load every second encoder now, so a wrong model file fails at start-up."""
-    for spec in config.encoders[1:]:
-        model(spec)
+    for spec in specs[1:]:
+        try:
+            model(spec)
+        except Exception as exc:  # any loader's error: the operator needs the file named
+            raise ConfigError(
+                f"SMILEPAY_FACE_ENCODERS: the {spec.kind} model {spec.path} does not load: {exc}"
+            ) from exc
 
 
 def second_encodings(

