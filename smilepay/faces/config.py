@@ -15,6 +15,8 @@ Variables:
   ``calibrations.json``) for an operator's own models; its records win.
 * ``SMILEPAY_MATCH_THRESHOLD``, ``SMILEPAY_MATCH_MARGIN``, ``SMILEPAY_MATCH_FMR``,
   ``SMILEPAY_VERIFY_THRESHOLD``: override the calibrated record's values.
+* ``SMILEPAY_FACE_DETECTOR_MODEL``, ``SMILEPAY_FACE_MESH_MODEL``, ``SMILEPAY_SMILE_MODEL``:
+  checked here too (the files exist, the smile choice is known).
 
 The encoder configuration's *fingerprint* names it in the calibration file and on every
 stored template: ``dlib``, or ``dlib+mobilefacenet@<first 16 hex of the model's sha256>``.
@@ -159,6 +161,21 @@ def detector_setting() -> str:
     return detector
 
 
+def _check_model_files(detector: str) -> None:
+    """The per-frame models' files and the smile model choice, checked at start-up."""
+    from . import blazeface, mesh
+
+    smile = env_str("SMILEPAY_SMILE_MODEL").strip().lower()
+    if smile not in ("", "landmarks68"):
+        raise ConfigError(f"SMILEPAY_SMILE_MODEL must be empty or landmarks68, got {smile!r}")
+    files = {"SMILEPAY_FACE_MESH_MODEL": mesh.model_path()}
+    if detector == "blazeface":
+        files["SMILEPAY_FACE_DETECTOR_MODEL"] = blazeface.model_path()
+    for name, path in files.items():
+        if not path.is_file():
+            raise ConfigError(f"{name}: model file {str(path)!r} not found")
+
+
 def build(*, check: bool = True) -> EngineConfig:
     """Read and check the configuration from the environment (no caching); ``check``
     loads each second encoder's model, so a wrong file fails here."""
@@ -168,6 +185,7 @@ def build(*, check: bool = True) -> EngineConfig:
         from .encoders import check_models
 
         check_models(encoders)
+        _check_model_files(detector)
     name = fingerprint_of(encoders)
     record = calibrations().get(name)
     if record is None:

@@ -53,7 +53,7 @@ class Face:
     box: Box
     landmarks: Landmarks
     quality: Quality
-    encoding: np.ndarray | None = None  # float32 (128,), None when not requested
+    encoding: np.ndarray | None = None  # float32 (config.current().dim,), None if not requested
     smile: float = float("nan")  # 0..1; NaN when the smile model is unavailable
     detection_score: float = 0.0
     # Kept for callers that need the aligned chip (liveness, debugging); not serialised.

@@ -55,6 +55,8 @@ def test_a_bad_face_engine_setting_stops_django_at_start_up(tmp_path):
         ("SMILEPAY_MATCH_THRESHOLD", "abc"),
         ("SMILEPAY_FACE_DETECTOR", "cnn"),
         ("SMILEPAY_FACE_ENCODERS", "dlib,mobilefacenet:/nowhere/MobileFaceNet.tflite"),
+        ("SMILEPAY_FACE_MESH_MODEL", "/nowhere/face_landmark.tflite"),
+        ("SMILEPAY_SMILE_MODEL", "landmarks86"),
     ):
         result = subprocess.run(
             [python(), "-c", PROBE],
