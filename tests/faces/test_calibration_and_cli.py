@@ -117,3 +117,23 @@ def test_calibrate_prints_rates_and_writes_a_roc_png(examples, tmp_path, monkeyp
     at = {row["threshold"]: row for row in pairs["at_threshold"]}[out["threshold_in_force"]]
     assert at["fmr"] == 0.0 and at["fnmr"] == 0.0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _identities(rng, people: int, images: int, dim: int, noise: float) -> np.ndarray:
+    centres = rng.normal(size=(people, 1, dim))
+    x = (centres + noise * rng.normal(size=(people, images, dim))).reshape(-1, dim)
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_fusion_weights_the_second_encoder_where_it_misses_least():
+    from smilepay.faces.lab import fusion
+
+    people, images = 60, 6
+    names = [f"p{i}" for i in range(people) for _ in range(images)]
+    blurry = _identities(np.random.default_rng(4), people, images, 128, noise=2.5)
+    sharp = _identities(np.random.default_rng(5), people, images, 192, noise=1.2)
+    share, table = fusion.choose_share([blurry, sharp], names, np.arange(len(names)))
+    assert len(table) == 20  # shares 0 .. 0.95: dlib always keeps a part
+    row = {r["share"]: r for r in table}
+    assert row[share]["fnmr_1e-4"] == min(r["fnmr_1e-4"] for r in table)
+    assert row[share]["fnmr_1e-4"] < row[0.0]["fnmr_1e-4"] and 0.3 < share < 1

@@ -161,11 +161,26 @@ def _encode_at(rgb: np.ndarray, det) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return raw[0], raw[1], detect.points(shape)
 
 
+def _first_pass_job(job: tuple[str, str, bool]):
+    """One image of the first pass: (plain, mirror, points, box) or None without a face."""
+    from .. import detect
+    from ..imaging import decode_image
+
+    path, detector, centred = job
+    rgb = decode_image(Path(path).read_bytes())
+    dets = detect.detect(rgb, method=detector)
+    if not dets:
+        return None
+    det = _center_face(dets, *rgb.shape[:2]) if centred else dets[0]
+    plain, mirror, points = _encode_at(rgb, det)
+    return plain, mirror, points, (det.top, det.right, det.bottom, det.left)
+
+
 def _first_pass(
     ds: Dataset, *, progress: bool, centred: bool, detector: str
 ) -> dict[str, np.ndarray]:
-    from .. import detect
-    from ..imaging import decode_image
+    from concurrent.futures import ProcessPoolExecutor
+    from contextlib import nullcontext
 
     n = len(ds.paths)
     out = {
@@ -176,16 +191,20 @@ def _first_pass(
         "points": np.zeros((n, 5, 2), np.float32),
     }
     t0 = time.perf_counter()
-    for k, p in enumerate(ds.paths):
-        rgb = decode_image(p.read_bytes())
-        dets = detect.detect(rgb, method=detector)
-        if dets:
-            det = _center_face(dets, *rgb.shape[:2]) if centred else dets[0]
-            out["plain"][k], out["mirror"][k], out["points"][k] = _encode_at(rgb, det)
-            out["box"][k] = (det.top, det.right, det.bottom, det.left)
-            out["detected"][k] = True
-        if progress and k % 200 == 0:
-            print(f"  encoded {k}/{n} in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+    jobs = [(str(p), detector, centred) for p in ds.paths]
+    # Two processes at most: the machine is shared (SMILEPAY_LAB_WORKERS=1 for one).
+    workers = max(1, min(int(os.environ.get("SMILEPAY_LAB_WORKERS", "2")), os.cpu_count() or 1))
+    parallel = workers > 1 and n >= 100  # a small folder is not worth starting processes for
+    with ProcessPoolExecutor(workers) if parallel else nullcontext() as pool:
+        results = (
+            pool.map(_first_pass_job, jobs, chunksize=16) if pool else map(_first_pass_job, jobs)
+        )
+        for k, found in enumerate(results):
+            if found is not None:
+                out["plain"][k], out["mirror"][k], out["points"][k], out["box"][k] = found
+                out["detected"][k] = True
+            if progress and k % 200 == 0:
+                print(f"  encoded {k}/{n} in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     return out
 
 
