@@ -77,3 +77,36 @@ def test_the_reset_command_deletes_only_other_configurations_templates(
     assert event.data["configurations"] == [OLD]
     assert face_templates_version() > version  # kiosks rebuild their galleries
     assert "nothing to do" in _reset("--yes")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.integration
+def test_reset_runs_racing_each_other_discard_each_customers_templates_once(
+    on_postgres, monkeypatch
+):
+    from accounts import face_configuration
+    from tests.accounts.conftest import make_customer
+    from tests.payments.concurrency import run_concurrently
+
+    customers = [make_customer(f"c{i}@example.com", f"+1202555{i:04d}") for i in range(5)]
+    for user in customers:
+        for _ in range(3):
+            FaceTemplate.objects.create(user=user, ciphertext=b"old", configuration=OLD)
+    real_audit = face_configuration.audit
+
+    def slow_audit(*args, **kwargs):
+        # Widen the window between reading a customer's templates and committing, so a
+        # run that did not lock them would read what another run is deleting.
+        import time
+
+        time.sleep(0.05)
+        return real_audit(*args, **kwargs)
+
+    monkeypatch.setattr(face_configuration, "audit", slow_audit)
+    _results, errors = run_concurrently(
+        4, lambda i: face_configuration.face_templates_discard_foreign()
+    )
+    assert errors == []
+    assert not FaceTemplate.objects.exists()
+    events = AuditEvent.objects.filter(name="face.templates_discarded")
+    assert sorted(events.values_list("user_id", flat=True)) == sorted(c.pk for c in customers)
