@@ -163,3 +163,21 @@ def test_the_mobilefacenet_test_model_is_the_one_measured(mobilefacenet):
     from smilepay.faces.lab.test_models import SHA256
 
     assert config._sha256(mobilefacenet) == SHA256
+
+
+def test_liveness_returns_the_fused_encoding_for_the_search(engine_env, mobilefacenet, faces_dir):
+    from smilepay.faces import liveness
+    from smilepay.faces.lab import bursts
+
+    engine_env(SMILEPAY_FACE_ENCODERS=_fused_config(mobilefacenet))
+    person = faces_dir / "lfw-dev" / "Bill_Gates"
+    frames = bursts.genuine_burst(
+        person / "Bill_Gates_0001.jpg",
+        person / "Bill_Gates_0002.jpg",
+        rng=np.random.default_rng(11),
+    )
+    result = liveness(frames)
+    assert result.passed, result.reason
+    assert result.encoding.shape == (320,)
+    enrolled = analyze((person / "Bill_Gates_0003.jpg").read_bytes(), want_smile=False)[0]
+    assert compare(result.encoding, enrolled.encoding) <= config.current().match_threshold

@@ -18,6 +18,13 @@ from .dataset import Dataset, engine_descriptors, usable
 from .split import half_of
 
 FMR_TARGETS = (1e-2, 1e-3, 1e-4, 1e-5)
+# LFW files one person under two names: comparisons between these are neither genuine
+# nor impostor (at FMR 1e-5 the 2 such "impostors" alone set the threshold).
+SAME_PERSON = (frozenset({"Joseph_Blatter", "Sepp_Blatter"}),)
+
+
+def _aliases(a: str, b: str) -> bool:
+    return a != b and any({a, b} <= group for group in SAME_PERSON)
 
 
 def engine_encodings(
@@ -51,8 +58,12 @@ def pairwise(enc: np.ndarray, names: list[str], idx: np.ndarray):
     lab = np.array([names[k] for k in idx])
     iu = np.triu_indices(len(idx), 1)
     same = lab[iu[0]] == lab[iu[1]]
+    alias = np.zeros_like(same)
+    for group in SAME_PERSON:
+        members = np.isin(lab, list(group))
+        alias |= members[iu[0]] & members[iu[1]] & ~same
     dist = d[iu]
-    return dist[same], dist[~same]
+    return dist[same], dist[~same & ~alias]
 
 
 def rates(genuine: np.ndarray, impostor: np.ndarray, t: float) -> tuple[float, float]:
@@ -214,6 +225,11 @@ def enrollment_test(
     mask = np.ones_like(d, bool)
     has = own >= 0
     mask[np.flatnonzero(has), own[has]] = False
+    listed = set().union(*SAME_PERSON)
+    for r in (r for r, k in enumerate(probes) if names[k] in listed):
+        for c in (c for c, name in enumerate(ids) if name in listed):
+            if _aliases(names[probes[r]], ids[c]):
+                mask[r, c] = False
     genuine = d[np.flatnonzero(has), own[has]]
     impostor = d[mask]
     return {

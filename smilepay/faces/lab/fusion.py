@@ -8,7 +8,7 @@ configuration (``python -m smilepay.faces calibrate DIR --record FILE`` writes i
   templates (ties: the lowest at 1e-5);
 * ``match_threshold``: the tuning half's threshold at FMR <= 1e-4 per comparison, rounded
   down to 3 decimals; ``verify_threshold`` the same (the same statistic, 1:1);
-* ``match_margin``: the widest margin (0 to 0.1 in steps of 0.005) that costs the tuning
+* ``match_margin``: the widest margin (0 to 0.2 in steps of 0.005) that costs the tuning
   half's genuine probes at most ``MARGIN_COST`` of their right matches;
 * ``match_fmr``: false matches per comparison at that threshold on the held-out half (if
   none is seen, 3 / comparisons, the rule of three), which the kiosk's search budgets use.
@@ -25,7 +25,7 @@ from .dataset import Dataset, engine_descriptors, second_encodings
 
 TARGET = 1e-4
 SHARES = tuple(np.round(np.linspace(0.0, 1.0, 21), 3))
-MARGINS = tuple(np.round(np.arange(0.0, 0.1001, 0.005), 3))
+MARGINS = tuple(np.round(np.arange(0.0, 0.2001, 0.005), 3))
 MARGIN_COST = 0.005
 
 
