@@ -20,7 +20,7 @@ def _jsonable(obj):
         return {
             f.name: _jsonable(getattr(obj, f.name))
             for f in dataclasses.fields(obj)
-            if f.name not in ("encoding", "chip")
+            if f.name != "encoding" and not f.name.startswith("_")
         }
     if isinstance(obj, dict):
         return {str(k): _jsonable(v) for k, v in obj.items()}
