@@ -137,3 +137,31 @@ def test_fusion_weights_the_second_encoder_where_it_misses_least():
     row = {r["share"]: r for r in table}
     assert row[share]["fnmr_1e-4"] == min(r["fnmr_1e-4"] for r in table)
     assert row[share]["fnmr_1e-4"] < row[0.0]["fnmr_1e-4"] and 0.3 < share < 1
+
+
+def test_calibrate_writes_a_record_the_engine_then_starts_with(
+    faces_dir, tmp_path, monkeypatch, capsys, engine_env
+):
+    from smilepay.faces import config
+    from smilepay.faces.lab.split import half_of
+
+    # A small LFW-style folder: four people of each half with 5+ photos, 5 photos each.
+    folder = tmp_path / "faces"
+    lfw = faces_dir / "lfw-dev"
+    for half in ("tune", "heldout"):
+        folders = [d for d in sorted(lfw.iterdir()) if d.is_dir() and half_of(d.name) == half]
+        people = [d for d in folders if len(list(d.iterdir())) >= 5][:4]
+        for person in people:
+            (folder / person.name).mkdir(parents=True)
+            for photo in sorted(person.iterdir())[:5]:
+                (folder / person.name / photo.name).symlink_to(photo)
+    monkeypatch.setenv("SMILEPAY_FACES_CACHE", str(tmp_path / "cache"))
+    record = tmp_path / "calibrations.json"
+    assert main(["calibrate", str(folder), "--record", str(record)]) == 0
+    printed = json.loads(capsys.readouterr().out)["calibrated"]
+    stored = json.loads(record.read_text())["configurations"]["dlib"]
+    assert stored == printed and stored["weights"] == [1.0]
+    assert 0 < stored["match_threshold"] < 2 and stored["match_margin"] >= 0
+    loaded = engine_env(SMILEPAY_FACE_CALIBRATIONS=str(record))
+    assert loaded.match_threshold == stored["match_threshold"]
+    assert config.current().record["calibrated_with"]["split"].startswith("crc32")
