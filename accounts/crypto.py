@@ -1,8 +1,9 @@
 """Envelope encryption of face templates.
 
-Each customer has a random 256-bit data key. Templates (float32[128] encodings) are
-encrypted with it under AES-GCM; the data key itself is stored wrapped (AES-GCM) by a
-master key that lives only in the environment (FACE_MASTER_KEY, id FACE_MASTER_KEY_ID).
+Each customer has a random 256-bit data key. Templates (float32 encodings, 128 values
+for dlib alone) are encrypted with it under AES-GCM; the data key itself is stored
+wrapped (AES-GCM) by a master key that lives only in the environment (FACE_MASTER_KEY,
+id FACE_MASTER_KEY_ID).
 Deleting the wrapped data key destroys every template encrypted under it — in the
 database and in every backup of it — without touching the backups.
 
@@ -22,9 +23,10 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
+from smilepay.faces.matching import encoding_size
+
 NONCE_BYTES = 12
 KEY_BYTES = 32
-DIM = 128
 
 
 class FaceCryptoError(Exception):
@@ -101,8 +103,9 @@ def unwrap_data_key(*, wrapped: bytes, user_id: int, master_key_id: str) -> byte
 
 def encrypt_template(*, encoding: np.ndarray, data_key: bytes, user_id: int) -> bytes:
     vector = np.asarray(encoding, dtype="<f4").reshape(-1)
-    if vector.shape != (DIM,) or not np.all(np.isfinite(vector)):
-        raise ValueError("a face template is 128 finite numbers")
+    size = encoding_size()
+    if vector.shape != (size,) or not np.all(np.isfinite(vector)):
+        raise ValueError(f"a face template is {size} finite numbers")
     nonce = os.urandom(NONCE_BYTES)
     return nonce + AESGCM(data_key).encrypt(nonce, vector.tobytes(), _template_aad(user_id))
 

@@ -26,7 +26,7 @@ from accounts.audit import audit
 from accounts.errors import ConsentRequired, EnrollmentRefused, PhoneNotVerified
 from accounts.face_search import searched_together_with
 from accounts.models import FaceDataKey, FaceFlag, FaceProfile, FaceTemplate, User
-from accounts.selectors import load_face_templates
+from accounts.selectors import face_configuration, load_face_templates
 from smilepay.faces import FaceImageError, Gallery, analyze, compare, match_threshold
 from smilepay.upload_images import ImageRefused, frame_header
 
@@ -283,6 +283,7 @@ def enrollment_capture(*, user_id: int, image: bytes) -> CaptureResult:
                 encoding=encoding, data_key=data_key, user_id=user_id
             ),
             quality_score=check.quality,
+            configuration=face_configuration(),
         )
         audit("face.capture_accepted", user_id=user_id, data={"capture": count + 1})
     return CaptureResult(accepted=count + 1, needed=needed, check=check)

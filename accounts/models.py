@@ -177,10 +177,15 @@ class FaceTemplate(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="face_templates")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    # nonce (12 bytes) + AES-GCM ciphertext and tag of the float32[128] encoding.
+    # nonce (12 bytes) + AES-GCM ciphertext and tag of the float32 encoding (128 values
+    # for dlib alone, more with a second encoder: smilepay.faces.encoders).
     ciphertext = models.BinaryField()
     quality_score = models.FloatField(default=0.0)
     created_at = models.DateTimeField(default=timezone.now)
+    # Fingerprint of the face encoders that made it (smilepay.faces.config): templates of
+    # one configuration cannot be compared with another's, so only those of the
+    # configuration in force are used (`manage.py reset_face_templates` drops the rest).
+    configuration = models.CharField(max_length=120, default="dlib")
 
     class Meta:
         indexes = [models.Index(fields=["user", "status"], name="facetemplate_user_status")]

@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts import crypto
 from accounts.models import FaceDataKey, FaceProfile, FaceRegistry, FaceTemplate, User
+from smilepay.faces.config import current as face_engine_config
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,18 @@ class CustomerLimits:
     always_require_phone_digits: bool
 
 
+def face_configuration() -> str:
+    """Fingerprint of the face encoders in force: only its templates can be compared."""
+    return face_engine_config().fingerprint
+
+
+def usable_templates() -> QuerySet[FaceTemplate]:
+    """Templates made by the encoder configuration in force (others are never compared)."""
+    return FaceTemplate.objects.filter(configuration=face_configuration())
+
+
 def _active_templates() -> QuerySet[FaceTemplate]:
-    return FaceTemplate.objects.filter(user=OuterRef("pk"), status=FaceTemplate.Status.ACTIVE)
+    return usable_templates().filter(user=OuterRef("pk"), status=FaceTemplate.Status.ACTIVE)
 
 
 def face_pay_candidates(*, phone_last4: str | None = None) -> QuerySet[User]:
@@ -66,7 +77,7 @@ def get_face_profile(*, user_id: int) -> FaceProfile:
 def customer_face_pay_status(*, user_id: int) -> FacePayStatus:
     user = User.objects.get(pk=user_id)
     profile = FaceProfile.objects.filter(user_id=user_id).first() or FaceProfile(user=user)
-    count = FaceTemplate.objects.filter(user_id=user_id, status=FaceTemplate.Status.ACTIVE).count()
+    count = usable_templates().filter(user_id=user_id, status=FaceTemplate.Status.ACTIVE).count()
     current = bool(profile.consent_version) and (
         profile.consent_version == settings.BIOMETRIC_CONSENT_VERSION
     )
@@ -107,7 +118,7 @@ def load_face_templates(
     (the enrollment duplicate check). With `user_ids`: those users' templates of
     `status`. Decrypts: call only where matching happens.
     """
-    templates = FaceTemplate.objects.filter(status=status)
+    templates = usable_templates().filter(status=status)
     if user_ids is not None:
         templates = templates.filter(user_id__in=list(user_ids))
     elif candidates_only:
@@ -148,7 +159,8 @@ def face_enrolled_count() -> int:
     """How many people an open kiosk search compares a face with: everyone who has active
     templates, paused or not (the same people as ``load_face_templates(candidates_only=False)``)."""
     return (
-        FaceTemplate.objects.filter(status=FaceTemplate.Status.ACTIVE)
+        usable_templates()
+        .filter(status=FaceTemplate.Status.ACTIVE)
         .values("user_id")
         .distinct()
         .count()

@@ -4,7 +4,10 @@ Burst variants: engine_all = full analyze (encoding with mirror) on every frame;
 engine_two = encodings on the first and last frame only; engine_one = the kiosk path,
 no encoder on any frame and then one encoding of the best-quality face.
 
-Run: python benchmarks/engine_speed.py [--rounds 5]
+Run: python benchmarks/engine_speed.py [--rounds 5] [--core 0]
+
+"detect" is the configured detector (BlazeFace by default), "detect_hog" dlib's HOG on the
+same frame for comparison.
 
 The burst is built from real photos in ../shared/faces (SMILEPAY_FACES_DIR): Obama at
 several resolutions and crops, each scaled and padded into a 640x480 frame and JPEG
@@ -35,8 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from smilepay.faces import analyze  # noqa: E402
 from smilepay.faces import detect as fdetect  # noqa: E402
 from smilepay.faces import encode as fencode  # noqa: E402
-from smilepay.faces.dataset import faces_dir  # noqa: E402
 from smilepay.faces.imaging import decode_image  # noqa: E402
+from smilepay.faces.lab.dataset import faces_dir  # noqa: E402
 from smilepay.faces.quality import assess  # noqa: E402
 
 SOURCES = [
@@ -73,7 +76,7 @@ def pct(xs: list[float]) -> str:
 
 def stages(frames: list[bytes], rounds: int) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {
-        k: [] for k in ("decode", "detect", "landmarks", "quality", "encode", "total")
+        k: [] for k in ("decode", "detect", "landmarks", "quality", "encode", "total", "detect_hog")
     }
     for _ in range(rounds):
         for data in frames:
@@ -91,6 +94,8 @@ def stages(frames: list[bytes], rounds: int) -> dict[str, list[float]]:
             t4 = time.perf_counter()
             fencode.encode_chips([fencode.face_chip(rgb, shape)])
             t5 = time.perf_counter()
+            fdetect.hog(rgb)  # the detector before BlazeFace, for comparison
+            out["detect_hog"].append((time.perf_counter() - t5) * 1000)
             for k, a, b in (
                 ("decode", t0, t1),
                 ("detect", t1, t2),
@@ -146,7 +151,10 @@ def engine_burst_one(frames: list[bytes]) -> None:
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--core", type=int, default=0, help="the one CPU core to run on (-1: any)")
     args = p.parse_args()
+    if args.core >= 0:
+        os.sched_setaffinity(0, {args.core})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import face_recognition  # noqa: F401  (load its models outside the timings)

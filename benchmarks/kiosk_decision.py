@@ -50,7 +50,8 @@ from kiosk import gallery_cache  # noqa: E402
 from kiosk.services import capture_session_open, capture_submit, kiosk_start_payment  # noqa: E402
 from payments import services as payment_services  # noqa: E402
 from payments.models import Merchant, Payment, RecognitionAttempt  # noqa: E402
-from smilepay.faces import Gallery, bursts  # noqa: E402
+from smilepay.faces import Gallery  # noqa: E402
+from smilepay.faces.lab import bursts  # noqa: E402
 
 LFW = Path(settings.FACES_DIR) / "lfw-dev"
 

@@ -4,12 +4,12 @@
         [--repeats 3] [--workers 2] [--dump FILE.jsonl]
         [--audit benchmarks/data/liveness_audit_heldout.json] [--scenarios standard|wide|all]
 
-Bursts are built from real lfw-dev photos (smilepay.faces.bursts): a genuine burst is
+Bursts are built from real lfw-dev photos (smilepay.faces.lab.bursts): a genuine burst is
 four camera frames of a neutral photo of a person followed by four of a smiling photo
 of the same person. Which photos are neutral or smiling comes from the SMILEsmileD
-labels (human labels, matched to lfw-dev photos by `python -m smilepay.faces.train_smile`,
+labels (human labels, matched to lfw-dev photos by `python -m smilepay.faces.lab.train_smile`,
 which must have run once: it writes .cache/faces/lfw_smile_labels.v2.json). Identities are
-split in halves by `train_smile.heldout_identity`; thresholds were tuned on the other
+split in halves by `smilepay.faces.lab.split.half_of`; thresholds were tuned on the other
 half and the smile model never trained on the held-out half's photos.
 
 `--scenarios wide` attacks with far more photos, so that a pass rate of at most 1% can
@@ -37,9 +37,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from smilepay.faces import analyze, bursts, liveness
-from smilepay.faces.calibrate import wilson_interval
-from smilepay.faces.train_smile import cache_dir, faces_dir, in_half, lfw_paths
+from smilepay.faces import analyze, liveness
+from smilepay.faces.lab import bursts
+from smilepay.faces.lab.calibrate import wilson_interval
+from smilepay.faces.lab.dataset import cache_dir, faces_dir
+from smilepay.faces.lab.split import in_half
+from smilepay.faces.lab.train_smile import lfw_paths
 
 
 def one_face(path: Path) -> bool:

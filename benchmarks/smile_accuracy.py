@@ -3,9 +3,9 @@
     .venv/bin/python benchmarks/smile_accuracy.py
 
 Scores the shipped weights (smilepay/faces/models/smile_hog_mlp.npz) on the fixed test
-split of smilepay.faces.train_smile (crc32 rule + every crop of a held-out lfw-dev
+split of smilepay.faces.lab.train_smile (crc32 rule + every crop of a held-out lfw-dev
 identity). Uses the landmark/feature caches in .cache/faces/ that
-`python -m smilepay.faces.train_smile` writes; without them it computes them first
+`python -m smilepay.faces.lab.train_smile` writes; without them it computes them first
 (a few minutes on 2 cores). Prints AUC, and accuracy / recall / specificity at the
 model's operating threshold and at 0.5.
 """
@@ -19,7 +19,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from smilepay.faces import smile, train_smile
+from smilepay.faces import smile
+from smilepay.faces.lab import train_smile
 
 
 def rates(scores: np.ndarray, labels: np.ndarray, threshold: float) -> str:

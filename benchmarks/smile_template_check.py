@@ -13,7 +13,7 @@ each threshold T it prints:
 - for how many of them the most alike other person's labelled smiling photo (the nearest
   to their template: the best accomplice this data allows) is within T.
 
-Smile labels come from `python -m smilepay.faces.train_smile` (run it once first).
+Smile labels come from `python -m smilepay.faces.lab.train_smile` (run it once first).
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from smilepay.faces import analyze, compare, mean_template
-from smilepay.faces.calibrate import wilson_interval
-from smilepay.faces.train_smile import cache_dir, faces_dir, in_half, lfw_paths
+from smilepay.faces.lab.calibrate import wilson_interval
+from smilepay.faces.lab.dataset import cache_dir, faces_dir
+from smilepay.faces.lab.split import in_half
+from smilepay.faces.lab.train_smile import lfw_paths
 
 THRESHOLDS = (0.309, 0.33, 0.35, 0.37, 0.40)
 

@@ -1,9 +1,9 @@
 """How many customers one face search may cover before a stranger's smile finds somebody.
 
-The threshold is calibrated per comparison (``match_fmr()``, about 1.6e-4), and a kiosk
-search compares the probe with every customer it covers. So the chance that a person
-who is not enrolled lands within the threshold of somebody grows with the number
-searched: ``1 - (1 - FMR)^N``, 1% at 64 customers, 14% at 1,000. Beyond the open-search
+The threshold is calibrated per comparison (``match_fmr()``, 3.6e-5 for dlib alone), and
+a kiosk search compares the probe with every customer it covers. So the chance that a
+person who is not enrolled lands within the threshold of somebody grows with the number
+searched: ``1 - (1 - FMR)^N``, 1% at 279 customers, 3.5% at 1,000. Beyond the open-search
 budget (accounts/face_search.py) every kiosk asks for the last 4 phone digits, which
 narrow the search to the few customers whose number ends in them. A match still waits
 for the customer's phone unless the search was small enough for the stricter

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "channels",
+    "smilepay.apps.SmilePayConfig",
     "accounts",
     "payments",
     "kiosk",
@@ -390,6 +391,6 @@ KIOSK_UNPAIR_ATTEMPTS = env_int("KIOSK_UNPAIR_ATTEMPTS", 5)
 KIOSK_NEAR_MATCH_FACTOR = env_float("KIOSK_NEAR_MATCH_FACTOR", 1.15)
 # How wide a face search may be (kiosk/search_policy.py): the chance that a stranger is
 # matched to somebody grows with every customer searched. 0.01 allows an open search over
-# 64 customers at the calibrated FMR; 0.001 allows auto-approval over 6.
+# 279 customers at the calibrated FMR of dlib alone; 0.001 allows auto-approval over 27.
 KIOSK_OPEN_SEARCH_MAX_RISK = env_probability("KIOSK_OPEN_SEARCH_MAX_RISK", 0.01)
 KIOSK_AUTO_APPROVE_MAX_RISK = env_probability("KIOSK_AUTO_APPROVE_MAX_RISK", 0.001)

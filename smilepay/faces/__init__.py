@@ -1,11 +1,15 @@
-"""SmilePay's face engine: pure Python (numpy, dlib, Pillow), no Django.
+"""SmilePay's face engine: pure Python (numpy, dlib, Pillow, LiteRT), no Django or Celery.
+
+Configuration (detector, encoders, calibrated thresholds) is read once, at start-up:
+``smilepay.faces.config.load()``; research tools live in ``smilepay.faces.lab`` and are
+never imported here.
 
 Public API (stable names)::
 
     from smilepay.faces import analyze, compare, liveness, match_threshold, Gallery
 
     faces = analyze(image)            # bytes | PIL.Image | numpy -> list[Face], largest first
-    compare(encoding_a, encoding_b)   # distance, lower = more alike
+    compare(encoding_a, encoding_b)   # Euclidean distance, lower = more alike
     match_threshold()                 # calibrated 1:N threshold (SMILEPAY_MATCH_THRESHOLD)
     match_fmr()                       # false matches per comparison at that threshold
     false_match_risk(identities=N)    # chance a stranger matches someone among N

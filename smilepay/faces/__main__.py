@@ -20,7 +20,7 @@ def _jsonable(obj):
         return {
             f.name: _jsonable(getattr(obj, f.name))
             for f in dataclasses.fields(obj)
-            if f.name not in ("encoding", "chip")
+            if f.name != "encoding" and not f.name.startswith("_")
         }
     if isinstance(obj, dict):
         return {str(k): _jsonable(v) for k, v in obj.items()}
@@ -41,71 +41,15 @@ def _print(doc) -> None:
 
 
 def cmd_calibrate(args) -> int:
-    from . import calibrate as cal
-    from .dataset import Dataset, plain_encodings
-    from .matching import match_threshold
-    from .plot import roc_png
+    from .lab.cli import calibrate
 
-    ds = Dataset.load(args.dir)
-    enc = cal.engine_encodings(ds)
-    idx = cal.select(ds, args.half)
-    gen, imp = cal.pairwise(enc, ds.names, idx)
-    thresholds = sorted({*np.round(np.arange(0.30, 0.56, 0.02), 2).tolist(), match_threshold()})
-    doc = {
-        "dir": str(args.dir),
-        "half": args.half,
-        "threshold_in_force": match_threshold(),
-        "all_pairs": cal.summary(gen, imp, thresholds),
-    }
-    if len(gen) == 0 or len(imp) == 0:
-        _print({"error": "need identities with at least two images, and two identities"})
-        return 2
-    curves = {"engine, all image pairs": cal.roc(gen, imp)[1:]}
-    enrolled, _ = cal.enrollment_split(ds.names, idx)
-    test = None
-    if enrolled:  # someone has 4+ images: 3 to enroll, the rest to probe
-        test = cal.enrollment_test(enc, ds.names, idx)
-        doc["enrollment_3_images"] = cal.summary(test["genuine"], test["impostor"], thresholds)
-        curves["engine, 3-image enrolment"] = cal.roc(test["genuine"], test["impostor"])[1:]
-    if args.pairs:
-        a, b, same = cal.read_pairs(ds, args.pairs)
-        doc["pairs_10_fold"] = cal.ten_fold_accuracy(cal.pair_distances(enc, a, b), same)
-        if args.baseline:
-            needed = sorted(set(a.tolist()) | set(b.tolist()))
-            base = plain_encodings(ds, needed)
-            benc = np.zeros((len(ds.paths), 128), np.float32)
-            for k, v in base.items():
-                benc[k] = v
-            doc["pairs_10_fold_plain_face_recognition"] = cal.ten_fold_accuracy(
-                cal.pair_distances(benc, a, b), same
-            )
-    if args.plot:
-        g, i = (test["genuine"], test["impostor"]) if test else (gen, imp)
-        fmr, fnmr = cal.rates(g, i, match_threshold())
-        roc_png(
-            curves,
-            args.plot,
-            title=f"SmilePay face engine ROC - {Path(args.dir).name}, half={args.half}",
-            marks={f"threshold {match_threshold():.3f}": (max(fmr, 1e-5), fnmr)},
-        )
-        doc["plot"] = str(args.plot)
-    _print(doc)
-    return 0
+    return calibrate(args, _print)
 
 
 def cmd_evaluate(args) -> int:
-    from .report import evaluate
+    from .lab.cli import evaluate
 
-    doc = evaluate(
-        Path(args.dir),
-        half=args.half,
-        pairs=Path(args.pairs) if args.pairs else None,
-        baseline=args.baseline,
-        write=Path(args.write) if args.write else None,
-        plot=Path(args.plot) if args.plot else None,
-    )
-    _print(doc)
-    return 0
+    return evaluate(args, _print)
 
 
 def _largest_face(path: str):
@@ -159,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--plot", help="write the ROC plot to this PNG")
     p.add_argument("--half", default="tune", choices=["tune", "heldout", "all"])
     p.add_argument("--baseline", action="store_true", help="also measure plain face_recognition")
+    p.add_argument(
+        "--record",
+        help="write the calibrated record of SMILEPAY_FACE_ENCODERS into this JSON file "
+        "(smilepay/faces/calibrations.json, or the file SMILEPAY_FACE_CALIBRATIONS names)",
+    )
     p.set_defaults(fn=cmd_calibrate)
     p = sub.add_parser("evaluate", help="3-image enrolment FNMR@FMR report (held-apart half)")
     p.add_argument("dir")
@@ -167,6 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--baseline", action="store_true")
     p.add_argument("--write", help="write the markdown report here (e.g. docs/faces-accuracy.md)")
     p.add_argument("--plot", help="write the ROC plot to this PNG")
+    p.add_argument(
+        "--fused",
+        help="also report this SMILEPAY_FACE_ENCODERS value (calibrated), e.g. "
+        "dlib,mobilefacenet:PATH",
+    )
     p.set_defaults(fn=cmd_evaluate)
     p = sub.add_parser("verify", help="are the largest faces in A and B the same person?")
     p.add_argument("a")
@@ -176,6 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("frames", nargs="+")
     p.set_defaults(fn=cmd_liveness)
     args = parser.parse_args(argv)
+    if args.command != "calibrate":  # calibrate makes the record the others need
+        from .config import ConfigError, load
+
+        try:
+            load()
+        except ConfigError as exc:
+            _print({"error": str(exc)})
+            return 2
     return args.fn(args)
 
 

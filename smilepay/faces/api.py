@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
 from . import detect as _detect
 from . import encode as _encode
+from . import encoders as _encoders
+from .config import current as _config
 from .errors import FaceImageError
 from .imaging import ImageInput, decode_image
 from .quality import assess
@@ -91,11 +94,15 @@ def analyze_rgb(
             Face(box=box, landmarks=marks, quality=quality, smile=smile, detection_score=det.score)
         )
         shapes.append(shape)
-    if faces and (want_encoding or keep_chip):
+    if faces and keep_chip and not want_encoding:
+        for face, shape in zip(faces, shapes, strict=True):
+            face._chip_maker = functools.partial(_encode.face_chip, rgb, shape)
+    elif faces and want_encoding:
         chips = [_encode.face_chip(rgb, s) for s in shapes]
-        if want_encoding:
-            for face, enc in zip(faces, _encode.encode_chips(chips, flip=flip), strict=True):
-                face.encoding = enc
+        points = [_detect.points(s) for s in shapes]
+        encodings = _encoders.encode_faces(rgb, chips, points, config=_config(), flip=flip)
+        for face, enc in zip(faces, encodings, strict=True):
+            face.encoding = enc
         if keep_chip:
             for face, chip in zip(faces, chips, strict=True):
                 face.chip = chip

@@ -44,9 +44,10 @@ import numpy as np
 from PIL import Image
 
 from .api import analyze_rgb
+from .config import current
 from .encode import encode_chips
+from .encoders import complete
 from .imaging import ImageInput, decode_image
-from .matching import compare
 from .mesh import mouth_of
 from .smile import smile_threshold
 from .types import Face
@@ -210,10 +211,14 @@ def _judge_smile(seen, with_face, smiles, difference) -> LivenessResult:
 
 
 def _same_person(neutral: _Frame, smiling: _Frame) -> tuple[np.ndarray, float]:
-    """The neutral frame's calibrated encoding, and its distance to the smiling face's.
+    """The neutral frame's engine encoding, and the dlib distance to the smiling face's.
 
-    Both faces get the calibrated (flip-averaged) encoding: four network passes in one
-    batch, as many as a plain pass of each plus the neutral one's calibrated encoding,
-    and it tells two people apart better than the single passes."""
-    neutral_encoding, smiling_encoding = encode_chips([neutral.face.chip, smiling.face.chip])
-    return neutral_encoding, compare(neutral_encoding, smiling_encoding)
+    Both faces get the calibrated (flip-averaged) dlib encoding: four network passes in
+    one batch, as many as a plain pass of each plus the neutral one's calibrated encoding,
+    and it tells two people apart better than the single passes. The same-person rule is
+    calibrated on dlib distances, whatever second encoder is configured; the neutral
+    face's encoding is then completed with the second encoder (for the search)."""
+    neutral_dlib, smiling_dlib = encode_chips([neutral.face.chip, smiling.face.chip])
+    distance = float(np.linalg.norm(neutral_dlib - smiling_dlib))
+    encoding = complete(neutral.rgb, neutral.face.landmarks, neutral_dlib, current())
+    return encoding, distance

@@ -1,7 +1,8 @@
 """Comparing encodings, the calibrated threshold, the margin rule and the Gallery.
 
-Distances are Euclidean between engine encodings (L2-normalised, flip-averaged dlib
-descriptors), so they lie in [0, 2]. ``Gallery.search`` returns for each identity the
+Distances are Euclidean between engine encodings (unit length: the flip-averaged dlib
+descriptor, or its weighted concatenation with a second encoder's, ``encoders.py``), so
+they lie in [0, 2]. ``Gallery.search`` returns for each identity the
 distance to that identity's template (the normalised mean of its enrolled encodings);
 ``match_threshold()`` and ``match_margin()`` apply to those distances (see
 docs/faces-accuracy.md for how they were calibrated).
@@ -17,57 +18,32 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smilepay.env import ConfigError, env_float
-
-# Calibrated on the LFW tuning half (docs/faces-accuracy.md): the distance at which the
-# 3-image enrolment test's false-match rate per comparison is <= 1e-4 (0.30996, rounded down).
-DEFAULT_THRESHOLD = 0.309
-# Required gap between the best and the second-best identity (same units): on the tuning
-# half 0.03 removed every wrong-person accept and a quarter of the unknown-person accepts
-# at no cost to genuine probes; 0.05 starts refusing genuine ones.
-DEFAULT_MARGIN = 0.03
-# 1:1 verification (online checkout: the probe against the customer's own template only),
-# calibrated on the same LFW tuning half at FMR <= 1e-4 per comparison (0.30996, rounded
-# down). A 1:1 comparison is the same statistic as one row of the 1:N search (probe vs
-# one identity's normalised mean template), so the same FMR target gives the same value;
-# what differs is the decision: no search and no margin, and one comparison per attempt.
-# docs/faces-accuracy.md, section "1:1 verification", has FMR and FNMR on both halves.
-DEFAULT_VERIFY_THRESHOLD = 0.309
-# False matches per comparison at DEFAULT_THRESHOLD, measured on the held-out half
-# (docs/faces-accuracy.md, "threshold in force"; a test keeps the two in step). A 1:N
-# search makes one such comparison per enrolled identity, which is what turns the size
-# of a search into a risk (``false_match_risk``).
-DEFAULT_MATCH_FMR = 1.55e-4
-DIM = 128
-
-
-def _env_distance(name: str, default: float) -> float:
-    value = env_float(name, default)
-    if not math.isfinite(value) or value < 0:
-        raise ConfigError(f"{name} must be a finite, non-negative number, got {value!r}")
-    return value
+from .config import current
 
 
 def match_threshold() -> float:
-    """The 1:N decision threshold in force (env ``SMILEPAY_MATCH_THRESHOLD`` overrides)."""
-    return _env_distance("SMILEPAY_MATCH_THRESHOLD", DEFAULT_THRESHOLD)
+    """The 1:N decision threshold in force: the configuration's calibrated record
+    (``calibrations.json``: FMR <= 1e-4 per comparison, 3-image mean template, tuning
+    half), or ``SMILEPAY_MATCH_THRESHOLD``. Read once at start-up (``config.load``)."""
+    return current().match_threshold
 
 
 def match_margin() -> float:
-    """Minimum gap between the best and second-best identity (``SMILEPAY_MATCH_MARGIN``)."""
-    return _env_distance("SMILEPAY_MATCH_MARGIN", DEFAULT_MARGIN)
+    """Minimum gap between the best and second-best identity (calibrated record, or
+    ``SMILEPAY_MATCH_MARGIN``)."""
+    return current().match_margin
 
 
 def match_fmr() -> float:
-    """False matches per comparison at the threshold in force (env ``SMILEPAY_MATCH_FMR``).
+    """False matches per comparison at the threshold in force, measured on the held-out
+    half (calibrated record, or ``SMILEPAY_MATCH_FMR``).
 
-    Whoever overrides ``SMILEPAY_MATCH_THRESHOLD`` sets this too, from the FMR that
+    A 1:N search makes one such comparison per enrolled identity, which is what turns the
+    size of a search into a risk (``false_match_risk``). Whoever overrides
+    ``SMILEPAY_MATCH_THRESHOLD`` sets this too, from the FMR that
     ``python -m smilepay.faces calibrate`` prints for the new threshold.
     """
-    value = env_float("SMILEPAY_MATCH_FMR", DEFAULT_MATCH_FMR)
-    if not 0 < value < 1:
-        raise ConfigError(f"SMILEPAY_MATCH_FMR must be between 0 and 1, got {value!r}")
-    return value
+    return current().match_fmr
 
 
 def false_match_risk(*, identities: int, fmr: float | None = None) -> float:
@@ -93,18 +69,26 @@ def max_identities_for_risk(risk: float, *, fmr: float | None = None) -> int:
 
 
 def verify_threshold() -> float:
-    """The 1:1 threshold in force (env ``SMILEPAY_VERIFY_THRESHOLD`` overrides).
+    """The 1:1 threshold in force (calibrated record, or ``SMILEPAY_VERIFY_THRESHOLD``).
 
     It applies to ``verify_distance(probe, enrolled)``: the distance between the probe
     and the customer's own template, the normalised mean of their enrolled encodings.
+    A 1:1 comparison is the same statistic as one row of the 1:N search, so the same FMR
+    target gives the same value; what differs is the decision: no search and no margin.
     """
-    return _env_distance("SMILEPAY_VERIFY_THRESHOLD", DEFAULT_VERIFY_THRESHOLD)
+    return current().verify_threshold
 
 
-def _as_vector(encoding) -> np.ndarray:
+def encoding_size() -> int:
+    """Values in one encoding under the configuration in force (128 for dlib alone)."""
+    return current().dim
+
+
+def _as_vector(encoding, dim: int | None = None) -> np.ndarray:
     v = np.asarray(encoding, dtype=np.float32).reshape(-1)
-    if v.shape != (DIM,):
-        raise ValueError(f"an encoding has {DIM} values, got {v.shape[0]}")
+    dim = encoding_size() if dim is None else dim
+    if v.shape != (dim,):
+        raise ValueError(f"an encoding has {dim} values, got {v.shape[0]}")
     if not np.all(np.isfinite(v)):
         raise ValueError("encoding contains NaN or infinity")
     return v
@@ -119,8 +103,8 @@ def compare(encoding_a, encoding_b) -> float:
 
 def mean_template(encodings) -> np.ndarray:
     """One identity's template, as ``Gallery`` keeps it: the L2-normalised mean of its
-    encodings, each normalised first. ``encodings``: (128,) or (n, 128)."""
-    total = Gallery._unit_rows(encodings).sum(axis=0, dtype=np.float64)
+    encodings, each normalised first. ``encodings``: (d,) or (n, d)."""
+    total = Gallery._unit_rows(encodings, encoding_size()).sum(axis=0, dtype=np.float64)
     return (total / max(float(np.linalg.norm(total)), 1e-12)).astype(np.float32)
 
 
@@ -176,19 +160,22 @@ class Gallery:
     Encodings are treated as directions (normalised on the way in), as the engine's are.
 
     Memory: rows live in fixed-size blocks, so adding never copies the whole matrix, and
-    removal moves the last row into the hole. Per row: 512 bytes of template, 4 bytes of
-    running-sum length (to fold in later encodings exactly), 4 bytes of count, 8 bytes of
-    id hash and the 8-byte reference to the id: 1M identities take about 540 MB plus the id
-    objects. Ids are found by a vectorised scan of the hash column instead of a dict,
-    which would cost ~70 MB more at 1M.
+    removal moves the last row into the hole. Per row: 4 bytes per encoding value (512
+    for dlib alone, 1,280 fused with MobileFaceNet), 4 bytes of running-sum length (to
+    fold in later encodings exactly), 4 bytes of count, 8 bytes of id hash and the 8-byte
+    reference to the id: 1M dlib identities take about 540 MB plus the id objects. Ids
+    are found by a vectorised scan of the hash column instead of a dict, which would cost
+    ~70 MB more at 1M.
     Search: squared distances as ||q||^2 - 2 q.t + 1, a float32 matrix-vector product per
     block (temporary memory: one float per row, 4 MB at 1M). Thread-safe: one lock guards
     all methods.
     """
 
-    def __init__(self, *, block_rows: int = 16384) -> None:
+    def __init__(self, *, block_rows: int = 16384, dim: int | None = None) -> None:
         self._block_rows = block_rows
-        self._vecs: list[np.ndarray] = []  # (block_rows, 128) float32 unit templates
+        # Encoding size of the configuration in force when the gallery was made.
+        self._dim = encoding_size() if dim is None else dim
+        self._vecs: list[np.ndarray] = []  # (block_rows, dim) float32 unit templates
         self._sumlen: list[np.ndarray] = []  # length of the sum of enrolled encodings
         self._count: list[np.ndarray] = []  # encodings folded into the template
         self._hash: list[np.ndarray] = []  # hash(identity_id) per row
@@ -246,7 +233,7 @@ class Gallery:
 
     def _append_row(self) -> int:
         if self._n == len(self._vecs) * self._block_rows:
-            self._vecs.append(np.empty((self._block_rows, DIM), dtype=np.float32))
+            self._vecs.append(np.empty((self._block_rows, self._dim), dtype=np.float32))
             self._sumlen.append(np.empty(self._block_rows, dtype=np.float32))
             self._count.append(np.empty(self._block_rows, dtype=np.int32))
             self._hash.append(np.empty(self._block_rows, dtype=np.int64))
@@ -254,12 +241,12 @@ class Gallery:
         return self._n - 1
 
     @staticmethod
-    def _unit_rows(encodings) -> np.ndarray:
+    def _unit_rows(encodings, dim: int) -> np.ndarray:
         arr = np.asarray(encodings, dtype=np.float32)
         if arr.ndim == 1:
             arr = arr[None, :]
-        if arr.ndim != 2 or arr.shape[1] != DIM or arr.shape[0] == 0:
-            raise ValueError(f"encodings must be (128,) or (n, 128), got {arr.shape}")
+        if arr.ndim != 2 or arr.shape[1] != dim or arr.shape[0] == 0:
+            raise ValueError(f"encodings must be ({dim},) or (n, {dim}), got {arr.shape}")
         if not np.all(np.isfinite(arr)):
             raise ValueError("encodings contain NaN or infinity")
         norms = np.linalg.norm(arr, axis=1, keepdims=True)
@@ -285,8 +272,8 @@ class Gallery:
         self._hash[b][o] = hash(identity_id)
 
     def add(self, identity_id: Hashable, encodings) -> None:
-        """Enroll encodings ((128,) or (n, 128)) for ``identity_id``; adds to earlier ones."""
-        unit = self._unit_rows(encodings)
+        """Enroll encodings ((d,) or (n, d)) for ``identity_id``; adds to earlier ones."""
+        unit = self._unit_rows(encodings, self._dim)
         with self._lock:
             self._fold(self._find(identity_id), identity_id, unit)
 
@@ -299,7 +286,7 @@ class Gallery:
         """
         batch: dict[Hashable, list[np.ndarray]] = {}
         for identity_id, encodings in items:
-            batch.setdefault(identity_id, []).append(self._unit_rows(encodings))
+            batch.setdefault(identity_id, []).append(self._unit_rows(encodings, self._dim))
         if not batch:
             return
         with self._lock:
@@ -365,11 +352,11 @@ class Gallery:
 
     def clear(self) -> None:
         with self._lock:
-            self.__init__(block_rows=self._block_rows)
+            self.__init__(block_rows=self._block_rows, dim=self._dim)
 
     def search(self, encoding, k: int = 2) -> list[tuple[Hashable, float]]:
         """The ``k`` nearest identities as ``(identity_id, distance)``, best first."""
-        q = _as_vector(encoding)
+        q = _as_vector(encoding, self._dim)
         if k < 1:
             return []
         with self._lock:

@@ -3,7 +3,7 @@
 Default path (commercially usable models only): the face is aligned with the dlib
 5-point landmarks (eye centres + nose base, similarity transform) onto a small
 greyscale chip, described by a HOG of the chip, and scored by a small numpy MLP
-trained on SMILEsmileD (``python -m smilepay.faces.train_smile``). Weights live in
+trained on SMILEsmileD (``python -m smilepay.faces.lab.train_smile``). Weights live in
 ``models/smile_hog_mlp.npz``; the runtime needs numpy and Pillow only.
 
 Opt-in comparison baseline (``SMILEPAY_SMILE_MODEL=landmarks68``): the mouth-width

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,11 +54,23 @@ class Face:
     box: Box
     landmarks: Landmarks
     quality: Quality
-    encoding: np.ndarray | None = None  # float32 (128,), None when not requested
+    encoding: np.ndarray | None = None  # float32 (config.current().dim,), None if not requested
     smile: float = float("nan")  # 0..1; NaN when the smile model is unavailable
     detection_score: float = 0.0
-    # Kept for callers that need the aligned chip (liveness, debugging); not serialised.
-    chip: np.ndarray | None = field(default=None, repr=False)
+    # The aligned chip, for callers that ask for it (liveness, debugging); not
+    # serialised. Made on first use: liveness keeps it for every frame but encodes two.
+    _chip: np.ndarray | None = field(default=None, repr=False)
+    _chip_maker: Callable[[], np.ndarray] | None = field(default=None, repr=False)
+
+    @property
+    def chip(self) -> np.ndarray | None:
+        if self._chip is None and self._chip_maker is not None:
+            self._chip, self._chip_maker = self._chip_maker(), None
+        return self._chip
+
+    @chip.setter
+    def chip(self, value: np.ndarray | None) -> None:
+        self._chip, self._chip_maker = value, None
 
     @property
     def size(self) -> int:

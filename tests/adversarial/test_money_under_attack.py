@@ -230,7 +230,7 @@ LFW = Path(settings.FACES_DIR) / "lfw-dev" / "Adrien_Brody"
 
 
 def real_burst() -> list[bytes]:
-    from smilepay.faces import bursts
+    from smilepay.faces.lab import bursts
 
     photos = [LFW / f"Adrien_Brody_{n:04d}.jpg" for n in (1, 7)]
     if not all(p.exists() for p in photos):

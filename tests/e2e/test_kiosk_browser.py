@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from smilepay.faces import bursts
+from smilepay.faces.lab import bursts
 from tests.e2e.conftest import chromium_browser, make_y4m, start_live_server
 from tests.services import celery_worker
 from tests.webpush import Browser as PushKeys

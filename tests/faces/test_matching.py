@@ -8,6 +8,7 @@ import pytest
 from smilepay.faces import (
     Gallery,
     compare,
+    config,
     decide,
     match_margin,
     match_threshold,
@@ -34,30 +35,35 @@ def test_compare_refuses_encodings_of_the_wrong_length():
         compare(np.zeros(127), np.zeros(128))
 
 
-def test_the_threshold_defaults_to_the_calibrated_value(monkeypatch):
-    monkeypatch.delenv("SMILEPAY_MATCH_THRESHOLD", raising=False)
-    assert match_threshold() == matching.DEFAULT_THRESHOLD
+def _record():
+    return config.calibrations()["dlib"]
 
 
-def test_the_threshold_can_be_overridden_by_environment(monkeypatch):
-    monkeypatch.setenv("SMILEPAY_MATCH_THRESHOLD", "0.33")
+def test_the_threshold_defaults_to_the_calibrated_value(engine_env):
+    engine_env(SMILEPAY_MATCH_THRESHOLD=None)
+    assert match_threshold() == _record()["match_threshold"]
+
+
+def test_the_threshold_can_be_overridden_by_environment(engine_env):
+    engine_env(SMILEPAY_MATCH_THRESHOLD="0.33")
     assert match_threshold() == 0.33
-    monkeypatch.setenv("SMILEPAY_MATCH_THRESHOLD", "not-a-number")
+
+
+def test_a_bad_threshold_fails_when_the_configuration_is_read_at_start_up(engine_env):
     with pytest.raises(ValueError):
-        match_threshold()
+        engine_env(SMILEPAY_MATCH_THRESHOLD="not-a-number")
 
 
-def test_the_1to1_threshold_defaults_to_its_calibrated_value_and_env_overrides_it(monkeypatch):
-    monkeypatch.delenv("SMILEPAY_VERIFY_THRESHOLD", raising=False)
-    assert verify_threshold() == matching.DEFAULT_VERIFY_THRESHOLD
-    monkeypatch.setenv("SMILEPAY_VERIFY_THRESHOLD", "0.35")
+def test_the_1to1_threshold_defaults_to_its_calibrated_value_and_env_overrides_it(engine_env):
+    engine_env(SMILEPAY_VERIFY_THRESHOLD=None)
+    assert verify_threshold() == _record()["verify_threshold"]
+    engine_env(SMILEPAY_VERIFY_THRESHOLD="0.35")
     assert verify_threshold() == 0.35
-    monkeypatch.setenv("SMILEPAY_MATCH_THRESHOLD", "0.2")  # the 1:N one is separate
+    engine_env(SMILEPAY_MATCH_THRESHOLD="0.2")  # the 1:N one is separate
     assert verify_threshold() == 0.35
     for bad in ("not-a-number", "-0.1", "nan"):
-        monkeypatch.setenv("SMILEPAY_VERIFY_THRESHOLD", bad)
         with pytest.raises(ValueError):
-            verify_threshold()
+            engine_env(SMILEPAY_VERIFY_THRESHOLD=bad)
 
 
 def test_verify_distance_is_the_gallery_distance_to_the_persons_template():
@@ -68,8 +74,8 @@ def test_verify_distance_is_the_gallery_distance_to_the_persons_template():
     assert verify_distance(x[3], x[:3] * 2.5) == pytest.approx(g.search(x[3], k=1)[0][1], abs=1e-5)
 
 
-def test_the_margin_can_be_overridden_by_environment(monkeypatch):
-    monkeypatch.setenv("SMILEPAY_MATCH_MARGIN", "0.1")
+def test_the_margin_can_be_overridden_by_environment(engine_env):
+    engine_env(SMILEPAY_MATCH_MARGIN="0.1")
     assert match_margin() == 0.1
 
 
@@ -193,13 +199,13 @@ def test_the_false_match_rate_in_force_is_the_one_measured_at_the_default_thresh
         line for line in report.read_text().splitlines() if line.startswith("| threshold in force")
     )
     threshold, fmr = (cell.strip() for cell in row.split("|")[2:4])
-    assert float(threshold) == matching.DEFAULT_THRESHOLD
-    assert float(fmr) == matching.DEFAULT_MATCH_FMR
+    assert float(threshold) == _record()["match_threshold"]
+    assert float(fmr) == _record()["match_fmr"]
 
 
-def test_the_false_match_risk_grows_with_every_identity_searched(monkeypatch):
-    monkeypatch.delenv("SMILEPAY_MATCH_FMR", raising=False)
-    fmr = matching.DEFAULT_MATCH_FMR
+def test_the_false_match_risk_grows_with_every_identity_searched(engine_env):
+    engine_env(SMILEPAY_MATCH_FMR=None)
+    fmr = _record()["match_fmr"]
     assert matching.false_match_risk(identities=0) == 0.0
     assert matching.false_match_risk(identities=1) == pytest.approx(fmr)
     assert matching.false_match_risk(identities=1000) == pytest.approx(1 - (1 - fmr) ** 1000)
@@ -207,24 +213,23 @@ def test_the_false_match_risk_grows_with_every_identity_searched(monkeypatch):
     assert risks == sorted(risks) and risks[-1] == pytest.approx(1.0)
 
 
-def test_the_widest_search_within_a_risk_is_the_last_one_below_it(monkeypatch):
-    monkeypatch.delenv("SMILEPAY_MATCH_FMR", raising=False)
+def test_the_widest_search_within_a_risk_is_the_last_one_below_it(engine_env):
+    engine_env(SMILEPAY_MATCH_FMR=None)
     for risk in (0.001, 0.01, 0.1):
         widest = matching.max_identities_for_risk(risk)
         assert matching.false_match_risk(identities=widest) <= risk
         assert matching.false_match_risk(identities=widest + 1) > risk
-    assert matching.max_identities_for_risk(0.01) == 64
+    assert matching.max_identities_for_risk(0.01) == 279  # dlib's calibrated FMR, 3.59e-5
 
 
 @pytest.mark.parametrize("raw", ["0", "1", "-1e-4", "lots"])
-def test_a_false_match_rate_outside_zero_to_one_is_a_configuration_error(monkeypatch, raw):
+def test_a_false_match_rate_outside_zero_to_one_is_a_configuration_error(engine_env, raw):
     from smilepay.env import ConfigError
 
-    monkeypatch.setenv("SMILEPAY_MATCH_FMR", raw)
     with pytest.raises(ConfigError):
-        matching.match_fmr()
+        engine_env(SMILEPAY_MATCH_FMR=raw)
 
 
-def test_an_operator_who_recalibrates_sets_the_false_match_rate_too(monkeypatch):
-    monkeypatch.setenv("SMILEPAY_MATCH_FMR", "1e-6")
+def test_an_operator_who_recalibrates_sets_the_false_match_rate_too(engine_env):
+    engine_env(SMILEPAY_MATCH_FMR="1e-6")
     assert matching.false_match_risk(identities=1000) == pytest.approx(1e-3, rel=1e-3)

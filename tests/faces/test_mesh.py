@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smilepay.faces import analyze, bursts
+from smilepay.faces import analyze
 from smilepay.faces.imaging import decode_image
+from smilepay.faces.lab import bursts
 from smilepay.faces.mesh import MOUTH_LEFT, MOUTH_RIGHT, face_mesh, model_path, mouth_of
 
 

@@ -38,7 +38,7 @@ def test_smiling_faces_score_higher_than_neutral_ones(faces_dir):
 
 
 def test_the_same_photo_scores_alike_at_camera_scale(faces_dir):
-    from smilepay.faces import bursts
+    from smilepay.faces.lab import bursts
 
     photo = (faces_dir / "lfw-dev" / "Adrien_Brody" / "Adrien_Brody_0007.jpg").read_bytes()
     (frame,) = bursts.camera_frames(photo, 1, rng=np.random.default_rng(2))

@@ -21,7 +21,8 @@ from kiosk.recognition import recognize_burst
 from payments import services as payment_services
 from payments.models import LedgerAccount, Payment, RecognitionAttempt
 from payments.services import kiosk_issue_pairing_code
-from smilepay.faces import bursts, false_match_risk
+from smilepay.faces import false_match_risk
+from smilepay.faces.lab import bursts
 from tests.accounts.conftest import enroll, make_customer
 from tests.kiosk.factories import make_kiosk
 

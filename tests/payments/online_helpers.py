@@ -15,7 +15,7 @@ from accounts import services as account_services
 from accounts.models import FaceProfile, FaceTemplate
 from payments import services
 from payments.models import Payment
-from smilepay.faces import bursts
+from smilepay.faces.lab import bursts
 from tests.payments import factories as f
 
 

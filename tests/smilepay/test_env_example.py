@@ -14,7 +14,7 @@ def test_env_example_lists_every_variable_the_settings_read():
 
 def test_env_example_lists_every_variable_the_face_engine_reads():
     engine = REPO / "smilepay" / "faces"
-    source = "\n".join(path.read_text() for path in engine.glob("*.py"))
+    source = "\n".join(path.read_text() for path in engine.rglob("*.py"))
     read = set(re.findall(r'"(SMILEPAY_[A-Z0-9_]+)"', source))
     listed = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", (REPO / ".env.example").read_text(), re.M))
     assert read, "the pattern found no variables: has the engine changed shape?"

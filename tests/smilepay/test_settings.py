@@ -22,6 +22,8 @@ print(json.dumps({
     "pool": settings.DATABASES["default"].get("OPTIONS", {}).get("pool"),
     "embedded_sweeps": settings.EMBEDDED_SWEEPS,
     "funding": settings.WALLET_FUNDING_PROVIDERS,
+    "celery_app": __import__("celery").current_app.main,
+    "celery_broker": __import__("celery").current_app.conf.broker_url,
 }))
 """
 
@@ -50,6 +52,36 @@ def test_it_runs_embedded_with_no_variables_set(tmp_path):
     assert resolved["sms"] == "accounts.sms.ConsoleSmsBackend"
     assert resolved["debug"] is False
     assert resolved["secret_len"] >= 50
+
+
+def test_a_bad_face_engine_setting_stops_django_at_start_up(tmp_path):
+    for name, value in (
+        ("SMILEPAY_MATCH_THRESHOLD", "abc"),
+        ("SMILEPAY_FACE_DETECTOR", "cnn"),
+        ("SMILEPAY_FACE_ENCODERS", "dlib,mobilefacenet:/nowhere/MobileFaceNet.tflite"),
+        ("SMILEPAY_FACE_MESH_MODEL", "/nowhere/face_landmark.tflite"),
+        ("SMILEPAY_SMILE_MODEL", "landmarks86"),
+    ):
+        result = subprocess.run(
+            [python(), "-c", PROBE],
+            cwd=REPO,
+            env=clean_env(
+                DJANGO_SETTINGS_MODULE="smilepay.settings",
+                SMILEPAY_LOCAL_DIR=str(tmp_path),
+                **{name: value},
+            ),
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode != 0 and name in result.stderr, (name, result.stderr[-300:])
+
+
+def test_django_processes_load_the_project_celery_app_with_its_settings(tmp_path):
+    # smilepay/__init__.py no longer imports Celery (the face engine must not); the app
+    # config does, so tasks queued by web processes reach the configured broker.
+    resolved = resolve(tmp_path, REDIS_URL="redis://127.0.0.1:6379/9")
+    assert resolved["celery_app"] == "smilepay"
+    assert resolved["celery_broker"] == resolved["broker"]
 
 
 def test_it_switches_to_postgres_and_redis_from_urls(tmp_path):

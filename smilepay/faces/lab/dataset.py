@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
 
 def faces_dir() -> Path:
@@ -32,9 +33,17 @@ def cache_dir() -> Path:
     return path
 
 
-def half_of(name: str) -> str:
-    """Fixed identity split: 'tune' or 'heldout' by the first byte of sha256(name)."""
-    return "tune" if hashlib.sha256(name.encode()).digest()[0] % 2 == 0 else "heldout"
+def identity_images(root: Path | str) -> list[tuple[str, Path]]:
+    """(identity, image path) for every image in ``root``'s identity folders, sorted by
+    path: the one folder walk every research tool uses."""
+    found = [
+        (d.name, f)
+        for d in Path(root).iterdir()
+        if d.is_dir()
+        for f in d.iterdir()
+        if f.suffix.lower() in IMAGE_SUFFIXES
+    ]
+    return sorted(found, key=lambda item: str(item[1]))
 
 
 @dataclass
@@ -46,12 +55,9 @@ class Dataset:
     @classmethod
     def load(cls, root: Path | str) -> Dataset:
         root = Path(root)
-        names, paths = [], []
-        for d in sorted(p for p in root.iterdir() if p.is_dir()):
-            for f in sorted(d.iterdir()):
-                if f.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"):
-                    names.append(d.name)
-                    paths.append(f)
+        images = identity_images(root)
+        names = [name for name, _ in images]
+        paths = [path for _, path in images]
         if not paths:
             raise FileNotFoundError(f"no identity folders with images under {root}")
         return cls(root=root, names=names, paths=paths)
@@ -101,28 +107,38 @@ def _iou(a, b) -> float:
     return inter / area if area > 0 else 0.0
 
 
-def engine_descriptors(ds: Dataset, *, progress: bool = True) -> dict[str, np.ndarray]:
-    """Raw descriptors of each image's aligned chip and its mirror, cached.
+def engine_descriptors(
+    ds: Dataset, *, detector: str | None = None, progress: bool = True
+) -> dict[str, np.ndarray]:
+    """Raw dlib descriptors of each image's aligned chip and its mirror, cached.
 
-    Returns arrays: ``plain`` (n,128), ``mirror`` (n,128), ``detected`` (n,) bool, ``box``.
+    ``detector``: 'blazeface' or 'hog' (default: the one configured). Returns arrays:
+    ``plain`` (n,128), ``mirror`` (n,128), ``detected`` (n,) bool, ``box``, and for
+    'blazeface' ``points`` (n, 5, 2), dlib's 5 landmarks (what a second encoder aligns by).
     For aligned sets (``Dataset.aligned``: LFW crops, centred on the labelled person) the
     face taken is the detection nearest the centre; when none overlaps the usual central
     box (IoU >= 0.3) a permissive detector pass is tried, and failing that the median box
     is used (``detected`` False). For other folders the largest face is taken and images
     without one are left out (see ``usable``).
     """
-    path = cache_dir() / f"{ds.key()}-engine-v3.npz"
+    if detector is None:
+        from ..config import current
+
+        detector = current().detector
+    # 'hog' keeps the name of the cache made before BlazeFace (same pass, no points).
+    name = "engine-v3" if detector == "hog" else f"engine-{detector}-v1"
+    path = cache_dir() / f"{ds.key()}-{name}.npz"
     if path.exists():
         with np.load(path) as data:
             return {k: data[k] for k in data.files}
     v1 = cache_dir() / f"{ds.key()}-engine-v1.npz"
-    if v1.exists():
+    if detector == "hog" and v1.exists():
         # The first pass is unchanged since v1: only redo the doubtful images.
         with np.load(v1) as data:
             out = {k: data[k] for k in data.files}
     else:
         aligned = ds.aligned()
-        out = _first_pass(ds, progress=progress, centred=aligned)
+        out = _first_pass(ds, progress=progress, centred=aligned, detector=detector)
         if aligned:
             out = _second_chance(ds, out)
     np.savez(path, **out)
@@ -136,18 +152,35 @@ def usable(ds: Dataset, raw: dict[str, np.ndarray]) -> np.ndarray:
     return raw["detected"].astype(bool)
 
 
-def _encode_at(rgb: np.ndarray, det) -> tuple[np.ndarray, np.ndarray]:
-    from . import detect, encode
+def _encode_at(rgb: np.ndarray, det) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from .. import detect, encode
 
     shape = detect.landmarks5(rgb, det)
     chip = encode.face_chip(rgb, shape)
     raw = encode.descriptors([chip, np.ascontiguousarray(chip[:, ::-1])])
-    return raw[0], raw[1]
+    return raw[0], raw[1], detect.points(shape)
 
 
-def _first_pass(ds: Dataset, *, progress: bool, centred: bool) -> dict[str, np.ndarray]:
-    from . import detect
-    from .imaging import decode_image
+def _first_pass_job(job: tuple[str, str, bool]):
+    """One image of the first pass: (plain, mirror, points, box) or None without a face."""
+    from .. import detect
+    from ..imaging import decode_image
+
+    path, detector, centred = job
+    rgb = decode_image(Path(path).read_bytes())
+    dets = detect.detect(rgb, method=detector)
+    if not dets:
+        return None
+    det = _center_face(dets, *rgb.shape[:2]) if centred else dets[0]
+    plain, mirror, points = _encode_at(rgb, det)
+    return plain, mirror, points, (det.top, det.right, det.bottom, det.left)
+
+
+def _first_pass(
+    ds: Dataset, *, progress: bool, centred: bool, detector: str
+) -> dict[str, np.ndarray]:
+    from concurrent.futures import ProcessPoolExecutor
+    from contextlib import nullcontext
 
     n = len(ds.paths)
     out = {
@@ -155,24 +188,29 @@ def _first_pass(ds: Dataset, *, progress: bool, centred: bool) -> dict[str, np.n
         "mirror": np.zeros((n, 128), np.float32),
         "detected": np.zeros(n, bool),
         "box": np.zeros((n, 4), np.int32),
+        "points": np.zeros((n, 5, 2), np.float32),
     }
     t0 = time.perf_counter()
-    for k, p in enumerate(ds.paths):
-        rgb = decode_image(p.read_bytes())
-        dets = detect.detect(rgb)
-        if dets:
-            det = _center_face(dets, *rgb.shape[:2]) if centred else dets[0]
-            out["plain"][k], out["mirror"][k] = _encode_at(rgb, det)
-            out["box"][k] = (det.top, det.right, det.bottom, det.left)
-            out["detected"][k] = True
-        if progress and k % 200 == 0:
-            print(f"  encoded {k}/{n} in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+    jobs = [(str(p), detector, centred) for p in ds.paths]
+    # Two processes at most: the machine is shared (SMILEPAY_LAB_WORKERS=1 for one).
+    workers = max(1, min(int(os.environ.get("SMILEPAY_LAB_WORKERS", "2")), os.cpu_count() or 1))
+    parallel = workers > 1 and n >= 100  # a small folder is not worth starting processes for
+    with ProcessPoolExecutor(workers) if parallel else nullcontext() as pool:
+        results = (
+            pool.map(_first_pass_job, jobs, chunksize=16) if pool else map(_first_pass_job, jobs)
+        )
+        for k, found in enumerate(results):
+            if found is not None:
+                out["plain"][k], out["mirror"][k], out["points"][k], out["box"][k] = found
+                out["detected"][k] = True
+            if progress and k % 200 == 0:
+                print(f"  encoded {k}/{n} in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     return out
 
 
 def _second_chance(ds: Dataset, out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    from . import detect
-    from .imaging import decode_image
+    from .. import detect
+    from ..imaging import decode_image
 
     med = tuple(int(v) for v in np.median(out["box"][out["detected"]], axis=0).round())
     doubtful = [
@@ -190,9 +228,33 @@ def _second_chance(ds: Dataset, out: dict[str, np.ndarray]) -> dict[str, np.ndar
             out["detected"][k] = False
         else:
             out["detected"][k] = True
-        out["plain"][k], out["mirror"][k] = _encode_at(rgb, best)
+        out["plain"][k], out["mirror"][k], out["points"][k] = _encode_at(rgb, best)
         out["box"][k] = box
     out["second_chance"] = np.array(doubtful, dtype=np.int64)
+    return out
+
+
+def second_encodings(
+    ds: Dataset, spec, *, detector: str = "blazeface", progress: bool = True
+) -> np.ndarray:
+    """Unit encodings (n, dim) of every image by a second encoder (``config.EncoderSpec``),
+    aligned by the dlib points of ``engine_descriptors(ds, detector=...)``; cached by the
+    model file's sha256."""
+    from .. import encoders
+    from ..imaging import decode_image
+
+    path = cache_dir() / f"{ds.key()}-{spec.kind}-{spec.sha256[:16]}-{detector}-v1.npz"
+    if path.exists():
+        with np.load(path) as data:
+            return data["enc"]
+    points = engine_descriptors(ds, detector=detector, progress=progress)["points"]
+    out = np.zeros((len(ds.paths), spec.dim), np.float32)
+    t0 = time.perf_counter()
+    for k, p in enumerate(ds.paths):
+        out[k] = encoders.second_encodings(spec, decode_image(p.read_bytes()), [points[k]])[0]
+        if progress and k % 500 == 0:
+            print(f"  {spec.kind}: {k}/{len(ds.paths)} in {time.perf_counter() - t0:.0f}s")
+    np.savez(path, enc=out)
     return out
 
 

@@ -1,4 +1,4 @@
-"""Train the default smile model on SMILEsmileD: ``python -m smilepay.faces.train_smile``.
+"""Train the default smile model on SMILEsmileD: ``python -m smilepay.faces.lab.train_smile``.
 
 Pipeline (each stage cached in ``.cache/faces/``, delete it to start over):
 
@@ -12,9 +12,9 @@ Pipeline (each stage cached in ``.cache/faces/``, delete it to start over):
    photos an *independent* smiling / neutral label for the liveness benchmark, written
    to ``.cache/faces/lfw_smile_labels.v2.json``.
 3. Fixed split: crops matched to lfw-dev identities of the held-apart half
-   (``heldout_identity``) always go to TEST, so the liveness benchmark never scores a
-   photo the model trained on; every other crop goes by crc32(file name) % 10:
-   0-6 train, 7 validation, 8-9 test.
+   (``split.half_of``, the rule every research tool uses) always go to TEST, so the
+   liveness benchmark never scores a photo the model trained on; every other crop goes
+   by crc32(file name) % 10: 0-6 train, 7 validation, 8-9 test.
 4. A numpy MLP (HOG + coarse lower-face pixels -> 64 ReLU -> 1) is trained with Adam on
    train (+ mirrored chips, + ``AUGMENT_COPIES`` camera-like variants of each crop),
    early-stopped on validation AUC; the operating threshold is
@@ -36,7 +36,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from . import smile
+from .. import smile
+from .dataset import cache_dir, faces_dir, identity_images
+from .split import in_half
 
 UPSAMPLE = 4
 SEED = 1234
@@ -55,27 +57,9 @@ NEAR_PHOTO_GATE = 0.3
 AUGMENT_COPIES = 3
 
 
-def faces_dir() -> Path:
-    env = os.environ.get("SMILEPAY_FACES_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "faces"
-
-
-def cache_dir() -> Path:
-    path = Path(__file__).resolve().parents[2] / ".cache" / "faces"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def heldout_identity(name: str) -> bool:
-    """The fixed half of lfw-dev identities that liveness is measured on (never tuned)."""
-    return zlib.crc32(name.encode()) % 2 == 1
-
-
-def in_half(name: str, half: str) -> bool:
-    """Whether identity ``name`` belongs to ``half``: "heldout" or "tuning"."""
-    return heldout_identity(name) == (half == "heldout")
+    """The held-apart half of lfw-dev identities (``split.half_of``), never tuned on."""
+    return in_half(name, "heldout")
 
 
 def crop_split(file_name: str) -> str:
@@ -92,7 +76,7 @@ def _dlib_models():
     if not _DLIB:
         import dlib
 
-        from ._models import models_dir
+        from .._models import models_dir
 
         _DLIB["det"] = dlib.get_frontal_face_detector()
         _DLIB["sp"] = dlib.shape_predictor(
@@ -145,7 +129,7 @@ def _lfw_job(path: str) -> tuple[list[float], bool]:
 def _encoding_job(args: tuple[str, str, np.ndarray]) -> np.ndarray:
     import dlib
 
-    from . import encode
+    from .. import encode
 
     kind, path, row = args
     rgb = load_smile_crop(path) if kind == "crop" else _lfw_rgb(path)
@@ -278,8 +262,8 @@ def augmented_features(
 
 def lfw_paths(half: str | None = None) -> list[str]:
     """Every lfw-dev photo, sorted; only those of ``half``'s identities when given."""
-    paths = sorted((faces_dir() / "lfw-dev").glob("*/*.jpg"))
-    return [str(p) for p in paths if half is None or in_half(p.parent.name, half)]
+    images = identity_images(faces_dir() / "lfw-dev")
+    return [str(path) for name, path in images if half is None or in_half(name, half)]
 
 
 def _unit_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .imaging import ImageInput, decode_image
+from ..imaging import ImageInput, decode_image
 
 FRAME_SIZE = (640, 480)
 Photo = ImageInput | Path

@@ -1,0 +1,183 @@
+"""A second encoder fused with dlib: alignment, preprocessing, fusion, configuration."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from smilepay.env import ConfigError
+from smilepay.faces import Gallery, analyze, compare, config, decide, encoders
+from smilepay.faces.config import EncoderSpec
+
+ARCFACE_EYES = np.array([[38.2946, 51.6963], [73.5318, 51.5014]])
+
+
+def _fused_config(path) -> str:
+    return f"dlib,mobilefacenet:{path}"
+
+
+def test_the_aligned_crop_puts_the_eyes_on_the_arcface_template():
+    # A synthetic face: a bright dot at each eye centre, 5 points around them.
+    rgb = np.zeros((400, 300, 3), np.uint8)
+    eyes = np.array([[110.0, 150.0], [190.0, 160.0]])
+    for x, y in eyes:
+        rgb[int(y) - 2 : int(y) + 3, int(x) - 2 : int(x) + 3] = 255
+    template = encoders.DLIB5_ON_ARCFACE_112
+    # dlib points as they would sit on this face: the template mapped by a similarity.
+    forward = encoders.similarity(template[[2, 3, 0, 1]].reshape(2, 2, 2).mean(1), eyes)
+    points = template @ forward[:, :2].T + forward[:, 2]
+    crop = encoders.aligned_crop(rgb, points).astype(float).sum(2)
+    ys, xs = np.nonzero(crop > 200)
+    for expected in ARCFACE_EYES:
+        near = np.hypot(xs - expected[0], ys - expected[1]) < 4
+        assert near.any(), f"no bright pixel near {expected}"
+    assert not (np.hypot(xs - 56, ys - 90) < 10).any()  # and nothing where no dot is
+
+
+def test_the_fused_encoding_is_a_weighted_concatenation_of_unit_vectors():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(2, 128)), rng.normal(size=(2, 192))
+    w = (0.6, 0.8)
+    fused = encoders.fuse([a, b], w)
+    assert fused.shape == (2, 320)
+    assert np.allclose(np.linalg.norm(fused, axis=1), 1.0, atol=1e-6)
+    # Squared distance = 2 - 2 * sum(w_i^2 cos_i): Euclidean distance stays the score.
+    cos = [float(x[0] @ x[1] / np.linalg.norm(x[0]) / np.linalg.norm(x[1])) for x in (a, b)]
+    expected = 2 - 2 * (w[0] ** 2 * cos[0] + w[1] ** 2 * cos[1])
+    assert float(np.sum((fused[0] - fused[1]) ** 2)) == pytest.approx(expected, abs=1e-5)
+
+
+def _tiny_arcface(path, *, batch="N") -> None:
+    """An ONNX model with the InsightFace layout: (N, 3, 112, 112) -> (N, 512). It averages
+    each channel and maps (R, G, B) to the first three outputs, so the output shows the
+    scaling and the channel order the encoder fed it."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    weight = np.zeros((3, 512), np.float32)
+    weight[0, 0] = weight[1, 1] = weight[2, 2] = 1.0
+    weight[:, 3] = 1e-3  # never all-zero, so the output has a direction
+    graph = helper.make_graph(
+        [
+            helper.make_node("GlobalAveragePool", ["data"], ["pooled"]),
+            helper.make_node("Flatten", ["pooled"], ["flat"]),
+            helper.make_node("MatMul", ["flat", "w"], ["embedding"]),
+        ],
+        "tiny_arcface",
+        [helper.make_tensor_value_info("data", TensorProto.FLOAT, [batch, 3, 112, 112])],
+        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, [batch, 512])],
+        [helper.make_tensor("w", TensorProto.FLOAT, weight.shape, weight.ravel())],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, str(path))
+
+
+@pytest.mark.parametrize("batch", ["N", 1])
+def test_arcface_onnx_gets_rgb_scaled_to_plus_minus_one_in_nchw(tmp_path, batch):
+    # No ArcFace model can be had here: a tiny stand-in checks preprocessing and shapes.
+    path = tmp_path / "tiny.onnx"
+    _tiny_arcface(path, batch=batch)
+    spec = EncoderSpec("arcface-onnx", path, config._sha256(path))
+    rgb = np.empty((300, 300, 3), np.uint8)
+    rgb[:] = (255, 127, 0)  # R high, G middle, B low
+    points = encoders.DLIB5_ON_ARCFACE_112 * 2 + 40
+    out = encoders.second_encodings(spec, rgb, [points])
+    assert out.shape == (1, 512)
+    expected = np.zeros(512)
+    expected[:4] = [(255 - 127.5) / 127.5, (127 - 127.5) / 127.5, (0 - 127.5) / 127.5, 0]
+    expected[3] = 1e-3 * expected[:3].sum()
+    assert np.allclose(out[0], expected / np.linalg.norm(expected), atol=1e-4)
+
+
+def test_a_configuration_without_a_calibrated_record_refuses_to_start(engine_env, tmp_path):
+    path = tmp_path / "tiny.onnx"
+    _tiny_arcface(path)
+    with pytest.raises(ConfigError, match="no calibrated record"):
+        engine_env(SMILEPAY_FACE_ENCODERS=f"dlib,arcface-onnx:{path}")
+
+
+def test_an_operator_record_file_lets_a_licensed_model_start(engine_env, tmp_path, examples):
+    path = tmp_path / "tiny.onnx"
+    _tiny_arcface(path)
+    spec = EncoderSpec("arcface-onnx", path, config._sha256(path))
+    record = {
+        "encoders": ["dlib", spec.token],
+        "weights": [3.0, 4.0],  # normalised on load: 0.6, 0.8
+        "match_threshold": 0.5,
+        "match_margin": 0.02,
+        "match_fmr": 1e-4,
+        "verify_threshold": 0.5,
+    }
+    records = tmp_path / "calibrations.json"
+    key = f"dlib+{spec.token}"
+    records.write_text(json.dumps({"version": 1, "configurations": {key: record}}))
+    loaded = engine_env(
+        SMILEPAY_FACE_ENCODERS=f"dlib,arcface-onnx:{path}",
+        SMILEPAY_FACE_CALIBRATIONS=str(records),
+    )
+    assert loaded.fingerprint == key and loaded.dim == 640
+    assert loaded.weights == pytest.approx((0.6, 0.8))
+    face = analyze((examples / "obama.jpg").read_bytes(), want_smile=False)[0]
+    assert face.encoding.shape == (640,)
+    assert np.linalg.norm(face.encoding[:128]) == pytest.approx(0.6, abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("mobilefacenet:/x.tflite", "start with dlib"),
+        ("dlib,resnet100:/x.onnx", "unknown encoder"),
+        ("dlib,mobilefacenet:/nowhere.tflite", "not found"),
+    ],
+)
+def test_a_bad_encoder_setting_is_refused_at_start_up(engine_env, value, message):
+    with pytest.raises(ConfigError, match=message):
+        engine_env(SMILEPAY_FACE_ENCODERS=value)
+
+
+def test_a_model_file_of_the_wrong_kind_is_refused_at_start_up(engine_env, mobilefacenet):
+    with pytest.raises(ConfigError, match="does not load"):
+        engine_env(SMILEPAY_FACE_ENCODERS=f"dlib,arcface-onnx:{mobilefacenet}")
+
+
+def test_mobilefacenet_fused_with_dlib_recognises_real_faces(engine_env, mobilefacenet, examples):
+    loaded = engine_env(SMILEPAY_FACE_ENCODERS=_fused_config(mobilefacenet))
+    assert loaded.dim == 320 and loaded.fingerprint.startswith("dlib+mobilefacenet@")
+
+    def enc(name: str) -> np.ndarray:
+        return analyze((examples / name).read_bytes(), want_smile=False)[0].encoding
+
+    obama, obama2, biden = enc("obama.jpg"), enc("obama2.jpg"), enc("biden.jpg")
+    assert obama.shape == (320,) and np.linalg.norm(obama) == pytest.approx(1.0, abs=1e-5)
+    assert compare(obama, obama2) <= loaded.match_threshold < compare(obama, biden)
+    gallery = Gallery()
+    gallery.add("obama", [obama2])
+    gallery.add("biden", [biden])
+    assert decide(gallery.search(enc("obama-480p.jpg"), k=2)).identity_id == "obama"
+
+
+def test_the_mobilefacenet_test_model_is_the_one_measured(mobilefacenet):
+    from smilepay.faces.lab.test_models import SHA256
+
+    assert config._sha256(mobilefacenet) == SHA256
+
+
+def test_liveness_returns_the_fused_encoding_for_the_search(engine_env, mobilefacenet, faces_dir):
+    from smilepay.faces import liveness
+    from smilepay.faces.lab import bursts
+
+    engine_env(SMILEPAY_FACE_ENCODERS=_fused_config(mobilefacenet))
+    person = faces_dir / "lfw-dev" / "Bill_Gates"
+    frames = bursts.genuine_burst(
+        person / "Bill_Gates_0001.jpg",
+        person / "Bill_Gates_0002.jpg",
+        rng=np.random.default_rng(11),
+    )
+    result = liveness(frames)
+    assert result.passed, result.reason
+    assert result.encoding.shape == (320,)
+    enrolled = analyze((person / "Bill_Gates_0003.jpg").read_bytes(), want_smile=False)[0]
+    assert compare(result.encoding, enrolled.encoding) <= config.current().match_threshold
