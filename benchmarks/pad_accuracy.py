@@ -123,7 +123,9 @@ def choose_threshold(live: list[float | None], attack: list[float | None]) -> fl
 
 
 def rates(bursts, threshold: float) -> dict[str, tuple[int, int]]:
-    accepted_attacks = sum(1 for k, _, s in bursts if k == "attack" and s is not None and s >= threshold)
+    accepted_attacks = sum(
+        1 for k, _, s in bursts if k == "attack" and s is not None and s >= threshold
+    )
     refused_live = sum(1 for k, _, s in bursts if k == "live" and (s is None or s < threshold))
     attacks = sum(1 for k, _, _ in bursts if k == "attack")
     lives = sum(1 for k, _, _ in bursts if k == "live")
@@ -132,7 +134,8 @@ def rates(bursts, threshold: float) -> dict[str, tuple[int, int]]:
 
 def fmt(errors: int, total: int) -> str:
     low, high = wilson_interval(errors, total)
-    return f"{errors}/{total} = {100 * errors / max(total, 1):.1f}% (95% CI {100 * low:.1f}-{100 * high:.1f}%)"
+    rate = 100 * errors / max(total, 1)
+    return f"{errors}/{total} = {rate:.1f}% (95% CI {100 * low:.1f}-{100 * high:.1f}%)"
 
 
 def accuracy() -> None:
@@ -140,10 +143,15 @@ def accuracy() -> None:
     scores = frame_scores(sorted({p for _, _, frames in raw for p in frames}))
     scored = [(kind, person, burst_score(frames, scores)) for kind, person, frames in raw]
     people = sorted({person for _, person, _ in scored})
-    print(f"NUAA dev: {len(people)} people, {sum(k == 'live' for k, _, _ in scored)} live "
-          f"and {sum(k == 'attack' for k, _, _ in scored)} attack bursts of {BURST} frames")
+    print(
+        f"NUAA dev: {len(people)} people, {sum(k == 'live' for k, _, _ in scored)} live "
+        f"and {sum(k == 'attack' for k, _, _ in scored)} attack bursts of {BURST} frames"
+    )
     print("\nleave one person out (threshold chosen on the other six):")
-    print("| held-out person | threshold | live bursts refused | attack bursts accepted | lowest live | highest attack |")
+    print(
+        "| held-out person | threshold | live bursts refused | attack bursts accepted "
+        "| lowest live | highest attack |"
+    )
     print("|---|---|---|---|---|---|")
     pooled = defaultdict(lambda: [0, 0])
     for person in people:
@@ -158,14 +166,20 @@ def accuracy() -> None:
             pooled[name][1] += total
         live = [s for k, _, s in held if k == "live" and s is not None]
         attack = [s for k, _, s in held if k == "attack" and s is not None]
-        print(f"| {person} | {threshold:.4f} | {result['bpcer'][0]}/{result['bpcer'][1]} | "
-              f"{result['apcer'][0]}/{result['apcer'][1]} | "
-              f"{min(live, default=float('nan')):.4f} | {max(attack, default=float('nan')):.2e} |")
-    print(f"\npooled, held-out people: APCER {fmt(*pooled['apcer'])}; BPCER {fmt(*pooled['bpcer'])}")
+        print(
+            f"| {person} | {threshold:.4f} | {result['bpcer'][0]}/{result['bpcer'][1]} | "
+            f"{result['apcer'][0]}/{result['apcer'][1]} | "
+            f"{min(live, default=float('nan')):.4f} | {max(attack, default=float('nan')):.2e} |"
+        )
+    print(
+        f"\npooled, held-out people: APCER {fmt(*pooled['apcer'])}; BPCER {fmt(*pooled['bpcer'])}"
+    )
     shipped = pad_module.live_threshold()
     result = rates(scored, shipped)
-    print(f"shipped threshold {shipped}, all seven people: APCER {fmt(*result['apcer'])}; "
-          f"BPCER {fmt(*result['bpcer'])}")
+    print(
+        f"shipped threshold {shipped}, all seven people: APCER {fmt(*result['apcer'])}; "
+        f"BPCER {fmt(*result['bpcer'])}"
+    )
     chosen = choose_threshold(
         [s for k, _, s in scored if k == "live"], [s for k, _, s in scored if k == "attack"]
     )
@@ -175,19 +189,25 @@ def accuracy() -> None:
         for kind, person, frames in nuaa_bursts(step=1)
     ]
     result = rates(windows, shipped)
-    print(f"every 8-frame window (overlapping, so not independent), shipped threshold: "
-          f"APCER {fmt(*result['apcer'])}; BPCER {fmt(*result['bpcer'])}")
+    print(
+        f"every 8-frame window (overlapping, so not independent), shipped threshold: "
+        f"APCER {fmt(*result['apcer'])}; BPCER {fmt(*result['bpcer'])}"
+    )
     live = np.array([s for k, _, s in scored if k == "live" and s is not None])
     attack = np.array([s for k, _, s in scored if k == "attack" and s is not None])
-    print(f"burst scores: live min {live.min():.4f}, 1st pct {np.percentile(live, 1):.4f}, "
-          f"median {np.median(live):.4f}; attack max {attack.max():.2e}, "
-          f"99th pct {np.percentile(attack, 99):.2e}")
+    print(
+        f"burst scores: live min {live.min():.4f}, 1st pct {np.percentile(live, 1):.4f}, "
+        f"median {np.median(live):.4f}; attack max {attack.max():.2e}, "
+        f"99th pct {np.percentile(attack, 99):.2e}"
+    )
 
 
 def speed(rounds: int) -> None:
     paths = [frames[0] for _, _, frames in nuaa_bursts()[::4]][:40]
     decoded = [decode_image(p.read_bytes()) for p in paths]
-    faces = [analyze_rgb(rgb, want_encoding=False, want_smile=False, max_faces=1) for rgb in decoded]
+    faces = [
+        analyze_rgb(rgb, want_encoding=False, want_smile=False, max_faces=1) for rgb in decoded
+    ]
     work = [(rgb, f[0]) for rgb, f in zip(decoded, faces, strict=True) if f]
     pad_module.load_models()
     pad_module.frame_live_score(*[work[0][0], work[0][1].landmarks])  # warm up
@@ -202,8 +222,10 @@ def speed(rounds: int) -> None:
             pad_module.spoof_check([rgb], scored=1)
         whole.append(1000 * (time.perf_counter() - started) / len(work))
     print(f"cores allowed: {len(os.sched_getaffinity(0))}; {len(work)} frames x {rounds} rounds")
-    print(f"PAD per scored frame (crop + 2 networks), median of rounds: {np.median(own):.2f} ms "
-          f"(rounds {', '.join(f'{v:.2f}' for v in own)})")
+    print(
+        f"PAD per scored frame (crop + 2 networks), median of rounds: {np.median(own):.2f} ms "
+        f"(rounds {', '.join(f'{v:.2f}' for v in own)})"
+    )
     print(f"spoof_check on one frame incl. detection and landmarks: {np.median(whole):.2f} ms")
 
 

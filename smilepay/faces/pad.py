@@ -213,12 +213,19 @@ def spoof_check(
         return SpoofResult(False, 0.0, "too_few_frames")
     from .api import analyze_rgb
 
-    picks = scored_indices(len(frames), scored)
+    # Score frames with a face, spread over the burst, when the faces are known.
+    candidates = (
+        [i for i, face in enumerate(faces) if face is not None]
+        if faces is not None
+        else list(range(len(frames)))
+    )
+    picks = [candidates[i] for i in scored_indices(len(candidates), scored)]
     scores, used = [], []
     for index in picks:
         rgb = decode_image(frames[index])
-        face = faces[index] if faces is not None else None
-        if faces is None:
+        if faces is not None:
+            face = faces[index]
+        else:
             found = analyze_rgb(rgb, want_encoding=False, want_smile=False, max_faces=1)
             face = found[0] if found else None
         if face is None:
