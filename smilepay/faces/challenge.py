@@ -186,3 +186,38 @@ def check_capture(
         ):
             return "challenge_clock"
     return ""
+
+
+def parse_frame_times(raw: str | None, *, count: int) -> list[float]:
+    """Capture times sent by a page: a JSON list of ``count`` numbers of milliseconds
+    from the first prompt. Raises ``ValueError`` with a message a person understands."""
+    import json
+    import math
+
+    if not raw:
+        raise ValueError("Send each frame's capture time (timestamps).")
+    try:
+        values = json.loads(raw)
+    except (TypeError, ValueError) as exc:
+        raise ValueError("The frames' capture times are not a JSON list.") from exc
+    if (
+        not isinstance(values, list)
+        or len(values) != count
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        or not all(math.isfinite(v) and 0 <= v <= 600_000 for v in values)
+    ):
+        raise ValueError(f"Send one capture time in milliseconds for each of the {count} frames.")
+    return [float(v) for v in values]
+
+
+def parse_started_at(raw: str | None) -> float | None:
+    """The device's clock (epoch ms) at the first prompt, if it sent one."""
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ValueError("started_at must be a time in milliseconds.") from exc
+    if not 0 < value < 1e14:
+        raise ValueError("started_at must be a time in milliseconds.")
+    return value

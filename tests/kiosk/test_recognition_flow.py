@@ -6,6 +6,8 @@ tests/e2e/test_kiosk_browser.py runs the same story with a real worker and brows
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -13,15 +15,18 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 
 from kiosk import gallery_cache
 from kiosk.devices import DEVICE_COOKIE, kiosk_pair
+from kiosk.models import CaptureSession
 from kiosk.recognition import recognize_burst
 from payments import services as payment_services
 from payments.models import LedgerAccount, Payment, RecognitionAttempt
 from payments.services import kiosk_issue_pairing_code
-from smilepay.faces import bursts, false_match_risk
+from payments.tokens import hash_token
+from smilepay.faces import Challenge, bursts, false_match_risk
 from tests.accounts.conftest import enroll, make_customer
 from tests.kiosk.factories import make_kiosk
 
@@ -37,9 +42,38 @@ def lfw(name: str, index: int) -> bytes:
     return path.read_bytes()
 
 
-def burst_of(name: str, neutral: int, smiling: int, seed: int = 1) -> list[bytes]:
-    rng = np.random.default_rng(seed)
-    return bursts.genuine_burst(lfw(name, neutral), lfw(name, smiling), rng=rng)
+class Burst(list):
+    """A genuine burst (neutral, then smiling: the frames of this list) that ``capture``
+    rebuilds to follow whatever challenge the kiosk's ticket carries."""
+
+    def __init__(self, neutral: bytes, smiling: bytes, seed: int) -> None:
+        self.photos, self.seed = (neutral, smiling), seed
+        super().__init__(bursts.genuine_burst(neutral, smiling, rng=np.random.default_rng(seed)))
+
+    def following(self, challenge: Challenge) -> tuple[list[bytes], list[int]]:
+        rng = np.random.default_rng(self.seed)
+        return bursts.challenge_burst(*self.photos, challenge, rng=rng)
+
+
+def burst_of(name: str, neutral: int, smiling: int, seed: int = 1) -> Burst:
+    return Burst(lfw(name, neutral), lfw(name, smiling), seed)
+
+
+def as_the_page_sends_it(token: str, frames: list[bytes]) -> tuple[list[bytes], dict]:
+    """The frames as a kiosk following its ticket's challenge sends them, with their
+    capture times; the ticket is dated back by the time the challenge takes, as if the
+    customer had just followed its prompts."""
+    session = CaptureSession.objects.get(token_hash=hash_token(token))
+    challenge = Challenge.from_json(session.challenge)
+    if isinstance(frames, Burst):
+        frames, times = frames.following(challenge)
+    else:  # an attack burst: the planned times, as a page would send them
+        planned = challenge.planned_times()
+        times = [*planned, *(planned[-1] + 250 * k for k in range(1, 13))][: len(frames)]
+    took = timedelta(milliseconds=challenge.duration_ms + 500)
+    CaptureSession.objects.filter(pk=session.pk).update(created_at=F("created_at") - took)
+    started = (timezone.now() - took).timestamp() * 1000 + 100
+    return frames, {"timestamps": json.dumps(times), "started_at": f"{started:.0f}"}
 
 
 @pytest.fixture(autouse=True)
@@ -89,10 +123,11 @@ def capture(client, payment_id: int, frames: list[bytes], *, digits: str = "", t
         opened = client.post(f"/kiosk/api/payments/{payment_id}/capture-session")
         assert opened.status_code == 201, opened.content
         token = opened.json()["token"]
+    frames, times = as_the_page_sends_it(token, frames)
     files = [("frame", frame) for frame in frames]
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    data = {"token": token, "phone_digits": digits}
+    data = {"token": token, "phone_digits": digits, **times}
     data["frame"] = [
         SimpleUploadedFile(f"f{i}.jpg", frame, "image/jpeg") for i, (_, frame) in enumerate(files)
     ]
