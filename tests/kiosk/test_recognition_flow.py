@@ -396,3 +396,70 @@ def test_auto_approve_pays_without_the_phone_only_after_a_narrow_enough_search(
     capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
     stored = Payment.objects.get(pk=payment["id"])
     assert (stored.status, stored.customer_id) == (status, adrien.pk)
+
+
+def test_the_capture_ticket_carries_a_challenge_of_the_servers_choosing(client, counter):
+    payment = charge(client, 300)
+    url = f"/kiosk/api/payments/{payment['id']}/capture-session"
+    tickets = [client.post(url).json()["challenge"] for _ in range(12)]
+    assert {t["pattern"] for t in tickets} <= {"neutral-smile", "smile-neutral-smile"}
+    assert len({json.dumps(t, sort_keys=True) for t in tickets}) > 1, "prompts at random times"
+    stored = CaptureSession.objects.filter(payment_id=payment["id"]).latest("pk")
+    assert stored.challenge == tickets[-1], "bound to the token it was issued with"
+
+
+def test_a_smile_relax_smile_ticket_is_followed_and_pays(client, counter, adrien, settings):
+    settings.FACE_CHALLENGES = ["smile-neutral-smile"]
+    payment = charge(client, 300)
+    capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
+    assert Payment.objects.get(pk=payment["id"]).status == "awaiting_confirmation"
+
+
+def test_a_burst_that_does_not_follow_its_tickets_challenge_is_not_live(
+    client, counter, adrien, settings
+):
+    settings.FACE_CHALLENGES = ["smile-neutral-smile"]
+    payment = charge(client, 300)
+    # The usual neutral-then-smile burst (a recording of it) against a smile-relax-smile ticket.
+    capture(client, payment["id"], list(burst_of("Adrien_Brody", 5, 7)))
+    stored = Payment.objects.get(pk=payment["id"])
+    assert (stored.status, stored.reason) == ("failed", "not_live")
+    attempt = RecognitionAttempt.objects.get(payment=stored)
+    assert (attempt.outcome, attempt.customer_id) == ("not_live", adrien.pk)
+
+
+def test_capture_times_must_come_with_the_burst_and_nothing_is_spent_without_them(
+    client, counter, adrien
+):
+    payment = charge(client, 300)
+    token = client.post(f"/kiosk/api/payments/{payment['id']}/capture-session").json()["token"]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    frames = [
+        SimpleUploadedFile(f"f{i}.jpg", f, "image/jpeg")
+        for i, f in enumerate(burst_of("Adrien_Brody", 5, 7))
+    ]
+    refused = client.post(
+        "/kiosk/api/capture", {"token": token, "timestamps": "[1, 2]", "frame": frames}
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "bad_times"
+    assert CaptureSession.objects.get(token_hash=hash_token(token)).used_at is None
+
+
+def test_a_look_alike_smiling_after_the_customers_neutral_photo_is_refused_and_named(
+    client, counter, adrien, settings, monkeypatch
+):
+    # The person swap: Adrien's neutral face matches him; the smile is another man's.
+    # The smile challenge's same-person limit is widened here on purpose, so that only
+    # the look-alike check stands between this swap and a payment.
+    import sys
+
+    settings.FACE_CHALLENGES = ["neutral-smile"]
+    monkeypatch.setattr(sys.modules["smilepay.faces.liveness"], "SAME_PERSON_MAX_DISTANCE", 2.0)
+    payment = charge(client, 300)
+    capture(client, payment["id"], Burst(lfw("Adrien_Brody", 5), lfw("Joan_Laporta", 2), seed=4))
+    stored = Payment.objects.get(pk=payment["id"])
+    assert (stored.status, stored.reason) == ("failed", "not_live")
+    attempt = RecognitionAttempt.objects.get(payment=stored)
+    assert (attempt.outcome, attempt.customer_id) == ("not_live", adrien.pk)
