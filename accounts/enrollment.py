@@ -20,6 +20,7 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import crypto
 from accounts.audit import audit
@@ -27,8 +28,6 @@ from accounts.errors import ConsentRequired, EnrollmentRefused, PhoneNotVerified
 from accounts.face_search import searched_together_with
 from accounts.models import FaceDataKey, FaceFlag, FaceProfile, FaceTemplate, User
 from accounts.selectors import load_face_templates
-from django.utils.translation import gettext as _
-
 from smilepay.faces import (
     FaceImageError,
     Gallery,
