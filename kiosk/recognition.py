@@ -71,6 +71,8 @@ def recognize_burst(
     except FaceImageError as exc:
         return RecognitionResult(Outcome.BAD_IMAGE, detail=str(exc), timings_ms=watch.timings)
     watch.lap("liveness")
+    if "pad" in burst.timings_ms:  # of which presentation-attack detection
+        watch.timings["pad"] = burst.timings_ms["pad"]
     pad_score = burst.spoof.score if burst.spoof is not None else None
     if not burst.passed:
         result = _failed_burst(burst, phone_digits=phone_digits)

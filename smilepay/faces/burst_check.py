@@ -20,6 +20,7 @@ smile's encoding (``smile_encoding``, set when the smile rules were reached).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -53,6 +54,7 @@ class BurstCheck:
     spoof: SpoofResult | None = None
     encoding: np.ndarray | None = field(default=None, repr=False)
     smile_encoding: np.ndarray | None = field(default=None, repr=False)
+    timings_ms: dict[str, float] = field(default_factory=dict)  # "liveness", "pad"
 
     @property
     def outcome(self) -> str:
@@ -83,10 +85,14 @@ def check_burst(
         timing = "challenge_timing" if frame_ms is None else _timing(challenge, times)
         if len(frames) == challenge.frame_count:
             expressions = challenge.expressions()
+    started = time.perf_counter()
     live = liveness(frames, expressions=expressions)
+    timings = {"liveness": _ms_since(started)}
     spoof = None
     if require_pad and live.reason not in NOTHING_TO_JUDGE:
+        started = time.perf_counter()
         spoof = spoof_check(frames, faces=live.faces)
+        timings["pad"] = _ms_since(started)
     encoding = live.encoding
     if encoding is None and live.reason != "too_few_frames":
         encoding = _best_encoding(frames, live)
@@ -97,7 +103,11 @@ def check_burst(
         elif timing:
             reason = timing
     passed = reason == "ok"
-    return BurstCheck(passed, reason, live, spoof, encoding, live.smile_encoding)
+    return BurstCheck(passed, reason, live, spoof, encoding, live.smile_encoding, timings)
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
 
 
 def _timing(challenge: Challenge, times: CaptureTimes) -> str:
