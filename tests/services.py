@@ -56,8 +56,6 @@ def clean_env(**overrides: str) -> dict[str, str]:
         for key, value in os.environ.items()
         if key not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
     }
-    # Servers and workers in tests see cameras that play photographs: see tests/settings.py.
-    env.setdefault("FACE_PAD_REQUIRED", "false")
     env.update(overrides)
     return env
 

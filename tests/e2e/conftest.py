@@ -150,6 +150,9 @@ def start_live_server(
         # followed it. Other challenges are tested without a browser (tests/kiosk).
         FACE_CHALLENGES="neutral-smile",
         FACE_CHALLENGE_JITTER_MS="0",
+        # The fake camera plays photographs, which presentation-attack detection rightly
+        # refuses (tests/settings.py); it is tested on real webcam frames without a browser.
+        FACE_PAD_REQUIRED="false",
     )
     if test_db.startswith(("postgres://", "postgresql://")):
         url, pg_name = _postgres_live_database(test_db)
