@@ -193,6 +193,8 @@ def scored_indices(count: int, scored: int = SCORED_FRAMES) -> list[int]:
     """Which of ``count`` frames to score: ``scored`` of them, first to last."""
     if count <= scored:
         return list(range(count))
+    if scored <= 1:
+        return [count // 2]
     return sorted({round(i * (count - 1) / (scored - 1)) for i in range(scored)})
 
 

@@ -48,6 +48,7 @@ def test_it_refuses_a_printed_photo_held_up_to_the_webcam(nuaa):
 def test_it_scores_a_few_frames_spread_over_the_burst():
     assert pad_module.scored_indices(8) == [0, 4, 7]
     assert pad_module.scored_indices(2) == [0, 1]
+    assert pad_module.scored_indices(8, 1) == [4]
 
 
 def test_it_judges_tight_portraits_as_attacks_so_synthetic_bursts_cannot_test_it(faces_dir):
