@@ -13,6 +13,7 @@ from PIL import Image
 
 from payments.models import Payment, RecognitionAttempt
 from payments.online import services as online
+from payments.online import verification
 from payments.online.verification import FaceCheck, Outcome
 from smilepay.faces import CaptureTimes
 from tests.payments import factories as f
@@ -123,3 +124,21 @@ def test_a_recording_of_the_usual_sequence_fails_a_smile_relax_smile_ticket(sett
     attempt = RecognitionAttempt.objects.get(payment=failed)
     assert (failed.status, failed.reason) == ("failed", "not_live")
     assert (attempt.outcome, attempt.customer_id) == ("not_live", alice.pk)
+
+
+def test_a_printed_photo_of_the_customer_on_the_phone_is_a_presentation_attack_of_theirs(
+    settings,
+):
+    """Real webcam frames (NUAA): the customer's templates from live frames, then a printed
+    photo of them held up, with presentation-attack detection on as in production."""
+    from smilepay.faces import analyze
+    from tests.kiosk.test_presentation_attack import webcam
+
+    settings.FACE_PAD_REQUIRED = True
+    live = webcam("ClientRaw", "0001_00_00_01", 3)
+    templates = [analyze(frame, want_smile=False)[0].encoding for frame in live]
+    check = verification.verify_burst(
+        frames=webcam("ImposterRaw", "0001_00_00_01", 8), templates=templates
+    )
+    assert (check.outcome, check.their_face) == ("presentation_attack", True)
+    assert check.pad_score is not None and check.pad_score < 0.1
