@@ -20,8 +20,10 @@ A burst pays when liveness passes, the neutral frame matches the person's templa
 smiling face is within ``factor x verify_threshold()`` of it (the look-alike check,
 ``smilepay.faces.lookalike``). Printed per factor: genuine bursts paid, the check's own
 cost among genuine bursts that passed liveness and matched, and swaps paid, with 95%
-Wilson intervals. The factor is chosen on the tuning half: the largest at which at most
-1% of its swaps pay (fewest genuine refusals), then measured once on the held-out half.
+Wilson intervals. The factor is chosen on the tuning half, both challenges pooled: among
+the factors at which at most 1% of swaps pay, the one with the fewest genuine refusals
+(on a tie, the one that lets fewer swaps through); then measured once on the held-out
+half.
 """
 
 from __future__ import annotations
