@@ -129,7 +129,9 @@ def report(rows, half: str) -> None:
         genuine = [r for r in subset if r[0] == "genuine"]
         swaps = [r for r in subset if r[0] == "swap"]
         matched = [r for r in genuine if r[2] and r[4] is not None and r[4] <= threshold]
+        live = sum(1 for r in genuine if r[2])
         print(f"\n{pattern}: {len(genuine)} genuine bursts, {len(swaps)} swaps")
+        print(f"smile challenge alone, genuine bursts passed: {_rate(live, len(genuine))}")
         print(
             "| factor | smile threshold | genuine paid "
             "| check's cost (of genuine live + matched) | swaps paid |"
