@@ -20,6 +20,7 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import crypto
 from accounts.audit import audit
@@ -27,7 +28,15 @@ from accounts.errors import ConsentRequired, EnrollmentRefused, PhoneNotVerified
 from accounts.face_search import searched_together_with
 from accounts.models import FaceDataKey, FaceFlag, FaceProfile, FaceTemplate, User
 from accounts.selectors import face_configuration, load_face_templates
-from smilepay.faces import FaceImageError, Gallery, analyze, compare, match_threshold
+from smilepay.faces import (
+    FaceImageError,
+    Gallery,
+    analyze,
+    compare,
+    decode_image,
+    match_threshold,
+    spoof_check,
+)
 from smilepay.upload_images import ImageRefused, frame_header
 
 MAX_CAPTURES = 5
@@ -71,6 +80,30 @@ class FrameCheck:
 class _Analysis:
     check: FrameCheck
     encoding: np.ndarray | None = field(default=None, repr=False)
+    face: object | None = field(default=None, repr=False)  # the largest Face
+
+
+def _refuse_presentation_attack(user_id: int, image: bytes, analysis: _Analysis) -> None:
+    """An enrolment must be of the live customer in front of the camera, not a photo or
+    a screen of somebody (PAD on the capture, as at the kiosk). The message says so."""
+    if not settings.FACE_PAD_REQUIRED or analysis.face is None:
+        return
+    result = spoof_check([decode_image(image)], faces=[analysis.face], scored=1)
+    if result.live:
+        return
+    with transaction.atomic():
+        audit(
+            "face.enrollment_refused",
+            user_id=user_id,
+            data={"reason": "presentation_attack", "pad_score": round(result.score, 4)},
+        )
+    raise EnrollmentRefused(
+        _(
+            "This looks like a photo or a screen, not a live face. Enroll yourself, in "
+            "front of the camera, without holding up a picture."
+        ),
+        code="presentation_attack",
+    )
 
 
 def _analyse(image: bytes, *, want_encoding: bool, purpose: str = "enroll") -> _Analysis:
@@ -123,6 +156,7 @@ def _analyse(image: bytes, *, want_encoding: bool, purpose: str = "enroll") -> _
             elapsed_ms=round(elapsed, 1),
         ),
         encoding=encoding,
+        face=faces[0] if faces else None,
     )
 
 
@@ -246,6 +280,7 @@ def enrollment_capture(*, user_id: int, image: bytes) -> CaptureResult:
             code="quality",
             guidance=check.messages,
         )
+    _refuse_presentation_attack(user_id, image, analysis)
     encoding = analysis.encoding
     threshold = match_threshold()
     pending = load_face_templates(user_ids=[user_id], status=FaceTemplate.Status.PENDING).get(
@@ -316,6 +351,7 @@ def enrollment_self_check(*, user_id: int, image: bytes) -> SelfCheckResult:
     analysis = _analyse(image, want_encoding=True, purpose="pay")
     if not analysis.check.ok or analysis.encoding is None:
         return SelfCheckResult(matched=False, distance=None, check=analysis.check)
+    _refuse_presentation_attack(user_id, image, analysis)
     distance = min(compare(analysis.encoding, t) for t in pending)
     if distance > match_threshold():
         with transaction.atomic():

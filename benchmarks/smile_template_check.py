@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/smile_template_check.py [--half tuning|heldout]
 
-A measurement for a defence that is not built (docs/faces-liveness.md, "Not covered"):
-a victim's neutral photo followed by a smiling look-alike accomplice passes liveness
+The measurement, photo against photo, that preceded the look-alike check
+(smilepay/faces/lookalike.py; on whole bursts: benchmarks/lookalike_check.py): a
+victim's neutral photo followed by a smiling look-alike accomplice passes liveness
 12.6% of the time. Here each lfw-dev person of the half with at least 4 photos is
 enrolled with their first 3 (a normalised mean template, as `Gallery` keeps it), and at
 each threshold T it prints:

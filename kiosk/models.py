@@ -27,6 +27,11 @@ class CaptureSession(models.Model):
     phone_digits = models.CharField(max_length=4, blank=True)
     frames_key = models.CharField(max_length=64, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # The capture challenge this ticket asked for (smilepay.faces.challenge, as_json()),
+    # and when the burst says its frames were taken: {"frame_ms": [...],
+    # "started_at_ms": ..., "received_at_ms": ...}. Times only, never images.
+    challenge = models.JSONField(default=dict, blank=True)
+    capture_times = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

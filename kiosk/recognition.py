@@ -9,15 +9,25 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from accounts.selectors import customer_limits, face_pay_candidates
+from accounts.selectors import customer_limits, face_pay_candidates, load_face_templates
 from kiosk import gallery_cache, search_policy
-from smilepay.faces import FaceImageError, decide, liveness, match_threshold
+from smilepay.faces import (
+    CaptureTimes,
+    Challenge,
+    FaceImageError,
+    check_burst,
+    decide,
+    match_threshold,
+    smile_match_distance,
+    smile_match_threshold,
+)
 from smilepay.stopwatch import Stopwatch
 
 
 class Outcome:
     MATCHED = "matched"
     NOT_LIVE = "not_live"
+    PRESENTATION_ATTACK = "presentation_attack"
     NO_FACE = "no_face"
     BAD_IMAGE = "bad_image"
     NO_MATCH = "no_match"
@@ -33,33 +43,84 @@ class RecognitionResult:
     best_distance: float | None = None
     margin: float | None = None
     liveness_score: float | None = None
+    pad_score: float | None = None  # presentation-attack detection: 0..1, higher = live
     near_customer_ids: list[int] = field(default_factory=list)
     searched: int | None = None  # customers the probe was compared with
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
 def recognize_burst(
-    *, frames: list[bytes], amount_minor: int, phone_digits: str = ""
+    *,
+    frames: list[bytes],
+    amount_minor: int,
+    phone_digits: str = "",
+    challenge: Challenge | None = None,
+    times: CaptureTimes | None = None,
 ) -> RecognitionResult:
+    """The smile challenge (following the ticket's ``challenge`` and capture ``times``),
+    presentation-attack detection, the 1:N search and the look-alike check.
+
+    A burst that fails the challenge or PAD is still searched, with the same search and
+    thresholds as a payment, so that the customer whose face it showed is named on the
+    attempt (and sees it under "where my face was used"); nothing is paid."""
     watch = Stopwatch()
     try:
-        live = liveness(frames)
+        burst = check_burst(
+            frames, challenge=challenge, times=times, require_pad=settings.FACE_PAD_REQUIRED
+        )
     except FaceImageError as exc:
         return RecognitionResult(Outcome.BAD_IMAGE, detail=str(exc), timings_ms=watch.timings)
     watch.lap("liveness")
-    if not live.passed:
-        outcome = Outcome.NO_FACE if live.reason == "no_face" else Outcome.NOT_LIVE
-        return RecognitionResult(
-            outcome, detail=live.reason, liveness_score=live.score, timings_ms=watch.timings
-        )
-    # liveness() encodes its best neutral frame: that is the probe.
-    result = _identify(live.encoding, phone_digits=phone_digits)
-    result.liveness_score = live.score
+    if "pad" in burst.timings_ms:  # of which presentation-attack detection
+        watch.timings["pad"] = burst.timings_ms["pad"]
+    pad_score = burst.spoof.score if burst.spoof is not None else None
+    if not burst.passed:
+        result = _failed_burst(burst, phone_digits=phone_digits)
+        result.pad_score = pad_score
+        watch.lap("search")
+        result.timings_ms = watch.timings
+        return result
+    # The burst's best neutral frame, already encoded: that is the probe.
+    result = _identify(burst.encoding, phone_digits=phone_digits)
+    result.liveness_score = burst.liveness.score
+    result.pad_score = pad_score
     watch.lap("search")
+    if result.outcome == Outcome.MATCHED:
+        _check_smile_is_theirs(result, burst.smile_encoding)
     if result.outcome == Outcome.MATCHED:
         _apply_customer_rules(result, phone_digits=phone_digits)
     result.timings_ms = watch.timings
     return result
+
+
+def _failed_burst(burst, *, phone_digits: str) -> RecognitionResult:
+    outcome = {
+        "presentation_attack": Outcome.PRESENTATION_ATTACK,
+        "no_face": Outcome.NO_FACE,
+    }.get(burst.outcome, Outcome.NOT_LIVE)
+    result = RecognitionResult(outcome, detail=burst.reason, liveness_score=burst.liveness.score)
+    if burst.encoding is None or outcome == Outcome.NO_FACE:
+        return result
+    found = _identify(burst.encoding, phone_digits=phone_digits)
+    # Whose face it was, by the payment's own rules; only a clear match names them.
+    result.customer_id = found.customer_id if found.outcome == Outcome.MATCHED else None
+    result.near_customer_ids = found.near_customer_ids
+    result.best_distance, result.margin = found.best_distance, found.margin
+    result.searched = found.searched
+    return result
+
+
+def _check_smile_is_theirs(result: RecognitionResult, smile_encoding) -> None:
+    """The look-alike check: the smiling face must be the matched customer's too, or the
+    burst was a person swap (the victim's neutral face, an accomplice's smile)."""
+    templates = load_face_templates(user_ids=[result.customer_id], candidates_only=False)
+    enrolled = templates.get(result.customer_id, [])
+    if smile_encoding is None or not enrolled:
+        result.outcome, result.detail = Outcome.NOT_LIVE, "smile_not_checked"
+        return
+    if smile_match_distance(smile_encoding, enrolled) > smile_match_threshold():
+        # The customer stays named: someone tried to pay with their face.
+        result.outcome, result.detail = Outcome.NOT_LIVE, "smile_of_another_person"
 
 
 def _identify(encoding, *, phone_digits: str) -> RecognitionResult:

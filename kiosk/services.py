@@ -15,6 +15,7 @@ from kiosk.models import CaptureSession
 from payments import services as payment_services
 from payments.models import Kiosk, Payment
 from payments.tokens import hash_token, new_token
+from smilepay.faces.challenge import new_challenge, parse_frame_times, parse_started_at
 
 
 class CaptureError(Exception):
@@ -32,6 +33,8 @@ class CaptureTicket:
     token: str
     expires_at: str
     phone_digits_reason: str = ""  # why the digits must come with the burst; "" if they need not
+    # The capture challenge the page must follow (smilepay.faces.challenge, as_json()).
+    challenge: dict | None = None
 
 
 RETRYABLE = (Payment.Status.CREATED, Payment.Status.FAILED)
@@ -66,9 +69,19 @@ def capture_session_open(*, kiosk_id: int, payment_id: int) -> CaptureTicket:
             payment=payment,
             token_hash=hash_token(token),
             expires_at=now + timedelta(seconds=settings.KIOSK_CAPTURE_TOKEN_SECONDS),
+            challenge=challenge_for_ticket(),
         )
     reason = _phone_digits_reason(kiosk_id)
-    return CaptureTicket(session.pk, token, session.expires_at.isoformat(), reason)
+    return CaptureTicket(
+        session.pk, token, session.expires_at.isoformat(), reason, session.challenge
+    )
+
+
+def challenge_for_ticket() -> dict:
+    """A fresh server-chosen challenge for one capture ticket (settings FACE_CHALLENGE*)."""
+    return new_challenge(
+        patterns=settings.FACE_CHALLENGES, jitter_ms=settings.FACE_CHALLENGE_JITTER_MS
+    ).as_json()
 
 
 def _phone_digits_reason(kiosk_id: int) -> str:
@@ -92,13 +105,32 @@ def _check_can_attempt(payment: Payment) -> None:
 
 
 def capture_submit(
-    *, kiosk_id: int, token: str, frames: list[bytes], phone_digits: str = ""
+    *,
+    kiosk_id: int,
+    token: str,
+    frames: list[bytes],
+    phone_digits: str = "",
+    frame_times: str | None = None,
+    started_at: str | None = None,
 ) -> Payment:
-    """Accept a burst for a capture token (once) and hand it to the recognition task."""
+    """Accept a burst for a capture token (once) and hand it to the recognition task.
+
+    ``frame_times``: the page's JSON list of each frame's capture time (ms from the
+    first prompt); ``started_at``: the device's clock then (epoch ms). The recognition
+    checks them against the ticket's challenge."""
     try:
         validate_burst(frames)
     except FrameError as exc:
         raise CaptureError(str(exc), code=exc.code) from exc
+    received_at_ms = timezone.now().timestamp() * 1000
+    try:
+        times = {
+            "frame_ms": parse_frame_times(frame_times, count=len(frames)),
+            "started_at_ms": parse_started_at(started_at),
+            "received_at_ms": received_at_ms,
+        }
+    except ValueError as exc:
+        raise CaptureError(str(exc), code="bad_times") from exc
     phone_digits = (phone_digits or "").strip()
     if phone_digits and not (len(phone_digits) == 4 and phone_digits.isdigit()):
         raise CaptureError("Phone digits are the last 4 digits of a number.", code="bad_digits")
@@ -113,8 +145,9 @@ def capture_submit(
         _check_can_attempt(payment)
         payment = payment_services.payment_start_matching(payment_id=payment.pk)
         session.phone_digits = phone_digits
+        session.capture_times = times
         session.frames_key = stash_frames(frames)
-        session.save(update_fields=["phone_digits", "frames_key"])
+        session.save(update_fields=["phone_digits", "capture_times", "frames_key"])
         # robust: if the broker is down the payment stays matching until the stuck-matching
         # sweep fails it (retry allowed); the committed upload is not turned into an error.
         transaction.on_commit(lambda: _enqueue_recognition(session.pk), robust=True)

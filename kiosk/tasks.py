@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from kiosk import limits, search_policy
 from kiosk.frames import take_frames
@@ -10,6 +11,7 @@ from kiosk.recognition import Outcome, RecognitionResult, recognize_burst
 from kiosk.services import capture_session_claim
 from payments import services as payment_services
 from payments.models import Payment
+from smilepay.faces import CaptureTimes, Challenge
 
 logger = logging.getLogger(__name__)
 
@@ -31,14 +33,20 @@ def recognize(session_id: int) -> str:
         result = RecognitionResult("frames_expired")
     else:
         result = recognize_burst(
-            frames=frames, amount_minor=payment.amount_minor, phone_digits=session.phone_digits
+            frames=frames,
+            amount_minor=payment.amount_minor,
+            phone_digits=session.phone_digits,
+            challenge=Challenge.from_json(session.challenge) if session.challenge else None,
+            times=_capture_times(session),
         )
         del frames
-    if result.outcome == Outcome.MATCHED:
+    if result.customer_id is not None:
+        # Every attempt that showed this customer's face counts, a photo of them included.
         try:
             limits.check_customer_attempt(customer_id=result.customer_id)
         except limits.RateLimited:
-            result.outcome, result.detail = "rate_limited", "customer"
+            if result.outcome == Outcome.MATCHED:
+                result.outcome, result.detail = "rate_limited", "customer"
     attempt = payment_services.recognition_attempt_record(
         payment_id=payment.pk,
         kiosk_id=session.kiosk_id,
@@ -47,6 +55,7 @@ def recognize(session_id: int) -> str:
         best_distance=result.best_distance,
         margin=result.margin,
         liveness_score=result.liveness_score,
+        pad_score=result.pad_score,
         timings_ms=result.timings_ms,
         phone_digits_used=bool(session.phone_digits),
         near_customer_ids=result.near_customer_ids,
@@ -76,6 +85,19 @@ def _superseded(session) -> bool:
     return session.payment.capture_sessions.filter(
         used_at__gt=session.used_at, frames_key__gt=""
     ).exists()
+
+
+def _capture_times(session) -> CaptureTimes | None:
+    times = session.capture_times or {}
+    if not times:
+        return None
+    return CaptureTimes(
+        frame_ms=times.get("frame_ms"),
+        started_at_ms=times.get("started_at_ms"),
+        issued_at_ms=session.created_at.timestamp() * 1000,
+        received_at_ms=times.get("received_at_ms"),
+        clock_skew_ms=settings.FACE_CHALLENGE_CLOCK_SKEW_SECONDS * 1000,
+    )
 
 
 def _kiosk_reason(result: RecognitionResult) -> str:

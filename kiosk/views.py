@@ -158,6 +158,7 @@ def api_open_capture(request: HttpRequest, payment_id: int) -> JsonResponse:
             "expires_at": ticket.expires_at,
             "require_phone_digits": bool(ticket.phone_digits_reason),
             "phone_digits_reason": ticket.phone_digits_reason,
+            "challenge": ticket.challenge,
         },
         status=201,
     )
@@ -175,6 +176,8 @@ def api_submit_capture(request: HttpRequest) -> JsonResponse:
         token=request.POST.get("token", ""),
         frames=frames,
         phone_digits=request.POST.get("phone_digits", ""),
+        frame_times=request.POST.get("timestamps"),
+        started_at=request.POST.get("started_at"),
     )
     payment.refresh_from_db()
     return JsonResponse({"payment": kiosk_payment_state(payment=payment)}, status=202)

@@ -179,6 +179,7 @@ class RecognitionAttemptAdmin(ReadOnlyAdmin):
         "best_distance",
         "margin",
         "liveness_score",
+        "pad_score",
         "phone_digits_used",
         "searched_identities",
         "flagged_by_customer_at",

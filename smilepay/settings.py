@@ -308,6 +308,19 @@ BIOMETRIC_CONSENT_VERSION = "2026-11"
 FACE_ENROLL_CAPTURES = min(5, max(3, env_int("FACE_ENROLL_CAPTURES", 3)))
 # Frame checks (live guidance) and captures a customer may send per minute.
 FACE_CHECKS_PER_MINUTE = env_int("FACE_CHECKS_PER_MINUTE", 120)
+# Presentation-attack detection (smilepay.faces.spoof_check) on kiosk and phone bursts and
+# on enrollment captures. Off only for test rigs whose fake camera plays photographs, which
+# it rightly refuses; never off in production (refused below when HTTPS=true).
+FACE_PAD_REQUIRED = env_bool("FACE_PAD_REQUIRED", True)
+if HTTPS and not FACE_PAD_REQUIRED:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("FACE_PAD_REQUIRED=false is for test rigs only, not with HTTPS=true")
+# Capture challenges a ticket may carry (smilepay.faces.challenge.PATTERNS), a random extra
+# hold of 0..N ms before each prompt change, and how far a device's clock may be off.
+FACE_CHALLENGES = env_list("FACE_CHALLENGES", ["neutral-smile", "smile-neutral-smile"])
+FACE_CHALLENGE_JITTER_MS = env_int("FACE_CHALLENGE_JITTER_MS", 700)
+FACE_CHALLENGE_CLOCK_SKEW_SECONDS = env_int("FACE_CHALLENGE_CLOCK_SKEW_SECONDS", 30)
 # Master keys still accepted for unwrapping during a rotation: "id=base64url,id=base64url".
 FACE_MASTER_KEYS_RETIRED = env_str("FACE_MASTER_KEYS_RETIRED", "")
 # Seconds a push service keeps an undelivered notification.

@@ -163,6 +163,8 @@ class RecognitionAttempt(models.Model):
         MULTIPLE_FACES = "multiple_faces", "More than one face"
         POOR_QUALITY = "poor_quality", "Poor quality"
         NOT_LIVE = "not_live", "Not live"
+        # A photo or a screen held up to the camera (smilepay.faces.spoof_check).
+        PRESENTATION_ATTACK = "presentation_attack", "Presentation attack"
         NO_MATCH = "no_match", "No match"
         AMBIGUOUS = "ambiguous", "Ambiguous"
         RATE_LIMITED = "rate_limited", "Rate limited"
@@ -194,6 +196,8 @@ class RecognitionAttempt(models.Model):
     best_distance = models.FloatField(null=True, blank=True)
     margin = models.FloatField(null=True, blank=True)
     liveness_score = models.FloatField(null=True, blank=True)
+    # Presentation-attack detection's score, 0..1 (higher = live); null when not scored.
+    pad_score = models.FloatField(null=True, blank=True)
     timings_ms = models.JSONField(default=dict, blank=True)
     phone_digits_used = models.BooleanField(default=False)
     # How many customers the search covered (or would have, when it was too wide to run

@@ -18,6 +18,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,6 +38,9 @@ from payments.services import (
     payment_start_matching,
     recognition_attempt_record,
 )
+from payments.tokens import hash_token, new_token
+from smilepay.faces import CaptureTimes, Challenge
+from smilepay.faces.challenge import new_challenge
 
 Status = Payment.Status
 # A check that started this long ago and never finished (the request died) is failed
@@ -104,6 +108,53 @@ def _start_attempt(*, payment_id: int, customer_id: int) -> Payment:
     return payment
 
 
+@dataclass(frozen=True)
+class FaceCapture:
+    """A claimed capture ticket: the challenge the page was given, and when."""
+
+    challenge: Challenge
+    issued_at_ms: float
+
+
+def _capture_key(token: str) -> str:
+    return f"online:capture:{hash_token(token)}"
+
+
+def face_capture_open(*, payment_id: int, customer_id: int) -> dict:
+    """A one-time capture ticket for the phone: a token and the server-chosen challenge
+    the camera page must follow. Kept in the cache (hashed token) until it is used or
+    KIOSK_CAPTURE_TOKEN_SECONDS pass; nothing is counted until a burst comes back."""
+    payment = online_payment_for(payment_id=payment_id, customer_id=customer_id)
+    if is_final(payment) or payment.status == Status.AWAITING_CONFIRMATION:
+        raise CheckoutError("not_open", "this payment is no longer waiting for you")
+    if not customer_face_pay_status(user_id=customer_id).enabled:
+        raise CheckoutError("face_pay_off", "face pay is off: confirm with your password")
+    token = new_token("ocap", 24)
+    challenge = new_challenge(
+        patterns=settings.FACE_CHALLENGES, jitter_ms=settings.FACE_CHALLENGE_JITTER_MS
+    )
+    ticket = {
+        "payment_id": payment_id,
+        "customer_id": customer_id,
+        "challenge": challenge.as_json(),
+        "issued_at_ms": timezone.now().timestamp() * 1000,
+    }
+    cache.set(_capture_key(token), ticket, timeout=settings.KIOSK_CAPTURE_TOKEN_SECONDS)
+    return {"token": token, "challenge": ticket["challenge"]}
+
+
+def face_capture_claim(*, token: str, payment_id: int, customer_id: int) -> FaceCapture:
+    """Spend a capture ticket (once): the burst must follow its challenge."""
+    key = _capture_key(token or "")
+    ticket = cache.get(key)
+    # Only the request whose delete removed the entry may use it: a ticket works once.
+    if not ticket or not cache.delete(key):
+        raise CheckoutError("bad_token", "this face check has expired: start it again")
+    if (ticket["payment_id"], ticket["customer_id"]) != (payment_id, customer_id):
+        raise CheckoutError("bad_token", "this face check is for another payment")
+    return FaceCapture(Challenge.from_json(ticket["challenge"]), ticket["issued_at_ms"])
+
+
 def face_check_begin(*, payment_id: int, customer_id: int) -> FaceCheckTicket:
     # Another customer's payment is "not found" before anything else is said about it.
     online_payment_for(payment_id=payment_id, customer_id=customer_id)
@@ -120,9 +171,11 @@ def face_check_finish(*, ticket: FaceCheckTicket, check: FaceCheck) -> Payment:
         payment_id=ticket.payment_id,
         kiosk_id=None,
         outcome=check.outcome,
-        customer_id=ticket.customer_id if check.verified else None,
+        # A failed burst that showed this customer's face names them too.
+        customer_id=ticket.customer_id if check.verified or check.their_face else None,
         best_distance=check.distance,
         liveness_score=check.liveness_score,
+        pad_score=check.pad_score,
         timings_ms=check.timings_ms,
         # A failed check on your payment is shown on your "where my face was used" page.
         near_customer_ids=[ticket.customer_id],
@@ -140,19 +193,41 @@ def face_check_finish(*, ticket: FaceCheckTicket, check: FaceCheck) -> Payment:
     )
 
 
-def online_face_confirm(*, payment_id: int, customer_id: int, frames: list[bytes]) -> Payment:
+def _burst_kwargs(capture: FaceCapture | None, times: CaptureTimes | None) -> dict:
+    if capture is None:
+        return {}
+    return {"challenge": capture.challenge, "times": times}
+
+
+def online_face_confirm(
+    *,
+    payment_id: int,
+    customer_id: int,
+    frames: list[bytes],
+    capture: FaceCapture | None = None,
+    times: CaptureTimes | None = None,
+) -> Payment:
+    """``capture``: the claimed ticket whose challenge the burst must follow (the view
+    always passes one); ``times``: the frames' capture times."""
     ticket = face_check_begin(payment_id=payment_id, customer_id=customer_id)
-    check = verify_burst(frames=frames, templates=ticket.templates)
+    check = verify_burst(frames=frames, templates=ticket.templates, **_burst_kwargs(capture, times))
     return face_check_finish(ticket=ticket, check=check)
 
 
 async def aonline_face_confirm(
-    *, payment_id: int, customer_id: int, frames: list[bytes]
+    *,
+    payment_id: int,
+    customer_id: int,
+    frames: list[bytes],
+    capture: FaceCapture | None = None,
+    times: CaptureTimes | None = None,
 ) -> Payment:
     """The same for an async view: the face work runs in a worker thread of its own so
     that it never holds Django's one sync thread (every sync view waits on it)."""
     ticket = await sync_to_async(face_check_begin)(payment_id=payment_id, customer_id=customer_id)
-    check = await asyncio.to_thread(verify_burst, frames=frames, templates=ticket.templates)
+    check = await asyncio.to_thread(
+        verify_burst, frames=frames, templates=ticket.templates, **_burst_kwargs(capture, times)
+    )
     return await sync_to_async(face_check_finish)(ticket=ticket, check=check)
 
 

@@ -9,6 +9,9 @@ from payments.online import views
 
 urlpatterns = [
     path("payments/<int:payment_id>/confirm/", views.confirm, name="confirm"),
+    path(
+        "payments/<int:payment_id>/confirm/face/start/", views.face_start, name="online-face-start"
+    ),
     path("payments/<int:payment_id>/confirm/face/", views.face, name="online-face"),
     path("payments/<int:payment_id>/confirm/password/", views.password, name="online-password"),
     path("payments/<int:payment_id>/confirm/decline/", views.decline, name="online-decline"),

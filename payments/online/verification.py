@@ -12,14 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
 from smilepay import faces
-from smilepay.faces import liveness
+from smilepay.faces import CaptureTimes, Challenge, check_burst
 from smilepay.stopwatch import Stopwatch
 
 
 class Outcome:
     VERIFIED = "matched"  # RecognitionAttempt's vocabulary
     NOT_LIVE = "not_live"
+    PRESENTATION_ATTACK = "presentation_attack"
     NO_FACE = "no_face"
     BAD_IMAGE = "bad_image"
     NO_MATCH = "no_match"
@@ -32,6 +35,10 @@ class FaceCheck:
     distance: float | None = None
     threshold: float | None = None
     liveness_score: float | None = None
+    pad_score: float | None = None
+    # The burst failed, but its face is this customer's (1:1, same threshold): the
+    # attempt names them ("someone tried to pay with a photo of you").
+    their_face: bool = False
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -44,29 +51,48 @@ def verify_threshold() -> float:
     return faces.verify_threshold()
 
 
-def verify_burst(*, frames: Sequence[bytes], templates: Sequence) -> FaceCheck:
-    """Liveness over the burst, then the best frame against the customer's template
-    (``templates``: their enrolled encodings, combined as ``Gallery`` does)."""
+def verify_burst(
+    *,
+    frames: Sequence[bytes],
+    templates: Sequence,
+    challenge: Challenge | None = None,
+    times: CaptureTimes | None = None,
+) -> FaceCheck:
+    """The smile challenge (the ticket's ``challenge`` and capture ``times``) and
+    presentation-attack detection on the burst, then its best frame against the
+    customer's template (``templates``: their enrolled encodings, combined as ``Gallery``
+    does), then the look-alike check: the smiling face must be theirs too."""
     watch = Stopwatch()
     timings = watch.timings
     try:
-        live = liveness(list(frames))
+        burst = check_burst(
+            list(frames), challenge=challenge, times=times, require_pad=settings.FACE_PAD_REQUIRED
+        )
     except faces.FaceImageError as exc:
         return FaceCheck(Outcome.BAD_IMAGE, str(exc), timings_ms=timings)
     watch.lap("liveness")
-    if not live.passed:
-        outcome = Outcome.NO_FACE if live.reason == "no_face" else Outcome.NOT_LIVE
-        return FaceCheck(outcome, live.reason, liveness_score=live.score, timings_ms=timings)
-    probe = live.encoding  # liveness() encodes its best neutral frame
     threshold = verify_threshold()
-    distance = faces.verify_distance(probe, list(templates)) if len(templates) else None
+    distance = None
+    if burst.encoding is not None and len(templates):
+        distance = faces.verify_distance(burst.encoding, list(templates))
     watch.lap("compare")
-    verified = distance is not None and distance <= threshold
-    return FaceCheck(
-        Outcome.VERIFIED if verified else Outcome.NO_MATCH,
-        "" if verified else "not_this_customer",
+    theirs = distance is not None and distance <= threshold
+    check = FaceCheck(
+        Outcome.VERIFIED if theirs else Outcome.NO_MATCH,
+        "" if theirs else "not_this_customer",
         distance=distance,
         threshold=threshold,
-        liveness_score=live.score,
+        liveness_score=burst.liveness.score,
+        pad_score=burst.spoof.score if burst.spoof is not None else None,
+        their_face=theirs,
         timings_ms=timings,
     )
+    if not burst.passed:
+        check.outcome = {
+            "presentation_attack": Outcome.PRESENTATION_ATTACK,
+            "no_face": Outcome.NO_FACE,
+        }.get(burst.outcome, Outcome.NOT_LIVE)
+        check.detail = burst.reason
+    elif theirs and not faces.smile_matches(burst.smile_encoding, list(templates)):
+        check.outcome, check.detail = Outcome.NOT_LIVE, "smile_of_another_person"
+    return check

@@ -10,8 +10,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import customer_face_pay_status
@@ -19,17 +19,23 @@ from payments.errors import NotYourPayment, PaymentError
 from payments.models import Payment
 from payments.online import services
 from payments.portal import views as portal_views
+from smilepay.faces import CaptureTimes
+from smilepay.faces.challenge import parse_frame_times, parse_started_at
 from smilepay.upload_images import ImageRefused, frame_header
 
 MESSAGES = {
     "matched": "That's you. Payment confirmed.",
-    "not_live": "We need to see you smile when asked. Try again.",
+    "not_live": "We need to see you follow the prompts: smile, or relax, when asked. Try again.",
+    "presentation_attack": _(
+        "That looked like a photo or a screen, not a live face. Hold the phone yourself, in "
+        "front of your face, and try again."
+    ),
     "no_face": "We couldn't see your face. Look straight at the camera, in good light.",
     "bad_image": "The camera picture was unusable. Try again.",
     "no_match": "That didn't look like you. Try again.",
     "wrong_password": "That password is not right.",
     services.TOO_MANY_ATTEMPTS: "Too many tries: this payment request has failed.",
-    "recognition_timeout": gettext_lazy("That took too long. Try again."),
+    "recognition_timeout": _("That took too long. Try again."),
 }
 
 
@@ -65,7 +71,6 @@ def confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
             "attempts_left": services.attempts_left(payment),
             "return_url": services.return_url_for(payment) if final else "",
             "failure": MESSAGES.get(payment.reason, "") if payment.status == "failed" else "",
-            "frames": {"neutral": 4, "smile": 4, "gap_ms": 250},
         },
     )
 
@@ -100,15 +105,51 @@ def _state(payment: Payment, **extra) -> dict:
     }
 
 
+def _times(request: HttpRequest, count: int, issued_at_ms: float) -> CaptureTimes:
+    try:
+        frame_ms = parse_frame_times(request.POST.get("timestamps"), count=count)
+        started_at = parse_started_at(request.POST.get("started_at"))
+    except ValueError as exc:
+        raise services.CheckoutError("bad_times", str(exc)) from exc
+    return CaptureTimes(
+        frame_ms=frame_ms,
+        started_at_ms=started_at,
+        issued_at_ms=issued_at_ms,
+        received_at_ms=timezone.now().timestamp() * 1000,
+        clock_skew_ms=settings.FACE_CHALLENGE_CLOCK_SKEW_SECONDS * 1000,
+    )
+
+
+@require_POST
+@login_required
+async def face_start(request: HttpRequest, payment_id: int) -> JsonResponse:
+    """A capture ticket for the camera page: a one-time token and the challenge to follow."""
+    user = await request.auser()
+    try:
+        ticket = await sync_to_async(services.face_capture_open)(
+            payment_id=payment_id, customer_id=user.pk
+        )
+    except NotYourPayment as exc:
+        raise Http404 from exc
+    except PaymentError as exc:
+        return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=409)
+    return JsonResponse(ticket, status=201)
+
+
 @require_POST
 @login_required
 async def face(request: HttpRequest, payment_id: int) -> JsonResponse:
-    """POST the smile burst (multipart `frame` x 4..12); answers the payment's new state."""
+    """POST the smile burst (multipart `frame` x 4..12, `token` from face_start, each
+    frame's capture time in `timestamps`, `started_at`); answers the payment's new state."""
     user = await request.auser()
     try:
         frames = _frames(request)
+        capture = await sync_to_async(services.face_capture_claim)(
+            token=request.POST.get("token", ""), payment_id=payment_id, customer_id=user.pk
+        )
+        times = _times(request, len(frames), capture.issued_at_ms)
         payment = await services.aonline_face_confirm(
-            payment_id=payment_id, customer_id=user.pk, frames=frames
+            payment_id=payment_id, customer_id=user.pk, frames=frames, capture=capture, times=times
         )
     except NotYourPayment as exc:
         raise Http404 from exc

@@ -15,14 +15,21 @@ Public API (stable names)::
     false_match_risk(identities=N)    # chance a stranger matches someone among N
     verify_threshold()                # calibrated 1:1 threshold (SMILEPAY_VERIFY_THRESHOLD)
     verify_distance(encoding, enrolled)  # 1:1 score: probe vs the normalised mean template
-    liveness(frames)                  # LivenessResult: .passed .score .reason .best_index
+    liveness(frames, expressions=None)  # LivenessResult: .passed .score .reason .best_index
+    spoof_check(frames)               # SpoofResult: .live .score .reason (presentation attack)
+    new_challenge() / Challenge       # a server-chosen capture challenge and its timing
+    check_burst(frames, challenge=, times=)  # liveness + PAD + challenge: BurstCheck
+    smile_matches(smile_encoding, enrolled)  # the look-alike check
     Gallery().add(id, encodings) / .remove(id) / .search(encoding, k=2)
 """
 
 from .api import analyze, analyze_rgb
+from .burst_check import BurstCheck, CaptureTimes, check_burst
+from .challenge import Challenge, check_capture, new_challenge
 from .errors import FaceImageError
 from .imaging import decode_image
 from .liveness import LivenessResult, liveness
+from .lookalike import smile_match_distance, smile_match_threshold, smile_matches
 from .matching import (
     Decision,
     Gallery,
@@ -37,17 +44,24 @@ from .matching import (
     verify_distance,
     verify_threshold,
 )
+from .pad import SpoofResult, spoof_check
 from .types import Face, Quality
 
 __all__ = [
+    "BurstCheck",
+    "CaptureTimes",
+    "Challenge",
     "Decision",
     "Face",
     "FaceImageError",
     "Gallery",
     "LivenessResult",
     "Quality",
+    "SpoofResult",
     "analyze",
     "analyze_rgb",
+    "check_burst",
+    "check_capture",
     "compare",
     "decide",
     "decode_image",
@@ -58,6 +72,11 @@ __all__ = [
     "match_threshold",
     "max_identities_for_risk",
     "mean_template",
+    "new_challenge",
+    "smile_match_distance",
+    "smile_match_threshold",
+    "smile_matches",
+    "spoof_check",
     "verify_distance",
     "verify_threshold",
 ]

@@ -15,14 +15,19 @@ reason                 meaning
 ``person_changed``     the neutral and the smiling face are not the same person
 ``smiling_from_start`` no smile appears, and the face smiled from the start (a smiling
                        photo held up)
-``no_smile``           no smile appears later in the burst
+``no_smile``           no smile appears where the challenge asks for one
+``not_relaxed``        the smile does not fade where the challenge asks to relax
 ``ok``                 passed
 =====================  ===============================================================
 
-A smile "appears" when the later half of the burst differs from its start, for this
+The frames follow a challenge (``smilepay.faces.challenge``): ``expressions`` says, per
+frame, whether it was taken while the customer was asked to look neutral or to smile;
+without it the first half is neutral and the second half smiles. A smile "appears" at
+each neutral-to-smile step when the smiling frames differ from the neutral ones, for this
 person, by clearly more than a held-up photo's camera noise in any of three measures:
 the smile model's logit, the mouth's width and how far its corners lift (the last two
-from the Face Mesh landmarks, in units of the eye distance). Comparing the person with
+from the Face Mesh landmarks, in units of the eye distance); at a smile-to-neutral step
+it must fade by as much. Comparing the person with
 themselves, rather than each frame with a population threshold, is what lets a subtle
 smile pass while a photo of a broad smile, which never changes, fails.
 
@@ -44,6 +49,7 @@ import numpy as np
 from PIL import Image
 
 from .api import analyze_rgb
+from .challenge import NEUTRAL, SMILE, default_expressions
 from .config import current
 from .encode import encode_chips
 from .encoders import complete
@@ -90,6 +96,13 @@ class LivenessResult:
     rises: dict[str, float] = field(default_factory=dict)  # later minus start, per measure
     same_person_distance: float | None = None
     frame_difference: float | None = None
+    # The largest face of each frame (None where none was found), so that the caller's
+    # presentation-attack check need not detect again; not for serialising.
+    faces: tuple[Face | None, ...] = field(default=(), repr=False)
+    # The strongest smile's calibrated encoding (the look-alike check compares it with the
+    # matched customer's template). Both encodings are also set on a failure that got as
+    # far as the smile rules, so that a failed attempt can still name whose face it was.
+    smile_encoding: np.ndarray | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -104,25 +117,35 @@ def _fail(reason: str, *, best: int = -1, smiles=(), **extra) -> LivenessResult:
     return LivenessResult(False, 0.0, reason, best, smiles=tuple(smiles), **extra)
 
 
-def liveness(frames: Sequence[ImageInput]) -> LivenessResult:
-    """Decide whether a burst shows one live person who starts neutral and then smiles.
+def liveness(
+    frames: Sequence[ImageInput], *, expressions: Sequence[str] | None = None
+) -> LivenessResult:
+    """Decide whether a burst shows one live person whose face changes as prompted.
 
     ``frames``: capture order; bytes (JPEG/PNG/WebP), PIL images or RGB arrays.
+    ``expressions``: per frame, ``"neutral"`` or ``"smile"`` as the challenge asked
+    (``Challenge.expressions()``); default: the first half neutral, then smiling.
     Raises :class:`~smilepay.faces.errors.FaceImageError` if a frame is not an image.
     """
     if len(frames) < MIN_FRAMES:
         return _fail("too_few_frames")
+    expected = list(expressions) if expressions is not None else default_expressions(len(frames))
+    if len(expected) != len(frames) or set(expected) != {NEUTRAL, SMILE}:
+        raise ValueError("expressions must name neutral or smile for every frame, both asked")
     seen = [_look(decode_image(frame)) for frame in frames]
+    faces = tuple(f.face for f in seen)
     with_face = [i for i, f in enumerate(seen) if f.face is not None]
     smiles = tuple(f.face.smile if f.face else float("nan") for f in seen)
-    if len(with_face) < max(MIN_FRAMES, MIN_FACE_SHARE * len(seen)):
-        return _fail("no_face", smiles=smiles)
+    if len(with_face) < max(MIN_FRAMES, MIN_FACE_SHARE * len(seen)) or not all(
+        any(expected[i] == e for i in with_face) for e in set(expected)
+    ):
+        return _fail("no_face", smiles=smiles, faces=faces)
     if any(_crowded(f) for f in seen):
-        return _fail("multiple_faces", smiles=smiles)
+        return _fail("multiple_faces", smiles=smiles, faces=faces)
     difference = _frame_difference([seen[i] for i in with_face])
     if difference < STATIC_MAX_DIFF:
-        return _fail("static_frames", smiles=smiles, frame_difference=difference)
-    return _judge_smile(seen, with_face, smiles, difference)
+        return _fail("static_frames", smiles=smiles, frame_difference=difference, faces=faces)
+    return _judge_smile(seen, with_face, smiles, difference, expected)
 
 
 def _look(rgb: np.ndarray) -> _Frame:
@@ -162,24 +185,51 @@ def _frame_difference(frames: list[_Frame]) -> float:
     return float(np.median(diffs))
 
 
-def _rises(seen: list[_Frame], with_face: list[int]) -> tuple[dict[str, float], float, int]:
-    """Later-minus-start per measure, the start's smile probability, the peak frame."""
-    probs = np.array([seen[i].face.smile for i in with_face], dtype=np.float64)
-    logits = _logit(probs)
-    mouths = np.array(
-        [seen[i].mouth if seen[i].mouth is not None else [np.nan] * 3 for i in with_face]
-    )
-    head, half = max(1, len(with_face) // 4), len(with_face) // 2
-    measures = np.column_stack([logits, mouths[:, 0], mouths[:, 1]])
+def _segments(expected: list[str]) -> list[tuple[str, list[int]]]:
+    """Runs of frames asked for the same expression: [(expression, indices), ...]."""
+    runs: list[tuple[str, list[int]]] = []
+    for index, expression in enumerate(expected):
+        if runs and runs[-1][0] == expression:
+            runs[-1][1].append(index)
+        else:
+            runs.append((expression, [index]))
+    return runs
+
+
+def _measures(seen: list[_Frame]) -> np.ndarray:
+    """Per frame: smile logit, mouth width, corner lift (NaN where unknown)."""
+    rows = []
+    for frame in seen:
+        if frame.face is None:
+            rows.append([np.nan] * 3)
+            continue
+        mouth = frame.mouth if frame.mouth is not None else [np.nan] * 3
+        rows.append([_logit(np.array([frame.face.smile]))[0], mouth[0], mouth[1]])
+    return np.array(rows, dtype=np.float64)
+
+
+def _changes(measures: np.ndarray, expected: list[str], with_face: list[int]):
+    """For each step from one expression to the other: the change per measure (later
+    minus earlier), signed so that the asked-for change is positive, and its strength
+    (the largest change in units of its threshold). Also the neutral level's smile
+    probability at the first neutral-to-smile step."""
+    present = set(with_face)
+    levels = []
     with warnings.catch_warnings():
-        # A measure missing in every frame of a part stays NaN and is skipped below.
+        # A measure missing in every frame of a step stays NaN and is skipped below.
         warnings.simplefilter("ignore", RuntimeWarning)
-        start = np.nanmean(measures[:head], axis=0)
-        later = np.nanmean(measures[half:], axis=0)
-    rise = later - start
-    rises = {name: float(value) for name, value in zip(RISE_THRESHOLDS, rise, strict=True)}
-    peak_at = with_face[half + int(np.argmax(logits[half:]))]
-    return rises, float(probs[:head].mean()), peak_at
+        for expression, indices in _segments(expected):
+            rows = [i for i in indices if i in present]
+            levels.append((expression, np.nanmean(measures[rows], axis=0)))
+    steps = []
+    for (_, level_a), (after, level_b) in itertools.pairwise(levels):
+        sign = 1.0 if after == SMILE else -1.0
+        change = sign * (level_b - level_a)
+        ratios = [change[k] / limit for k, limit in enumerate(RISE_THRESHOLDS.values())]
+        strength = max((r for r in ratios if np.isfinite(r)), default=0.0)
+        start_prob = 1 / (1 + np.exp(-level_a[0])) if np.isfinite(level_a[0]) else 0.5
+        steps.append((after, change, strength, float(start_prob)))
+    return steps
 
 
 def _logit(probs: np.ndarray) -> np.ndarray:
@@ -187,38 +237,53 @@ def _logit(probs: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def _judge_smile(seen, with_face, smiles, difference) -> LivenessResult:
-    rises, start, peak_at = _rises(seen, with_face)
-    neutral = [i for i in with_face[: len(with_face) // 2] if smiles[i] < smile_threshold()]
-    best = max(neutral or with_face[:1], key=lambda i: seen[i].face.quality.score)
-    encoding, distance = _same_person(seen[best], seen[peak_at])
+def _judge_smile(seen, with_face, smiles, difference, expected) -> LivenessResult:
+    measures = _measures(seen)
+    steps = _changes(measures, expected, with_face)
+    neutral_frames = [i for i in with_face if expected[i] == NEUTRAL]
+    calm = [i for i in neutral_frames if smiles[i] < smile_threshold()]
+    best = max(calm or neutral_frames, key=lambda i: seen[i].face.quality.score)
+    smiling_frames = [i for i in with_face if expected[i] == SMILE]
+    peak_at = max(smiling_frames, key=lambda i: measures[i, 0])
+    encoding, smile_encoding, distance = _same_person(seen[best], seen[peak_at])
+    rise = next((change for after, change, _, _ in steps if after == SMILE), None)
+    rises = {name: float(v) for name, v in zip(RISE_THRESHOLDS, rise, strict=True)}
     extra = {
         "smiles": smiles,
         "rises": rises,
         "frame_difference": difference,
         "same_person_distance": distance,
+        "faces": tuple(f.face for f in seen),
+        "encoding": encoding,
+        "smile_encoding": smile_encoding,
     }
     if distance > SAME_PERSON_MAX_DISTANCE:
         return _fail("person_changed", best=best, **extra)
-    # How many times its threshold the strongest rise is (NaN: that measure is missing).
-    ratios = [rises[name] / limit for name, limit in RISE_THRESHOLDS.items()]
-    strength = max((r for r in ratios if np.isfinite(r)), default=0.0)
-    if strength < 1.0:
-        reason = "smiling_from_start" if start >= smile_threshold() else "no_smile"
-        return _fail(reason, best=best, **extra)
+    for after, _, strength, start_prob in steps:
+        if strength < 1.0:
+            if after == NEUTRAL:
+                reason = "not_relaxed"
+            else:
+                reason = "smiling_from_start" if start_prob >= smile_threshold() else "no_smile"
+            return _fail(reason, best=best, **extra)
+    # How many times its threshold the weakest asked-for change is.
+    strength = min(step[2] for step in steps)
     score = 0.5 + 0.5 * float(np.clip(strength - 1.0, 0.0, 1.0))
-    return LivenessResult(True, score, "ok", best, encoding=encoding, **extra)
+    return LivenessResult(True, score, "ok", best, **extra)
 
 
-def _same_person(neutral: _Frame, smiling: _Frame) -> tuple[np.ndarray, float]:
-    """The neutral frame's engine encoding, and the dlib distance to the smiling face's.
+def _same_person(neutral: _Frame, smiling: _Frame) -> tuple[np.ndarray, np.ndarray, float]:
+    """Both faces' engine encodings, and the dlib distance between them.
 
     Both faces get the calibrated (flip-averaged) dlib encoding: four network passes in
     one batch, as many as a plain pass of each plus the neutral one's calibrated encoding,
     and it tells two people apart better than the single passes. The same-person rule is
-    calibrated on dlib distances, whatever second encoder is configured; the neutral
-    face's encoding is then completed with the second encoder (for the search)."""
+    calibrated on dlib distances, whatever second encoder is configured; both encodings
+    are then completed with the second encoder: the neutral one for the search, the
+    smiling one for the look-alike check against the matched customer's template."""
     neutral_dlib, smiling_dlib = encode_chips([neutral.face.chip, smiling.face.chip])
     distance = float(np.linalg.norm(neutral_dlib - smiling_dlib))
-    encoding = complete(neutral.rgb, neutral.face.landmarks, neutral_dlib, current())
-    return encoding, distance
+    config = current()
+    neutral_encoding = complete(neutral.rgb, neutral.face.landmarks, neutral_dlib, config)
+    smiling_encoding = complete(smiling.rgb, smiling.face.landmarks, smiling_dlib, config)
+    return neutral_encoding, smiling_encoding, distance

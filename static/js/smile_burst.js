@@ -1,9 +1,33 @@
-// The smile challenge's capture, shared by the kiosk and the phone's online checkout:
-// "Look at the camera" (neutral frames), then "Now smile", a frame every gapMs, each a
-// 640x480 JPEG. The server's liveness check expects exactly this rhythm.
+// The smile challenge's capture, shared by the kiosk and the phone's online checkout.
+// The server's capture ticket carries the challenge: its steps ("neutral" or "smile"),
+// when each prompt appears and when each frame is taken (ms from the first prompt). This
+// follows it to the millisecond it can, 640x480 JPEG frames, and reports each frame's
+// capture time; the server checks them against the ticket.
 window.SmileBurst = (() => {
   "use strict";
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  // Every text the customer reads, in one place (for the translation catalog).
+  const PROMPTS = {
+    firstNeutral: "Look at the camera",
+    firstSmile: "Look at the camera and smile 😊",
+    smile: "Now smile 😊",
+    relax: "Relax, no smile",
+  };
+
+  // Used only if a ticket carries no challenge: neutral, then smile.
+  const DEFAULT_CHALLENGE = {
+    gap_ms: 250,
+    steps: [
+      { expression: "neutral", prompt_at_ms: 0, first_frame_ms: 800, frames: 4 },
+      { expression: "smile", prompt_at_ms: 1850, first_frame_ms: 2450, frames: 4 },
+    ],
+  };
+
+  function promptFor(step, index) {
+    if (index === 0) return step.expression === "smile" ? PROMPTS.firstSmile : PROMPTS.firstNeutral;
+    return step.expression === "smile" ? PROMPTS.smile : PROMPTS.relax;
+  }
 
   async function openCamera(video) {
     const stream = await navigator.mediaDevices.getUserMedia({
@@ -16,6 +40,7 @@ window.SmileBurst = (() => {
     return stream;
   }
 
+  // The picture is taken when this is called; only the JPEG encoding is asynchronous.
   function grabFrame(video) {
     const canvas = document.createElement("canvas");
     canvas.width = 640;
@@ -24,33 +49,33 @@ window.SmileBurst = (() => {
     return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.88));
   }
 
-  // Returns {frames: Blob[], stamps: ms since the first prompt}; the camera is released
-  // whatever happens.
-  async function capture(video, { neutral = 4, smile = 4, gapMs = 250, onPrompt = () => {} } = {}) {
-    const frames = [];
-    const stamps = [];
+  // Returns {frames: Blob[], times: ms from the first prompt, startedAt: epoch ms of the
+  // first prompt}; the camera is released whatever happens.
+  async function capture(video, challenge, { onPrompt = () => {} } = {}) {
+    const plan = challenge && challenge.steps ? challenge : DEFAULT_CHALLENGE;
+    const pending = [];
+    const times = [];
     let stream;
+    let startedAt;
     try {
       stream = await openCamera(video);
+      startedAt = Date.now();
       const started = performance.now();
-      const take = async (count) => {
-        for (let i = 0; i < count; i += 1) {
-          frames.push(await grabFrame(video));
-          stamps.push(Math.round(performance.now() - started));
-          await sleep(gapMs);
+      const until = (ms) => sleep(Math.max(0, started + ms - performance.now()));
+      for (const [index, step] of plan.steps.entries()) {
+        await until(step.prompt_at_ms);
+        onPrompt(promptFor(step, index), step.expression);
+        for (let k = 0; k < step.frames; k += 1) {
+          await until(step.first_frame_ms + k * plan.gap_ms);
+          times.push(Math.round(performance.now() - started));
+          pending.push(grabFrame(video));
         }
-      };
-      onPrompt("Look at the camera");
-      await sleep(800);
-      await take(neutral);
-      onPrompt("Now smile 😊");
-      await sleep(500);
-      await take(smile);
+      }
     } finally {
       stream?.getTracks().forEach((track) => track.stop());
     }
-    return { frames, stamps };
+    return { frames: await Promise.all(pending), times, startedAt };
   }
 
-  return { capture, sleep };
+  return { capture, sleep, PROMPTS };
 })();

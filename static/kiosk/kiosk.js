@@ -13,13 +13,11 @@
   const errorEl = document.getElementById("error");
   const dot = document.getElementById("connection");
 
-  const NEUTRAL_FRAMES = 4;
-  const SMILE_FRAMES = 4;
-  const FRAME_GAP_MS = 250;
   const TERMINAL = new Set(["succeeded", "declined", "expired", "canceled", "refunded", "partially_refunded"]);
   const FAILURES = {
     no_face: ["We couldn't see a face", "Look straight at the camera, in good light."],
-    not_live: ["Please smile when asked", "Look at the camera, then smile."],
+    not_live: ["Please follow the prompts", "Look at the camera, and smile or relax when asked."],
+    presentation_attack: ["That looked like a photo", "Please stand in front of the camera yourself."],
     bad_image: ["The camera picture was unusable", "Try again."],
     no_match: ["Not recognised", "Try again, or pay another way."],
     frames_expired: ["That took too long", "Try again."],
@@ -240,21 +238,20 @@
     show("camera");
     let captured;
     try {
-      captured = await SmileBurst.capture(video, {
-        neutral: NEUTRAL_FRAMES,
-        smile: SMILE_FRAMES,
-        gapMs: FRAME_GAP_MS,
+      // The ticket's challenge: which expressions, in which order, when (server-chosen).
+      captured = await SmileBurst.capture(video, ticket.challenge, {
         onPrompt: (text) => (promptEl.textContent = text),
       });
     } finally {
       capturing = false;
     }
-    const { frames, stamps } = captured;
+    const { frames, times, startedAt } = captured;
     show("analysing");
     const form = new FormData();
     form.append("token", ticket.token);
     form.append("phone_digits", phoneDigits);
-    form.append("timestamps", JSON.stringify(stamps));
+    form.append("timestamps", JSON.stringify(times));
+    form.append("started_at", String(startedAt));
     frames.forEach((blob, index) => form.append("frame", blob, `frame-${index}.jpg`));
     let data;
     try {

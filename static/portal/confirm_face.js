@@ -1,6 +1,9 @@
-// Online checkout: "Confirm with my face". Front camera, "look at the camera" (4 frames)
-// then "now smile" (4 frames), 250 ms apart, 640x480 JPEG, as the kiosk does; the server
-// checks liveness and compares the face with this customer's own templates only.
+// Online checkout: "Confirm with my face". The server opens a capture ticket with a
+// challenge of its choosing (e.g. look at the camera, then smile; or smile, relax, smile
+// again, at random times); the front camera follows it (static/js/smile_burst.js), 640x480
+// JPEG, and the burst goes back with the ticket's token and each frame's capture time.
+// The server checks the challenge, that the face is live and not a photo, and compares
+// the face with this customer's own templates only.
 (() => {
   "use strict";
   const card = document.getElementById("checkout");
@@ -8,30 +11,17 @@
   const video = document.getElementById("video");
   const prompt = document.getElementById("prompt");
   if (!card || !button) return;
-  const NEUTRAL = Number(card.dataset.neutralFrames);
-  const SMILE = Number(card.dataset.smileFrames);
-  const GAP_MS = Number(card.dataset.gapMs);
   const sleep = SmileBurst.sleep;
 
-  async function capture() {
-    video.hidden = false;
-    try {
-      const { frames } = await SmileBurst.capture(video, {
-        neutral: NEUTRAL,
-        smile: SMILE,
-        gapMs: GAP_MS,
-        onPrompt: (text) => (prompt.textContent = text),
-      });
-      return frames;
-    } finally {
-      video.hidden = true;
-    }
-  }
+  // Every text the customer reads here, in one place (for the translation catalog).
+  const TEXT = {
+    checking: "Checking…",
+    allowCamera: "Allow the camera to confirm with your face.",
+    failed: "Something went wrong. Try again.",
+  };
 
-  async function upload(frames) {
-    const form = new FormData();
-    frames.forEach((blob, index) => form.append("frame", blob, `frame-${index}.jpg`));
-    const response = await fetch(card.dataset.faceUrl, {
+  async function post(url, form) {
+    const response = await fetch(url, {
       method: "POST",
       body: form,
       credentials: "same-origin",
@@ -40,19 +30,42 @@
     return response.json();
   }
 
+  async function capture(challenge) {
+    video.hidden = false;
+    try {
+      return await SmileBurst.capture(video, challenge, {
+        onPrompt: (text) => (prompt.textContent = text),
+      });
+    } finally {
+      video.hidden = true;
+    }
+  }
+
+  async function upload(ticket, captured) {
+    const form = new FormData();
+    form.append("token", ticket.token);
+    form.append("timestamps", JSON.stringify(captured.times));
+    form.append("started_at", String(captured.startedAt));
+    captured.frames.forEach((blob, index) => form.append("frame", blob, `frame-${index}.jpg`));
+    return post(card.dataset.faceUrl, form);
+  }
+
+  function showError(message) {
+    prompt.textContent = message;
+    card.dataset.state = "error";
+  }
+
   button.addEventListener("click", async () => {
     button.disabled = true;
     card.dataset.state = "capturing";
     try {
-      const frames = await capture();
-      prompt.textContent = "Checking…";
+      const ticket = await post(card.dataset.startUrl, new FormData());
+      if (ticket.error) return showError(ticket.error.message);
+      const captured = await capture(ticket.challenge);
+      prompt.textContent = TEXT.checking;
       card.dataset.state = "checking";
-      const data = await upload(frames);
-      if (data.error) {
-        prompt.textContent = data.error.message;
-        card.dataset.state = "error";
-        return;
-      }
+      const data = await upload(ticket, captured);
+      if (data.error) return showError(data.error.message);
       prompt.textContent = data.message || data.status;
       card.dataset.state = data.status;
       if (data.redirect) {
@@ -62,10 +75,7 @@
         window.location.reload();
       }
     } catch (err) {
-      prompt.textContent = err && err.name === "NotAllowedError"
-        ? "Allow the camera to confirm with your face."
-        : "Something went wrong. Try again.";
-      card.dataset.state = "error";
+      showError(err && err.name === "NotAllowedError" ? TEXT.allowCamera : TEXT.failed);
     } finally {
       button.disabled = false;
     }

@@ -146,6 +146,14 @@ def start_live_server(
         DEBUG="false",
         HTTPS="false",
         PYTHONUNBUFFERED="1",
+        # The fake camera plays a video timed for one challenge: neutral, then smile, with
+        # no random hold (CAMERA_SMILES_AT_S below); the server still checks the page
+        # followed it. Other challenges are tested without a browser (tests/kiosk).
+        FACE_CHALLENGES="neutral-smile",
+        FACE_CHALLENGE_JITTER_MS="0",
+        # The fake camera plays photographs, which presentation-attack detection rightly
+        # refuses (tests/settings.py); it is tested on real webcam frames without a browser.
+        FACE_PAD_REQUIRED="false",
     )
     if test_db.startswith(("postgres://", "postgresql://")):
         url, pg_name = _postgres_live_database(test_db)
@@ -176,6 +184,13 @@ def smilepay_server(tmp_path) -> Iterator[LiveServer]:
 
 
 # --- the fake camera ------------------------------------------------------------------
+
+# With FACE_CHALLENGES=neutral-smile and no jitter (start_live_server), the page asks for
+# neutral frames at 0.80-1.55 s and smiling ones at 2.70-3.45 s after the camera starts
+# playing (smilepay.faces.challenge.fixed_challenge()). A video that turns to the smiling
+# photo at 2.4 s leaves ~0.85 s either side for the page to open the camera late on a
+# busy machine.
+CAMERA_SMILES_AT_S = 2.4
 
 
 def face_frame(

@@ -21,7 +21,7 @@ import pytest
 from django.conf import settings
 
 from smilepay.faces.lab import bursts
-from tests.e2e.conftest import chromium_browser, make_y4m, start_live_server
+from tests.e2e.conftest import CAMERA_SMILES_AT_S, chromium_browser, make_y4m, start_live_server
 from tests.services import celery_worker
 from tests.webpush import Browser as PushKeys
 from tests.webpush import PushService, wait_for_push
@@ -46,7 +46,7 @@ def camera_video(tmp: Path, frames: list[bytes], name: str) -> Path:
 
 def smiling_customer_video(tmp: Path) -> Path:
     rng = np.random.default_rng(4)
-    neutral = bursts.camera_frames(lfw("Adrien_Brody", 5), 22, rng=rng)
+    neutral = bursts.camera_frames(lfw("Adrien_Brody", 5), round(CAMERA_SMILES_AT_S * 10), rng=rng)
     smiling = bursts.camera_frames(lfw("Adrien_Brody", 7), 50, rng=rng)
     return camera_video(tmp, neutral + smiling, "adrien")
 
@@ -159,7 +159,7 @@ def test_a_still_photo_in_front_of_the_kiosk_camera_is_not_accepted(counter):
         pair_and_charge(page, scenario["code"], "300")
         page.click("#smile")
         page.wait_for_selector("#app[data-state=failed]", timeout=120_000)
-        assert page.inner_text("#failed-title") == "Please smile when asked"
+        assert page.inner_text("#failed-title") == "Please follow the prompts"
         snap(page, "7-not-live")
 
 

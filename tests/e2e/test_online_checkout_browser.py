@@ -11,7 +11,7 @@ import re
 import pytest
 
 from smilepay.faces.lab import bursts
-from tests.e2e.conftest import chromium_browser, make_y4m, start_live_server
+from tests.e2e.conftest import CAMERA_SMILES_AT_S, chromium_browser, make_y4m, start_live_server
 from tests.payments.online_helpers import LFW, PEOPLE, jitter_frames, lfw_photo
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -53,13 +53,13 @@ for person, (email, phone) in {customers!r}.items():
 
 
 def camera(person: str, tmp_path, *, still: bool = False):
-    """The fake front camera: ~2 s of neutral frames, then ~3 s smiling, each frame
+    """The fake front camera: 2.4 s of neutral frames, then ~3 s smiling, each frame
     jittered like a real camera's; `still` plays one smiling photo unchanged."""
     name, neutral, smiling = PEOPLE[person]
     if still:
         frames = jitter_frames(lfw_photo(name, smiling), 1, seed=3) * 25
     else:
-        frames = jitter_frames(lfw_photo(name, neutral), 10, seed=1)
+        frames = jitter_frames(lfw_photo(name, neutral), round(CAMERA_SMILES_AT_S * 5), seed=1)
         frames += jitter_frames(lfw_photo(name, smiling), 15, seed=2)
     return make_y4m(
         bursts.frames_to_pil(frames),

@@ -6,6 +6,8 @@ tests/e2e/test_kiosk_browser.py runs the same story with a real worker and brows
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -13,15 +15,18 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 
 from kiosk import gallery_cache
 from kiosk.devices import DEVICE_COOKIE, kiosk_pair
+from kiosk.models import CaptureSession
 from kiosk.recognition import recognize_burst
 from payments import services as payment_services
 from payments.models import LedgerAccount, Payment, RecognitionAttempt
 from payments.services import kiosk_issue_pairing_code
-from smilepay.faces import false_match_risk
+from payments.tokens import hash_token
+from smilepay.faces import Challenge, false_match_risk
 from smilepay.faces.lab import bursts
 from tests.accounts.conftest import enroll, make_customer
 from tests.kiosk.factories import make_kiosk
@@ -38,9 +43,38 @@ def lfw(name: str, index: int) -> bytes:
     return path.read_bytes()
 
 
-def burst_of(name: str, neutral: int, smiling: int, seed: int = 1) -> list[bytes]:
-    rng = np.random.default_rng(seed)
-    return bursts.genuine_burst(lfw(name, neutral), lfw(name, smiling), rng=rng)
+class Burst(list):
+    """A genuine burst (neutral, then smiling: the frames of this list) that ``capture``
+    rebuilds to follow whatever challenge the kiosk's ticket carries."""
+
+    def __init__(self, neutral: bytes, smiling: bytes, seed: int) -> None:
+        self.photos, self.seed = (neutral, smiling), seed
+        super().__init__(bursts.genuine_burst(neutral, smiling, rng=np.random.default_rng(seed)))
+
+    def following(self, challenge: Challenge) -> tuple[list[bytes], list[int]]:
+        rng = np.random.default_rng(self.seed)
+        return bursts.challenge_burst(*self.photos, challenge, rng=rng)
+
+
+def burst_of(name: str, neutral: int, smiling: int, seed: int = 1) -> Burst:
+    return Burst(lfw(name, neutral), lfw(name, smiling), seed)
+
+
+def as_the_page_sends_it(token: str, frames: list[bytes]) -> tuple[list[bytes], dict]:
+    """The frames as a kiosk following its ticket's challenge sends them, with their
+    capture times; the ticket is dated back by the time the challenge takes, as if the
+    customer had just followed its prompts."""
+    session = CaptureSession.objects.get(token_hash=hash_token(token))
+    challenge = Challenge.from_json(session.challenge)
+    if isinstance(frames, Burst):
+        frames, times = frames.following(challenge)
+    else:  # an attack burst: the planned times, as a page would send them
+        planned = challenge.planned_times()
+        times = [*planned, *(planned[-1] + 250 * k for k in range(1, 13))][: len(frames)]
+    took = timedelta(milliseconds=challenge.duration_ms + 500)
+    CaptureSession.objects.filter(pk=session.pk).update(created_at=F("created_at") - took)
+    started = (timezone.now() - took).timestamp() * 1000 + 100
+    return frames, {"timestamps": json.dumps(times), "started_at": f"{started:.0f}"}
 
 
 @pytest.fixture(autouse=True)
@@ -90,10 +124,11 @@ def capture(client, payment_id: int, frames: list[bytes], *, digits: str = "", t
         opened = client.post(f"/kiosk/api/payments/{payment_id}/capture-session")
         assert opened.status_code == 201, opened.content
         token = opened.json()["token"]
+    frames, times = as_the_page_sends_it(token, frames)
     files = [("frame", frame) for frame in frames]
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    data = {"token": token, "phone_digits": digits}
+    data = {"token": token, "phone_digits": digits, **times}
     data["frame"] = [
         SimpleUploadedFile(f"f{i}.jpg", frame, "image/jpeg") for i, (_, frame) in enumerate(files)
     ]
@@ -388,3 +423,70 @@ def test_auto_approve_pays_without_the_phone_only_after_a_narrow_enough_search(
     capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
     stored = Payment.objects.get(pk=payment["id"])
     assert (stored.status, stored.customer_id) == (status, adrien.pk)
+
+
+def test_the_capture_ticket_carries_a_challenge_of_the_servers_choosing(client, counter):
+    payment = charge(client, 300)
+    url = f"/kiosk/api/payments/{payment['id']}/capture-session"
+    tickets = [client.post(url).json()["challenge"] for _ in range(12)]
+    assert {t["pattern"] for t in tickets} <= {"neutral-smile", "smile-neutral-smile"}
+    assert len({json.dumps(t, sort_keys=True) for t in tickets}) > 1, "prompts at random times"
+    stored = CaptureSession.objects.filter(payment_id=payment["id"]).latest("pk")
+    assert stored.challenge == tickets[-1], "bound to the token it was issued with"
+
+
+def test_a_smile_relax_smile_ticket_is_followed_and_pays(client, counter, adrien, settings):
+    settings.FACE_CHALLENGES = ["smile-neutral-smile"]
+    payment = charge(client, 300)
+    capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
+    assert Payment.objects.get(pk=payment["id"]).status == "awaiting_confirmation"
+
+
+def test_a_burst_that_does_not_follow_its_tickets_challenge_is_not_live(
+    client, counter, adrien, settings
+):
+    settings.FACE_CHALLENGES = ["smile-neutral-smile"]
+    payment = charge(client, 300)
+    # The usual neutral-then-smile burst (a recording of it) against a smile-relax-smile ticket.
+    capture(client, payment["id"], list(burst_of("Adrien_Brody", 5, 7)))
+    stored = Payment.objects.get(pk=payment["id"])
+    assert (stored.status, stored.reason) == ("failed", "not_live")
+    attempt = RecognitionAttempt.objects.get(payment=stored)
+    assert (attempt.outcome, attempt.customer_id) == ("not_live", adrien.pk)
+
+
+def test_capture_times_must_come_with_the_burst_and_nothing_is_spent_without_them(
+    client, counter, adrien
+):
+    payment = charge(client, 300)
+    token = client.post(f"/kiosk/api/payments/{payment['id']}/capture-session").json()["token"]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    frames = [
+        SimpleUploadedFile(f"f{i}.jpg", f, "image/jpeg")
+        for i, f in enumerate(burst_of("Adrien_Brody", 5, 7))
+    ]
+    refused = client.post(
+        "/kiosk/api/capture", {"token": token, "timestamps": "[1, 2]", "frame": frames}
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "bad_times"
+    assert CaptureSession.objects.get(token_hash=hash_token(token)).used_at is None
+
+
+def test_a_look_alike_smiling_after_the_customers_neutral_photo_is_refused_and_named(
+    client, counter, adrien, settings, monkeypatch
+):
+    # The person swap: Adrien's neutral face matches him; the smile is another man's.
+    # The smile challenge's same-person limit is widened here on purpose, so that only
+    # the look-alike check stands between this swap and a payment.
+    import sys
+
+    settings.FACE_CHALLENGES = ["neutral-smile"]
+    monkeypatch.setattr(sys.modules["smilepay.faces.liveness"], "SAME_PERSON_MAX_DISTANCE", 2.0)
+    payment = charge(client, 300)
+    capture(client, payment["id"], Burst(lfw("Adrien_Brody", 5), lfw("Joan_Laporta", 2), seed=4))
+    stored = Payment.objects.get(pk=payment["id"])
+    assert (stored.status, stored.reason) == ("failed", "not_live")
+    attempt = RecognitionAttempt.objects.get(payment=stored)
+    assert (attempt.outcome, attempt.customer_id) == ("not_live", adrien.pk)

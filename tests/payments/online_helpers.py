@@ -106,3 +106,21 @@ def enrollment_photos(person: str) -> list[bytes]:
     paths = sorted((LFW / name).glob("*.jpg"))
     keep = [p for p in paths if p not in (lfw_photo(name, neutral), lfw_photo(name, smiling))]
     return [frame for p in keep for frame in jitter_frames(p, 1, seed=len(keep))]
+
+
+def post_face_burst(client, payment_id: int, frames: list[bytes]):
+    """What the confirm page does: open a capture ticket, then send the burst with its
+    token and each frame's capture time. Answers the start call's response when it
+    refuses (a payment no longer open, face pay off), else the burst's."""
+    import io
+    import json
+
+    started = client.post(f"/me/payments/{payment_id}/confirm/face/start/")
+    if started.status_code != 201:
+        return started
+    data = {
+        "token": started.json()["token"],
+        "timestamps": json.dumps([250 * i for i in range(len(frames))]),
+        "frame": [f if hasattr(f, "read") else io.BytesIO(f) for f in frames],
+    }
+    return client.post(f"/me/payments/{payment_id}/confirm/face/", data)

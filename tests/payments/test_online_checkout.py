@@ -22,7 +22,7 @@ from payments.models import (
 from payments.online import services as online
 from payments.online.verification import FaceCheck, Outcome
 from tests.payments import factories as f
-from tests.payments.online_helpers import face_pay_customer, online_request
+from tests.payments.online_helpers import face_pay_customer, online_request, post_face_burst
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def engine(monkeypatch):
         outcome = Outcome.VERIFIED
         calls: list = []
 
-        def __call__(self, *, frames, templates):
+        def __call__(self, *, frames, templates, **_):
             self.calls.append((len(frames), len(templates)))
             verified = self.outcome == Outcome.VERIFIED
             return FaceCheck(self.outcome, distance=0.2 if verified else 0.6, threshold=0.31)
@@ -66,9 +66,7 @@ def jpeg_frames(count: int = 8) -> list[bytes]:
 
 
 def post_burst(client, payment, count: int = 8):
-    files = [("frame", io.BytesIO(b)) for b in jpeg_frames(count)]
-    data = {"frame": [f for _, f in files]}
-    return client.post(f"/me/payments/{payment.pk}/confirm/face/", data)
+    return post_face_burst(client, payment.pk, jpeg_frames(count))
 
 
 def test_the_confirm_page_shows_merchant_amount_description_and_the_face_button(

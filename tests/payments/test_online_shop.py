@@ -18,6 +18,7 @@ from payments.demo_shop import views as shop_views
 from payments.models import ApiKey, Payment, WebhookDelivery, WebhookEndpoint
 from payments.online import services as online
 from payments.online.verification import FaceCheck, Outcome
+from tests.payments.online_helpers import post_face_burst
 
 # The shop calls the API from a worker thread: its rows must be committed to be seen.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,9 +90,7 @@ def test_a_purchase_is_confirmed_by_face_and_the_webhook_marks_it_paid(seeded, c
 
     phone = Client(HTTP_HOST=HOST)
     phone.force_login(User.objects.get(pk=casey.pk))
-    answer = phone.post(
-        f"/me/payments/{payment.pk}/confirm/face/", {"frame": [_jpeg() for _ in range(8)]}
-    )
+    answer = post_face_burst(phone, payment.pk, [_jpeg() for _ in range(8)])
     redirect = answer.json()["redirect"]
     assert redirect == f"{SITE}/shop/return?payment_id={payment.pk}&status=succeeded"
 

@@ -133,6 +133,11 @@ def test_it_refuses_a_boolean_it_cannot_read(tmp_path):
     assert "DEBUG must be true or false" in refused(tmp_path, DEBUG="maybe")
 
 
+def test_it_refuses_to_run_in_production_without_presentation_attack_detection(tmp_path):
+    error = refused(tmp_path, HTTPS="true", FACE_PAD_REQUIRED="false")
+    assert "FACE_PAD_REQUIRED=false is for test rigs only" in error
+
+
 def test_it_refuses_a_search_risk_that_is_not_a_probability(tmp_path):
     error = refused(tmp_path, KIOSK_OPEN_SEARCH_MAX_RISK="5")
     assert "KIOSK_OPEN_SEARCH_MAX_RISK must be a probability between 0 and 1" in error

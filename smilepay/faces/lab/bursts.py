@@ -87,6 +87,19 @@ def genuine_burst(
     )
 
 
+def challenge_burst(
+    neutral: Photo, smiling: Photo, challenge, *, rng: np.random.Generator
+) -> tuple[list[bytes], list[int]]:
+    """A customer following a capture challenge (``smilepay.faces.challenge``): camera
+    frames of the neutral or the smiling photo as each step asks, and the frames'
+    planned capture times (what the page sends with them)."""
+    frames: list[bytes] = []
+    for step in challenge.steps:
+        photo = smiling if step.expression == "smile" else neutral
+        frames += camera_frames(photo, step.frames, rng=rng)
+    return frames, challenge.planned_times()
+
+
 def replayed_photo_burst(photo: Photo, count: int = 8) -> list[bytes]:
     """One picture sent again and again (a still image on a fake camera or a replay)."""
     frame = _jpeg(_place(_rgb(photo), scale=1.0, dx=0, dy=0, size=FRAME_SIZE))
