@@ -4,10 +4,10 @@
     .venv/bin/python benchmarks/lookalike_check.py --half heldout   # measure it, once
 
 Each lfw-dev person of the half with a labelled neutral and smiling photo (the labels
-of `python -m smilepay.faces.train_smile`, as in liveness_accuracy.py) and at least two
+of `python -m smilepay.faces.lab.train_smile`, as in liveness_accuracy.py) and at least two
 other photos is enrolled with up to three of those other photos (a normalised mean
 template, as ``Gallery`` keeps it). Bursts are camera frames of photos
-(``smilepay.faces.bursts.challenge_burst``), under both challenges a ticket may carry
+(``smilepay.faces.lab.bursts.challenge_burst``), under both challenges a ticket may carry
 (neutral-smile and smile-neutral-smile):
 
 - genuine: the person's own neutral and smiling photos (up to 4 pairs);
@@ -42,11 +42,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from liveness_accuracy import labelled_people
-from smilepay.faces.calibrate import wilson_interval
-from smilepay.faces.train_smile import in_half, lfw_paths
 
-from smilepay.faces import analyze, bursts, liveness, verify_distance, verify_threshold
+from smilepay.faces import analyze, liveness, verify_distance, verify_threshold
 from smilepay.faces.challenge import fixed_challenge
+from smilepay.faces.lab import bursts
+from smilepay.faces.lab.calibrate import wilson_interval
+from smilepay.faces.lab.train_smile import in_half, lfw_paths
 from smilepay.faces.lookalike import DEFAULT_SMILE_MATCH_FACTOR
 
 FACTORS = (1.0, 1.05, 1.10, 1.15, 1.20, 1.30, 1.50, None)  # None: no look-alike check

@@ -42,11 +42,10 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from smilepay.faces.calibrate import wilson_interval  # noqa: E402
-from smilepay.faces.dataset import faces_dir  # noqa: E402
-
 from smilepay.faces import analyze_rgb, decode_image  # noqa: E402
 from smilepay.faces import pad as pad_module  # noqa: E402
+from smilepay.faces.lab.calibrate import wilson_interval  # noqa: E402
+from smilepay.faces.lab.dataset import faces_dir  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = REPO / ".cache" / "faces" / "pad_nuaa_frame_scores.v1.json"

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smilepay.faces import CaptureTimes, Challenge, bursts, check_burst, check_capture, liveness
+from smilepay.faces import CaptureTimes, Challenge, check_burst, check_capture, liveness
 from smilepay.faces.challenge import PATTERNS, fixed_challenge, new_challenge
+from smilepay.faces.lab import bursts
 
 NEUTRAL, SMILING = "Adrien_Brody_0005.jpg", "Adrien_Brody_0007.jpg"
 

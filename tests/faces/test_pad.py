@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from smilepay.faces import bursts, spoof_check
 from smilepay.faces import pad as pad_module
+from smilepay.faces import spoof_check
+from smilepay.faces.lab import bursts
 
 NAME = re.compile(r"_(\d+)\.jpg$")
 
