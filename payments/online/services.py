@@ -145,6 +145,8 @@ def face_capture_open(*, payment_id: int, customer_id: int) -> dict:
 
 def face_capture_claim(*, token: str, payment_id: int, customer_id: int) -> FaceCapture:
     """Spend a capture ticket (once): the burst must follow its challenge."""
+    # Another customer's payment is "not found" before anything is said about a ticket.
+    online_payment_for(payment_id=payment_id, customer_id=customer_id)
     key = _capture_key(token or "")
     ticket = cache.get(key)
     # Only the request whose delete removed the entry may use it: a ticket works once.

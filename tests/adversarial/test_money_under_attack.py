@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -229,14 +230,20 @@ def test_with_the_broker_unreachable_a_refund_is_answered_once_and_its_webhook_s
 LFW = Path(settings.FACES_DIR) / "lfw-dev" / "Adrien_Brody"
 
 
-def real_burst() -> list[bytes]:
+def real_burst(challenge_json: dict) -> tuple[list[bytes], dict]:
+    """A customer's burst following the ticket's challenge, with the capture times the
+    page sends (only its shape matters here: the worker is killed before deciding)."""
+    from smilepay.faces import Challenge
     from smilepay.faces.lab import bursts
 
     photos = [LFW / f"Adrien_Brody_{n:04d}.jpg" for n in (1, 7)]
     if not all(p.exists() for p in photos):
         pytest.skip(f"{LFW} is missing (SMILEPAY_FACES_DIR)")
+    challenge = Challenge.from_json(challenge_json)
     rng = np.random.default_rng(7)
-    return bursts.genuine_burst(*(p.read_bytes() for p in photos), rng=rng, smiling_frames=8)
+    frames, times = bursts.challenge_burst(*(p.read_bytes() for p in photos), challenge, rng=rng)
+    started = time.time() * 1000 - challenge.duration_ms
+    return frames, {"timestamps": json.dumps(times), "started_at": f"{started:.0f}"}
 
 
 class KioskScreen:
@@ -295,16 +302,16 @@ def claimed(stack, payment_id: int):
 def test_a_worker_killed_mid_recognition_fails_the_payment_and_the_kiosk_is_told(stack):
     cafe = stack.merchant()
     kiosk = stack.kiosk(cafe)
-    frames = real_burst()
     screen = KioskScreen(stack, cafe)
     try:
         for _ in range(3):  # the kill must land while the task works; rarely it finishes first
             payment = kiosk.post("/kiosk/api/payments", json_body={"amount_minor": 450})
             payment_id = payment.json()["payment"]["id"]
             ticket = kiosk.post(f"/kiosk/api/payments/{payment_id}/capture-session").json()
+            frames, times = real_burst(ticket["challenge"])
             upload = kiosk.http.post(
                 f"{stack.base_url}/kiosk/api/capture",
-                data={"token": ticket["token"], "phone_digits": ""},
+                data={"token": ticket["token"], "phone_digits": "", **times},
                 files=[("frame", (f"f{i}.jpg", f, "image/jpeg")) for i, f in enumerate(frames)],
             )
             assert upload.status_code == 202, upload.text

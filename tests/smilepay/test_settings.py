@@ -134,7 +134,9 @@ def test_it_refuses_a_boolean_it_cannot_read(tmp_path):
 
 
 def test_it_refuses_to_run_in_production_without_presentation_attack_detection(tmp_path):
-    error = refused(tmp_path, HTTPS="true", FACE_PAD_REQUIRED="false")
+    error = refused(
+        tmp_path, HTTPS="true", FACE_PAD_REQUIRED="false", ALLOW_CONSOLE_MESSAGES="true"
+    )
     assert "FACE_PAD_REQUIRED=false is for test rigs only" in error
 
 
