@@ -40,10 +40,10 @@ window.SmileBurst = (() => {
           await sleep(gapMs);
         }
       };
-      onPrompt("Look at the camera");
+      onPrompt(gettext("Look at the camera"));
       await sleep(800);
       await take(neutral);
-      onPrompt("Now smile 😊");
+      onPrompt(gettext("Now smile 😊"));
       await sleep(500);
       await take(smile);
     } finally {

@@ -45,7 +45,7 @@
     card.dataset.state = "capturing";
     try {
       const frames = await capture();
-      prompt.textContent = "Checking…";
+      prompt.textContent = gettext("Checking…");
       card.dataset.state = "checking";
       const data = await upload(frames);
       if (data.error) {
@@ -63,8 +63,8 @@
       }
     } catch (err) {
       prompt.textContent = err && err.name === "NotAllowedError"
-        ? "Allow the camera to confirm with your face."
-        : "Something went wrong. Try again.";
+        ? gettext("Allow the camera to confirm with your face.")
+        : gettext("Something went wrong. Try again.");
       card.dataset.state = "error";
     } finally {
       button.disabled = false;
