@@ -13,7 +13,7 @@ export SITE_URL ?= http://$(HOST):$(PORT)
 demo run: export DEMO_SHOP ?= true
 demo run: export WEBHOOK_ALLOW_PRIVATE_TARGETS ?= true
 
-.PHONY: run test worker beat lint format install install-dev migrate demo clean
+.PHONY: run test worker beat lint format install install-dev migrate demo clean catalogs messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,7 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py seed_demo
 
-run: demo
+run: demo catalogs
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/uvicorn smilepay.asgi:application --host $(HOST) --port $(PORT) --lifespan off
 
@@ -50,8 +50,18 @@ beat: install
 	@test -n "$$REDIS_URL" || { echo "make beat needs REDIS_URL"; exit 2; }
 	$(BIN)/celery -A smilepay beat -l info
 
-test: install-dev
+test: install-dev catalogs
 	$(BIN)/pytest
+
+# The translations (docs/i18n.md): .po files are committed, the .mo files Django reads are
+# compiled here, with GNU msgfmt when it is installed, else with babel (pure Python).
+catalogs: install
+	@command -v msgfmt >/dev/null || echo "msgfmt (GNU gettext) is not installed: compiling the translations with babel. apt-get install gettext to use msgfmt (and to run make messages)."
+	$(BIN)/python manage.py catalogs compile --if-stale
+
+# After marking new strings: collect them into locale/*.po, then translate them there.
+messages: install
+	$(BIN)/python manage.py catalogs update
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -63,3 +73,4 @@ format: install-dev
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	find locale */locale -name '*.mo' -delete 2>/dev/null || true

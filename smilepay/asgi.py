@@ -16,6 +16,7 @@ from smilepay.body_limits import BodyLimitMiddleware  # noqa: E402
 from smilepay.log_filters import RedactSecretUrls  # noqa: E402
 from smilepay.routing import websocket_urlpatterns  # noqa: E402
 from smilepay.sweeper import EmbeddedSweeps  # noqa: E402
+from smilepay.ws_locale import WebsocketLocaleMiddleware  # noqa: E402
 from smilepay.ws_origin import FullOriginValidator  # noqa: E402
 
 # uvicorn's access log would otherwise keep every password-reset link's live token.
@@ -27,7 +28,9 @@ application = EmbeddedSweeps(
         {
             # Bodies capped and uploads authenticated before Django reads a byte of them.
             "http": BodyLimitMiddleware(django_asgi_app),
-            "websocket": FullOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+            "websocket": FullOriginValidator(
+                AuthMiddlewareStack(WebsocketLocaleMiddleware(URLRouter(websocket_urlpatterns)))
+            ),
         }
     )
 )

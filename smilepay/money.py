@@ -2,16 +2,22 @@
 
 The one place that turns minor units (integer cents, yen, fils...) into text and typed
 text into minor units; everything else (API, merchant site, portal, kiosk, push texts)
-goes through it. Pure functions (Django only for translating the error messages).
-English formatting for now: per-locale formatting (e.g. with babel) would change
-`format_amount` alone.
+goes through it. Pure functions of their arguments and the active language (Django's
+`get_language()`, or an explicit `locale=`): amounts are written the way CLDR says for
+that language ("$1,234.56" / "1 234,56 $US", "€12.50" / "12,50 €"), always with the
+currency's ISO 4217 number of decimals, and read back in the same language's way.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 
+from babel import Locale
+from babel.numbers import parse_pattern
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
 # Active ISO 4217 currencies and their minor-unit exponents (ISO 4217, list one). Codes
@@ -38,9 +44,14 @@ EXPONENTS: dict[str, int] = {
 # posted number can overflow the database (a 500) before a rule refuses it.
 LARGEST_MINOR = 10**15
 
-# Digits with an optional decimal part; grouping commas only in threes ("1,234.50").
+# Digits with an optional decimal part; grouping in threes only: commas where the decimal
+# separator is a point ("1,234.50"), spaces where it is a comma ("1 234,50"), either way
+# never a guess between the two.
 _PLAIN = re.compile(r"^(?P<units>\d+)(?:[.,](?P<fraction>\d+))?$")
-_GROUPED = re.compile(r"^(?P<units>\d{1,3}(?:,\d{3})+)(?:\.(?P<fraction>\d+))?$")
+_GROUPED_POINT = re.compile(r"^(?P<units>\d{1,3}(?:[, ]\d{3})+)(?:\.(?P<fraction>\d+))?$")
+_GROUPED_COMMA = re.compile(r"^(?P<units>\d{1,3}(?: \d{3})+)(?:[.,](?P<fraction>\d+))?$")
+# No-break spaces (CLDR groups French thousands with U+202F) read as plain spaces.
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
 
 
 class AmountError(ValueError):
@@ -78,54 +89,95 @@ def to_major(amount_minor: int, currency: str) -> Decimal:
     return Decimal(amount_minor).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))
 
 
-def parse_amount(text: str, currency: str) -> int:
-    """What a person typed ("12.50", "1,234.50", "12,50") as minor units of `currency`.
+def parse_amount(text: str, currency: str, *, locale: str | None = None) -> int:
+    """What a person typed ("12.50", "1,234.50", "12,50", "1 234,50") as minor units.
 
-    ASCII digits only, with one decimal separator ("." or ",") or grouping commas in
-    threes. Refuses anything else instead of guessing: empty text, signs, letters,
-    other digit scripts, and more decimals than the currency has. Zero is returned as 0;
-    whether it is allowed is the caller's rule.
+    ASCII digits with one decimal separator ("." or ","), or thousands grouped in threes
+    the way the language groups them: "1,234.50" in English, "1 234,50" in French (where
+    "1,234" is one point two three four, too many decimals for a dollar, and refused).
+    Refuses anything else instead of guessing: empty text, signs, letters, other digit
+    scripts, and more decimals than the currency has. Zero is returned as 0; whether it is
+    allowed is the caller's rule.
     """
     exponent = currency_exponent(currency)
-    cleaned = (text or "").strip()
+    cleaned = " ".join((text or "").translate(_SPACES).split())
     if not cleaned:
         raise AmountError(_("Enter an amount."))
+    example_text = example(currency, locale=locale)
     if not cleaned.isascii():
         raise AmountError(
-            _("Type the amount with the digits 0-9, e.g. %(example)s.")
-            % {"example": example(currency)}
+            _("Type the amount with the digits 0-9, e.g. %(example)s.") % {"example": example_text}
         )
-    match = _GROUPED.match(cleaned) or _PLAIN.match(cleaned)
+    grouped = _GROUPED_COMMA if _decimal_comma(locale) else _GROUPED_POINT
+    match = grouped.match(cleaned) or _PLAIN.match(cleaned)
     if match is None:
         raise AmountError(
-            _("Type the amount as a number, e.g. %(example)s.") % {"example": example(currency)}
+            _("Type the amount as a number, e.g. %(example)s.") % {"example": example_text}
         )
-    units = match["units"].replace(",", "")
+    units = match["units"].replace(",", "").replace(" ", "")
     fraction = match["fraction"] or ""
     if len(fraction) > exponent:
         raise AmountError(_too_many_decimals(currency, exponent))
     return int(units) * 10**exponent + int(fraction.ljust(exponent, "0") or 0)
 
 
-def format_amount(amount_minor: int, currency: str) -> str:
-    """The number alone, grouped: 123456 USD -> "1,234.56", 1500 JPY -> "1,500"."""
+def format_amount(amount_minor: int, currency: str, *, locale: str | None = None) -> str:
+    """The number alone, grouped: 123456 USD -> "1,234.56" ("1 234,56" in French)."""
     exponent = currency_exponent(currency)
-    sign = "-" if amount_minor < 0 else ""
-    units, fraction = divmod(abs(amount_minor), 10**exponent)
-    if not exponent:
-        return f"{sign}{units:,}"
-    return f"{sign}{units:,}.{fraction:0{exponent}d}"
+    cldr = _cldr_locale(locale)
+    pattern = _with_decimals(cldr.decimal_formats.get(None).pattern, exponent)
+    return pattern.apply(to_major(amount_minor, currency), cldr)
 
 
-def format_money(amount_minor: int, currency: str) -> str:
-    """Amount and code, the way every page and message shows money: "1,234.56 USD"."""
+def format_money(amount_minor: int, currency: str, *, locale: str | None = None) -> str:
+    """Amount and currency as the language writes them: "$1,234.56", "1 234,56 $US"."""
     if not is_currency(currency):
         return f"{amount_minor} (minor units) {currency}"
-    return f"{format_amount(amount_minor, currency)} {currency}"
+    exponent = currency_exponent(currency)
+    cldr = _cldr_locale(locale)
+    pattern = _with_decimals(cldr.currency_formats["standard"].pattern, exponent)
+    text = pattern.apply(
+        to_major(amount_minor, currency), cldr, currency=currency, currency_digits=False
+    )
+    return _space_a_lettered_symbol(text, cldr.currency_symbols.get(currency, currency))
 
 
-def example(currency: str) -> str:
-    return format_amount(1250 * 10 ** currency_exponent(currency) // 100, currency)
+def example(currency: str, *, locale: str | None = None) -> str:
+    """12.50 in the currency's decimals and the language's way: "12.50", "12,50", "13"."""
+    return format_amount(1250 * 10 ** currency_exponent(currency) // 100, currency, locale=locale)
+
+
+@lru_cache(maxsize=16)
+def _cldr_locale_named(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+def _cldr_locale(locale: str | None) -> Locale:
+    """The CLDR locale of `locale` ("fr", "en-gb"), else of the active language."""
+    return _cldr_locale_named(to_locale(locale or get_language() or "en"))
+
+
+def _decimal_comma(locale: str | None) -> bool:
+    return _cldr_locale(locale).number_symbols["latn"]["decimal"] == ","
+
+
+def _with_decimals(pattern: str, exponent: int):
+    """The CLDR pattern with exactly the ISO 4217 decimals (CLDR's own differ for some,
+    e.g. IQD), so that no amount is ever rounded for display."""
+    parsed = parse_pattern(pattern)
+    parsed.frac_prec = (exponent, exponent)
+    return parsed
+
+
+def _space_a_lettered_symbol(text: str, symbol: str) -> str:
+    """CLDR's currency spacing, which babel leaves out: a symbol of letters ("CHF") is
+    kept apart from the digits by a no-break space ("CHF 5.00"), "$5.00" stays as it is."""
+    if not symbol or unicodedata.category(symbol[-1]) == "Sc" or symbol not in text:
+        return text
+    before, _sep, after = text.partition(symbol)
+    if after[:1].isdigit():
+        return f"{before}{symbol}\u00a0{after}"
+    return text
 
 
 def _too_many_decimals(currency: str, exponent: int) -> str:

@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the cookie the switcher sets, else the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -170,7 +172,24 @@ LOGOUT_REDIRECT_URL = "/"
 PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "US")
 
 # --- i18n, static ---------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# docs/i18n.md: catalogs, the switcher, formats. A visitor gets the language of the
+# switcher's cookie, else the first supported one their browser asks for, else this one.
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(
+        f"LANGUAGE_CODE={LANGUAGE_CODE!r}: use one of {', '.join(dict(LANGUAGES))}."
+    )
+# The project's own catalog: templates/, static/ and the smilepay package (apps with a
+# locale/ folder of their own keep theirs there).
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers per language (smilepay/formats/<lang>/formats.py); money goes
+# through smilepay/money.py (CLDR, with babel).
+FORMAT_MODULE_PATH = ["smilepay.formats"]
+LANGUAGE_COOKIE_NAME = "smilepay_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -194,6 +213,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 HTTPS = env_bool("HTTPS", False)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS

@@ -9,10 +9,10 @@ window.SmileBurst = (() => {
 
   // Every text the customer reads, in one place (for the translation catalog).
   const PROMPTS = {
-    firstNeutral: "Look at the camera",
-    firstSmile: "Look at the camera and smile 😊",
-    smile: "Now smile 😊",
-    relax: "Relax, no smile",
+    firstNeutral: gettext("Look at the camera"),
+    firstSmile: gettext("Look at the camera and smile 😊"),
+    smile: gettext("Now smile 😊"),
+    relax: gettext("Relax, no smile"),
   };
 
   // Used only if a ticket carries no challenge: neutral, then smile.

@@ -15,38 +15,38 @@
 
   const TERMINAL = new Set(["succeeded", "declined", "expired", "canceled", "refunded", "partially_refunded"]);
   const FAILURES = {
-    no_face: ["We couldn't see a face", "Look straight at the camera, in good light."],
-    not_live: ["Please follow the prompts", "Look at the camera, and smile or relax when asked."],
-    presentation_attack: ["That looked like a photo", "Please stand in front of the camera yourself."],
-    bad_image: ["The camera picture was unusable", "Try again."],
-    no_match: ["Not recognised", "Try again, or pay another way."],
-    frames_expired: ["That took too long", "Try again."],
-    recognition_timeout: ["That took too long", "Try again."],
-    rate_limited: ["Too many attempts", "Please pay another way."],
+    no_face: [gettext("We couldn't see a face"), gettext("Look straight at the camera, in good light.")],
+    not_live: [gettext("Please follow the prompts"), gettext("Look at the camera, and smile or relax when asked.")],
+    presentation_attack: [gettext("That looked like a photo"), gettext("Please stand in front of the camera yourself.")],
+    bad_image: [gettext("The camera picture was unusable"), gettext("Try again.")],
+    no_match: [gettext("Not recognised"), gettext("Try again, or pay another way.")],
+    frames_expired: [gettext("That took too long"), gettext("Try again.")],
+    recognition_timeout: [gettext("That took too long"), gettext("Try again.")],
+    rate_limited: [gettext("Too many attempts"), gettext("Please pay another way.")],
   };
 
   // Declines decided by the customer's own rules, shown so they know to pay another way.
   const DECLINES = {
-    insufficient_funds: "Not enough balance",
-    over_payment_limit: "Over your face-pay limit",
-    over_daily_limit: "Over your daily face-pay limit",
+    insufficient_funds: gettext("Not enough balance"),
+    over_payment_limit: gettext("Over your face-pay limit"),
+    over_daily_limit: gettext("Over your daily face-pay limit"),
   };
 
   // Why the digits screen appears. "ambiguous" covers look-alikes, a customer who always
   // wants digits and a search grown too wide, and must not say which.
   const DIGITS_WHY = {
-    shop: "This shop asks for the last 4 digits of your phone.",
-    many_customers: "Many people pay with their face here: enter the last 4 digits of your phone so we find you.",
-    ambiguous: "We need the last 4 digits of your phone to be sure it's you.",
-    customer_setting: "Enter the last 4 digits of your phone so we find you.",
+    shop: gettext("This shop asks for the last 4 digits of your phone."),
+    many_customers: gettext("Many people pay with their face here: enter the last 4 digits of your phone so we find you."),
+    ambiguous: gettext("We need the last 4 digits of your phone to be sure it's you."),
+    customer_setting: gettext("Enter the last 4 digits of your phone so we find you."),
   };
 
   // The amount entry's own messages.
   const AMOUNT_TEXT = {
-    tooLarge: (max) => `The most this shop takes in one payment is ${max}.`,
+    tooLarge: (max) => interpolate(gettext("The most this shop takes in one payment is %(max)s."), { max }, true),
   };
   // No notification reaches the customer's phone (none turned on, or the push failed).
-  const PHONE_UNREACHABLE = "No notification? Open SmilePay on your phone: the payment is waiting there.";
+  const PHONE_UNREACHABLE = gettext("No notification? Open SmilePay on your phone: the payment is waiting there.");
 
   let payment = null;      // the payment on screen, as the server last described it
   let cents = 0;           // amount being typed
@@ -55,7 +55,7 @@
 
   // Minor units to money with the currency's own exponent (JPY has none, KWD three).
   const money = (minor) =>
-    new Intl.NumberFormat(undefined, {
+    new Intl.NumberFormat(document.documentElement.lang || undefined, {
       style: "currency",
       currency,
       minimumFractionDigits: exponent,
@@ -92,7 +92,7 @@
     const data = await response.json().catch(() => ({}));
     if (response.status === 401) location.reload();
     if (!response.ok) {
-      const error = new Error(data.error?.message || "Something went wrong. Try again.");
+      const error = new Error(data.error?.message || gettext("Something went wrong. Try again."));
       error.code = data.error?.code;
       throw error;
     }
@@ -145,13 +145,14 @@
     icon.classList.toggle("bad", !ok);
     document.getElementById("outcome-title").textContent =
       DECLINES[p.reason] ||
-      { succeeded: "Paid", declined: "Declined on the phone", expired: "Not confirmed in time" }[p.status] ||
+      { succeeded: gettext("Paid"), declined: gettext("Declined on the phone"), expired: gettext("Not confirmed in time") }[p.status] ||
       p.status;
     show("done");
   }
 
   function showAmount() {
     cents = 0;
+    app.dataset.typedMinor = "0";
     amountHint("");
     document.getElementById("amount-display").textContent = money(0);
     document.getElementById("charge").disabled = true;
@@ -202,6 +203,7 @@
     }
     document.getElementById("amount-display").textContent = money(cents);
     document.getElementById("charge").disabled = cents <= 0;
+    app.dataset.typedMinor = String(cents);  // kept across a language switch (language.js)
   }
 
   document.getElementById("keypad").addEventListener("click", (event) => {
@@ -271,7 +273,7 @@
   document.getElementById("digits-go").addEventListener("click", () => {
     const digits = document.getElementById("digits").value.trim();
     if (!/^\d{4}$/.test(digits)) {
-      showError("Enter exactly 4 digits.");
+      showError(gettext("Enter exactly 4 digits."));
       return;
     }
     guarded(() => smileToPay(digits));

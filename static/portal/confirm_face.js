@@ -15,9 +15,9 @@
 
   // Every text the customer reads here, in one place (for the translation catalog).
   const TEXT = {
-    checking: "Checking…",
-    allowCamera: "Allow the camera to confirm with your face.",
-    failed: "Something went wrong. Try again.",
+    checking: gettext("Checking…"),
+    allowCamera: gettext("Allow the camera to confirm with your face."),
+    failed: gettext("Something went wrong. Try again."),
   };
 
   async function post(url, form) {

@@ -8,18 +8,18 @@
   var list = document.getElementById("pending-list");
   var note = document.getElementById("push-note");
 
-  // Every text this file shows (to move to the JS catalog with the translation pass).
+  // Every text this file shows (the JavaScript catalog translates them).
   var T = {
-    at: "at",
-    until: "answer before",
-    approve: "Approve",
-    decline: "Decline",
-    withFace: "Confirm with your face",
-    nothing: "Nothing to confirm.",
-    noPushHere: "This browser can't show notifications. Keep SmilePay open here: payments to confirm appear on this page by themselves.",
-    blocked: "Notifications are blocked for SmilePay in this browser. Payments to confirm still appear on this page while it is open.",
-    noDevice: "No phone gets notifications yet. Until you turn them on, payments to confirm appear on this page while it is open.",
-    turnOn: "Turn on notifications",
+    at: function (merchant) { return interpolate(gettext("at %(merchant)s"), { merchant: merchant }, true); },
+    until: function (time) { return interpolate(gettext("answer before %(time)s"), { time: time }, true); },
+    approve: gettext("Approve"),
+    decline: gettext("Decline"),
+    withFace: gettext("Confirm with your face"),
+    nothing: gettext("Nothing to confirm."),
+    noPushHere: gettext("This browser can't show notifications. Keep SmilePay open here: payments to confirm appear on this page by themselves."),
+    blocked: gettext("Notifications are blocked for SmilePay in this browser. Payments to confirm still appear on this page while it is open."),
+    noDevice: gettext("No phone gets notifications yet. Until you turn them on, payments to confirm appear on this page while it is open."),
+    turnOn: gettext("Turn on notifications"),
   };
 
   var timers = [];
@@ -40,8 +40,8 @@
 
   function card(p) {
     var what = el("p", { class: "pending-what" }, [
-      el("b", { class: "pending-amount" }, [p.amount]), " " + T.at + " " + p.merchant, el("br"),
-      el("span", { class: "muted" }, [p.place + " · " + T.until + " " + clock(p.expires_at)]),
+      el("b", { class: "pending-amount" }, [p.amount]), " " + T.at(p.merchant), el("br"),
+      el("span", { class: "muted" }, [p.place + " · " + T.until(clock(p.expires_at))]),
     ]);
     var answer;
     if (p.answer_here) {

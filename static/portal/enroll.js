@@ -84,11 +84,11 @@
   function refused(data) {
     var code = data.error || "error";
     if (code === "duplicate") {
-      finish("refused", data.message || "We can't enroll this face. Please contact support.");
+      finish("refused", data.message || gettext("We can't enroll this face. Please contact support."));
       return true;
     }
     if (code === "consent_required" || code === "phone_not_verified" || code === "different_person") {
-      finish("refused", data.message || "Please start again.");
+      finish("refused", data.message || gettext("Please start again."));
       return true;
     }
     return false;
@@ -105,7 +105,7 @@
           await selfCheck(blob);
         }
       } catch (err) {
-        say("Connection problem — retrying…");
+        say(gettext("Connection problem — retrying…"));
         await sleep(1500);
       }
       await sleep(accepted < needed ? 350 : 600);
@@ -115,23 +115,24 @@
   async function step(blob) {
     var r = await send(urls.check, blob);
     if (r.status === 429) { await sleep(2000); return; }
-    if (r.status !== 200) { if (!refused(r.data)) say(r.data.message || "Try again"); return; }
+    if (r.status !== 200) { if (!refused(r.data)) say(r.data.message || gettext("Try again")); return; }
     var check = r.data;
     drawBox(check.box, check.ok);
-    if (!check.ok) { goodStreak = 0; say(check.messages[0] || "Look straight at the camera"); return; }
+    if (!check.ok) { goodStreak = 0; say(check.messages[0] || gettext("Look straight at the camera")); return; }
     goodStreak += 1;
-    if (goodStreak < 2) { say("Hold still…"); return; }
+    if (goodStreak < 2) { say(gettext("Hold still…")); return; }
     var c = await send(urls.capture, blob);
     if (c.status === 200) {
       accepted = c.data.accepted;
       goodStreak = 0;
       markStep(accepted);
-      say(accepted < needed ? "Got it — " + accepted + " of " + needed + ". Keep looking at the camera." :
-        "Got them all. Final check: look at the camera.");
+      say(accepted < needed
+        ? interpolate(gettext("Got it — %(done)s of %(needed)s. Keep looking at the camera."), { done: accepted, needed: needed }, true)
+        : gettext("Got them all. Final check: look at the camera."));
       await sleep(500);
     } else if (!refused(c.data)) {
       goodStreak = 0;
-      say((c.data.guidance && c.data.guidance[0]) || c.data.message || "Try again");
+      say((c.data.guidance && c.data.guidance[0]) || c.data.message || gettext("Try again"));
     }
   }
 
@@ -141,8 +142,8 @@
     if (r.status === 200 && r.data.matched) {
       markStep("check");
       drawBox(null);
-      say("Face pay is on.");
-      finish("done", "All set: you can now pay with a smile.");
+      say(gettext("Face pay is on."));
+      finish("done", gettext("All set: you can now pay with a smile."));
       setTimeout(function () { window.location.assign(urls.done); }, 2500);
       return;
     }
@@ -150,17 +151,17 @@
     selfCheckTries += 1;
     var check = r.data.check || {};
     if (selfCheckTries >= 5) {
-      finish("error", "The final check didn't match. Please try again in better light.");
+      finish("error", gettext("The final check didn't match. Please try again in better light."));
       return;
     }
-    say((check.messages && check.messages[0]) || "Look straight at the camera for the final check.");
+    say((check.messages && check.messages[0]) || gettext("Look straight at the camera for the final check."));
   }
 
   restart.addEventListener("click", function () { window.location.reload(); });
 
   setState("starting");
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-    finish("error", "This browser cannot use a camera here. Use a recent browser over https.");
+    finish("error", gettext("This browser cannot use a camera here. Use a recent browser over https."));
     return;
   }
   navigator.mediaDevices.getUserMedia({
@@ -172,9 +173,9 @@
     return video.play();
   }).then(function () {
     setState("guiding");
-    say("Look straight at the camera");
+    say(gettext("Look straight at the camera"));
     loop();
   }).catch(function () {
-    finish("error", "We need your camera to enroll. Allow it in the browser and try again.");
+    finish("error", gettext("We need your camera to enroll. Allow it in the browser and try again."));
   });
 })();

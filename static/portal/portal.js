@@ -70,7 +70,7 @@
         var type = (data.event && data.event.type) || "";
         if (type.indexOf("payment.") === 0) refresh();
         if (type === "face.status") {
-          show(data.event.enabled ? "Face pay is on." : (data.event.paused ? "Face pay is paused." : "Face pay is off."));
+          show(data.event.enabled ? gettext("Face pay is on.") : (data.event.paused ? gettext("Face pay is paused.") : gettext("Face pay is off.")));
         }
       }
     };

@@ -30,7 +30,7 @@
   function say(text) { state.textContent = text; }
 
   if (!("serviceWorker" in navigator) || !("PushManager" in window)) {
-    say("This browser cannot receive notifications. On an iPhone, add SmilePay to the home screen first.");
+    say(gettext("This browser cannot receive notifications. On an iPhone, add SmilePay to the home screen first."));
     return;
   }
 
@@ -38,7 +38,7 @@
     return registration.pushManager.getSubscription().then(function (sub) {
       enable.hidden = Boolean(sub);
       disable.hidden = !sub;
-      say(sub ? "Notifications are on for this device." : "Notifications are off for this device.");
+      say(sub ? gettext("Notifications are on for this device.") : gettext("Notifications are off for this device."));
       return sub;
     });
   }
@@ -48,9 +48,9 @@
   }).then(function (registration) {
     refresh(registration);
     enable.addEventListener("click", function () {
-      say("Asking your browser…");
+      say(gettext("Asking your browser…"));
       Notification.requestPermission().then(function (permission) {
-        if (permission !== "granted") { say("Notifications are blocked in this browser's settings."); return; }
+        if (permission !== "granted") { say(gettext("Notifications are blocked in this browser's settings.")); return; }
         return registration.pushManager.subscribe({
           userVisibleOnly: true,
           applicationServerKey: keyBytes(root.getAttribute("data-vapid-public-key")),
@@ -60,7 +60,7 @@
           if (!response.ok) throw new Error("subscribe failed");
           return refresh(registration);
         });
-      }).catch(function () { say("Could not turn on notifications. Try again."); });
+      }).catch(function () { say(gettext("Could not turn on notifications. Try again.")); });
     });
     disable.addEventListener("click", function () {
       registration.pushManager.getSubscription().then(function (sub) {
@@ -74,7 +74,7 @@
   testForm.addEventListener("submit", function (e) {
     e.preventDefault();
     post(testForm.action).then(function (r) { return r.json(); }).then(function (data) {
-      say(data.devices ? "Test notification sent. It should arrive in a few seconds." : "Turn on notifications on this device first.");
+      say(data.devices ? gettext("Test notification sent. It should arrive in a few seconds.") : gettext("Turn on notifications on this device first."));
     });
   });
 })();

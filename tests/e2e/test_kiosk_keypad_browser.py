@@ -1,5 +1,5 @@
 """The kiosk's amount entry in Chromium: a physical keyboard types, and the amount stops
-at the shop's maximum payment (here 50.00 USD) with a message instead of growing."""
+at the shop's maximum payment (here $50.00) with a message instead of growing."""
 
 from __future__ import annotations
 

@@ -109,7 +109,7 @@ def test_a_new_customer_adds_demo_money_once_and_answers_a_kiosk_payment_live(li
         page.fill("input[name=amount]", "20")
         page.dblclick("#add-money")  # a double click adds the money once
         page.wait_for_selector(".messages li.success")
-        assert page.inner_text("#wallet-balance") == "20.00 USD"
+        assert page.inner_text("#wallet-balance") == "$20.00"
         snap(page, "portal-wallet")
         funded = shell_value(
             live, "from payments.models import WalletFunding; print(WalletFunding.objects.count())"
@@ -121,7 +121,7 @@ def test_a_new_customer_adds_demo_money_once_and_answers_a_kiosk_payment_live(li
         assert page.inner_text("#pending-list").strip() == "Nothing to confirm."
         first = kiosk_payment_for(live, amount_minor=450)
         card = page.wait_for_selector(f'.pending-card[data-payment-id="{first}"]')
-        assert "4.50 USD" in card.inner_text() and "Corner Café" in card.inner_text()
+        assert "$4.50" in card.inner_text() and "Corner Café" in card.inner_text()
         assert "Counter 2, Main Street" in card.inner_text()
         snap(page, "portal-pending")
 
@@ -138,7 +138,7 @@ def test_a_new_customer_adds_demo_money_once_and_answers_a_kiosk_payment_live(li
         page.wait_for_url(f"**/me/payments/{second}/confirm/")
         assert "Paid" in page.inner_text(".confirm-card")
         page.goto("/me/")
-        assert "16.25 USD" in page.inner_text(".kpi")
+        assert "$16.25" in page.inner_text(".kpi")
 
 
 def test_the_dashboard_reads_the_waiting_payments_again_after_the_connection_comes_back(live):

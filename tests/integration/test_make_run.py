@@ -28,6 +28,12 @@ def test_make_run_serves_the_home_page_and_websockets_on_its_port(tmp_path):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
             assert response.status == 200
             assert b"Pay with a smile" in response.read()
+        # make run compiles the translations: a French browser gets French.
+        french = urllib.request.Request(
+            f"http://127.0.0.1:{port}/", headers={"Accept-Language": "fr-FR,fr;q=0.9"}
+        )
+        with urllib.request.urlopen(french, timeout=10) as response:  # noqa: S310 (http only)
+            assert "Payez avec un sourire" in response.read().decode()
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/css/smilepay.css") as css:
             assert css.status == 200
         # The embedded demo mounts the demo shop (production leaves DEMO_SHOP off).

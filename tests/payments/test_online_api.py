@@ -73,7 +73,7 @@ def test_the_customer_gets_a_push_and_a_live_event(
     (note,) = [s for s in sent if s["event"]["type"] == "payment.confirmation_requested"]
     assert note["user_id"] == casey.pk
     assert note["push"].url == f"/me/payments/{body['id']}/confirm/"
-    assert "12.99 USD" in note["push"].title and "Bean Shop" in note["push"].title
+    assert "$12.99" in note["push"].title and "Bean Shop" in note["push"].title
 
 
 def test_the_merchant_gets_a_signed_webhook_when_the_face_confirms(

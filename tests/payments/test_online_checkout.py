@@ -74,7 +74,7 @@ def test_the_confirm_page_shows_merchant_amount_description_and_the_face_button(
 ):
     payment = online_request(shop, casey, amount_minor=1299, description="Coffee beans 1 kg")
     html = client.get(f"/me/payments/{payment.pk}/confirm/").content.decode()
-    assert "Bean Shop" in html and "12.99 USD" in html and "Coffee beans 1 kg" in html
+    assert "Bean Shop" in html and "$12.99" in html and "Coffee beans 1 kg" in html
     assert "Confirm with my face" in html and "confirm_face.js" in html
     assert 'id="decline-form"' in html and 'name="password"' not in html
 

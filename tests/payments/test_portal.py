@@ -18,8 +18,8 @@ def test_the_dashboard_shows_the_wallet_and_what_waits_for_an_answer(casey, clie
     cafe = f.merchant(name="Corner Café")
     f.matched_payment(cafe, casey, amount_minor=450)
     html = client.get("/me/").content.decode()
-    assert "15.50 USD" in html  # 20.00 minus 4.50 held
-    assert "4.50 USD</b> at Corner Café" in html
+    assert "$15.50" in html  # 20.00 minus 4.50 held
+    assert "$4.50</b> at Corner Café" in html
 
 
 def test_the_confirm_page_approves_once_even_when_clicked_twice(casey, client):
@@ -27,7 +27,7 @@ def test_the_confirm_page_approves_once_even_when_clicked_twice(casey, client):
     payment = f.matched_payment(cafe, casey, amount_minor=450)
     url = f"/me/payments/{payment.pk}/confirm/"
     page = client.get(url).content.decode()
-    assert "Corner Café" in page and "4.50 USD" in page and 'value="approve"' in page
+    assert "Corner Café" in page and "$4.50" in page and 'value="approve"' in page
     assert client.post(url, {"action": "approve"}).status_code == 302
     assert client.post(url, {"action": "approve"}).status_code == 302
     assert client.post(url, {"action": "decline"}).status_code == 302
@@ -62,7 +62,7 @@ def test_history_lists_only_my_payments(casey, client):
     f.paid_payment(cafe, casey, amount_minor=321)
     f.paid_payment(cafe, f.customer(balance_minor=1000), amount_minor=654)
     html = client.get("/me/payments/").content.decode()
-    assert "3.21 USD" in html and "6.54 USD" not in html
+    assert "$3.21" in html and "$6.54" not in html
 
 
 def test_activity_shows_matches_and_near_matches_and_this_wasnt_me_pauses_face_pay(

@@ -45,7 +45,7 @@ def test_the_websocket_state_lists_a_payment_waiting_for_the_customer():
     payment = f.matched_payment(cafe, casey, amount_minor=450, kiosk_=counter)
     [pending] = customer_state(user_id=casey.pk)["pending"]
     assert pending["payment_id"] == payment.pk
-    assert pending["amount"] == "4.50 USD" and pending["merchant"] == "Corner Café"
+    assert pending["amount"] == "$4.50" and pending["merchant"] == "Corner Café"
     assert pending["place"] == "Counter 2" and pending["answer_here"] is True
     assert pending["url"] == f"/me/payments/{payment.pk}/confirm/"
 

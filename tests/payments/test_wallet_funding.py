@@ -53,7 +53,7 @@ def test_a_new_customer_adds_demo_money_in_the_portal_and_the_ledger_balances(cl
     entries = LedgerEntry.objects.filter(transaction=funding.ledger_transaction)
     assert sorted(e.amount_minor for e in entries) == [-2500, 2500]
     assert selectors.ledger_total() == 0
-    assert "25.00 USD added to your wallet." in client.get("/me/wallet/").content.decode()
+    assert "$25.00 added to your wallet." in client.get("/me/wallet/").content.decode()
 
 
 @pytest.mark.django_db
@@ -74,7 +74,7 @@ def test_one_top_up_is_capped(settings):
     with pytest.raises(InvalidRequest) as refused:
         services.wallet_fund(user_id=dana.pk, amount_minor=5001, provider="demo", form_token="a")
     assert refused.value.code == "over_funding_limit"
-    assert "50.00 USD" in refused.value.message
+    assert "$50.00" in refused.value.message
     assert balance(dana) == 0
 
 
@@ -90,7 +90,7 @@ def test_a_day_of_top_ups_is_capped(settings, client):
     assert balance(dana) == 6000
     client.force_login(dana)
     page = client.post("/me/wallet/", {"amount": "1", "provider": "demo", "form_token": "d"})
-    assert page.status_code == 200 and "You can add 0.00 USD more today." in page.content.decode()
+    assert page.status_code == 200 and "You can add $0.00 more today." in page.content.decode()
 
 
 @pytest.mark.django_db
