@@ -7,6 +7,8 @@ order paid. Another enrolled person's face fails, and so does a still photo."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -87,43 +89,51 @@ def shop(engine_ready, tmp_path):
         yield live
 
 
-def buy_and_confirm(live, video, *, customer: str = "alice"):
-    """The shop page in one context, the customer's phone in another; returns the
-    phone page after "Confirm with my face" has answered, and the shop page."""
+@contextmanager
+def buy_and_confirm(live, video, *, customer: str = "alice") -> Iterator[tuple]:
+    """The shop page in one context, the customer's phone in another; yields the shop
+    page, the phone page after "Confirm with my face" has answered, and the payment id.
+    Playwright is closed however the block ends: a sync Playwright left open keeps its
+    event loop marked running, which would break every later test that uses asyncio."""
     email, phone_number = CUSTOMERS[customer]
-    browser_cm = chromium_browser(video)
-    browser = browser_cm.__enter__()
-    shop_page = browser.new_context(base_url=live.url).new_page()
-    shop_page.set_default_timeout(30_000)
-    shop_page.goto("/shop/")
-    shop_page.check("input[value=beans]")
-    shop_page.fill("input[name=phone]", phone_number)
-    shop_page.click("#buy-form button")
-    shop_page.wait_for_url(re.compile(r"/shop/orders/[\w-]+/"))
-    # The shop's order reference is its own; the payment is the newest one.
-    payment_id = int(
-        live.shell("from payments.models import Payment; print(Payment.objects.latest('pk').pk)")
-    )
+    with chromium_browser(video) as browser:
+        shop_page = browser.new_context(base_url=live.url).new_page()
+        shop_page.set_default_timeout(30_000)
+        shop_page.goto("/shop/")
+        shop_page.check("input[value=beans]")
+        shop_page.fill("input[name=phone]", phone_number)
+        shop_page.click("#buy-form button")
+        # The shop calls SmilePay's API over HTTP before it redirects: on a busy machine
+        # that first request (cold caches) can take a while, so wait for the navigation.
+        try:
+            shop_page.wait_for_url(re.compile(r"/shop/orders/[\w-]+/"), timeout=90_000)
+        except Exception as exc:
+            raise AssertionError(f"no order page; server log:\n{live.log()[-4000:]}") from exc
+        # The shop's order reference is its own; the payment is the newest one.
+        payment_id = int(
+            live.shell(
+                "from payments.models import Payment; print(Payment.objects.latest('pk').pk)"
+            )
+        )
 
-    phone = browser.new_context(
-        base_url=live.url, permissions=["camera"], viewport={"width": 390, "height": 844}
-    ).new_page()
-    phone.set_default_timeout(30_000)
-    phone.goto(f"/accounts/login/?next=/me/payments/{payment_id}/confirm/")
-    phone.fill("input[name=username]", email)
-    phone.fill("input[name=password]", PASSWORD)
-    phone.click("form button.primary, form button[type=submit]")
-    phone.wait_for_url(f"**/me/payments/{payment_id}/confirm/")
-    assert "12.99" in phone.inner_text("#amount")
-    assert "Coffee beans, 1 kg" in phone.inner_text("#description")
-    assert "Demo Café" in phone.inner_text("#checkout")
-    phone.click("#confirm-face")
-    return browser_cm, shop_page, phone, payment_id
+        phone = browser.new_context(
+            base_url=live.url, permissions=["camera"], viewport={"width": 390, "height": 844}
+        ).new_page()
+        phone.set_default_timeout(30_000)
+        phone.goto(f"/accounts/login/?next=/me/payments/{payment_id}/confirm/")
+        phone.fill("input[name=username]", email)
+        phone.fill("input[name=password]", PASSWORD)
+        phone.click("form button.primary, form button[type=submit]")
+        phone.wait_for_url(f"**/me/payments/{payment_id}/confirm/")
+        assert "12.99" in phone.inner_text("#amount")
+        assert "Coffee beans, 1 kg" in phone.inner_text("#description")
+        assert "Demo Café" in phone.inner_text("#checkout")
+        phone.click("#confirm-face")
+        yield shop_page, phone, payment_id
 
 
 def test_the_right_face_pays_and_the_shop_learns_it_by_webhook(shop, tmp_path):
-    browser_cm, shop_page, phone, payment_id = buy_and_confirm(shop, camera("alice", tmp_path))
-    try:
+    with buy_and_confirm(shop, camera("alice", tmp_path)) as (shop_page, phone, payment_id):
         phone.wait_for_url(shop_page.url, timeout=90_000)  # back at the shop's order page
         try:
             phone.wait_for_selector("#order-paid", timeout=30_000)
@@ -136,8 +146,6 @@ def test_the_right_face_pays_and_the_shop_learns_it_by_webhook(shop, tmp_path):
             raise AssertionError(f"{deliveries}\n{shop.log()[-4000:]}") from exc
         shop_page.reload()
         shop_page.wait_for_selector("#order-paid", timeout=30_000)
-    finally:
-        browser_cm.__exit__(None, None, None)
     status = shop.shell(
         "from payments.models import Payment, WebhookDelivery as W; "
         f"p = Payment.objects.get(pk={payment_id}); "
@@ -148,12 +156,9 @@ def test_the_right_face_pays_and_the_shop_learns_it_by_webhook(shop, tmp_path):
 
 
 def test_another_enrolled_person_fails(shop, tmp_path):
-    browser_cm, _, phone, payment_id = buy_and_confirm(shop, camera("bob", tmp_path))
-    try:
+    with buy_and_confirm(shop, camera("bob", tmp_path)) as (_, phone, payment_id):
         phone.wait_for_selector("#checkout[data-state=failed]", timeout=90_000)
         assert "didn't look like you" in phone.inner_text("#prompt")
-    finally:
-        browser_cm.__exit__(None, None, None)
     out = shop.shell(
         f"from payments.models import Payment; p = Payment.objects.get(pk={payment_id}); "
         "print(p.status, p.reason)"
@@ -162,12 +167,10 @@ def test_another_enrolled_person_fails(shop, tmp_path):
 
 
 def test_a_still_photo_fails_liveness(shop, tmp_path):
-    browser_cm, _, phone, payment_id = buy_and_confirm(shop, camera("alice", tmp_path, still=True))
-    try:
+    still_photo = camera("alice", tmp_path, still=True)
+    with buy_and_confirm(shop, still_photo) as (_, phone, payment_id):
         phone.wait_for_selector("#checkout[data-state=failed]", timeout=90_000)
         assert "smile" in phone.inner_text("#prompt")
-    finally:
-        browser_cm.__exit__(None, None, None)
     out = shop.shell(
         f"from payments.models import Payment; p = Payment.objects.get(pk={payment_id}); "
         "print(p.status, p.reason)"
