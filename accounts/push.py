@@ -22,9 +22,11 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.audit import audit
 from accounts.errors import PushSubscriptionInvalid
+from accounts.language import in_language_of
 from accounts.models import PushSubscription
 from smilepay import outbound
 
@@ -159,16 +161,14 @@ def notify_customer(*, user_id: int, event: dict, push: PushMessage | None = Non
 def push_send_test(*, user_id: int) -> int:
     """Queue a test notification to every device of the customer; returns how many."""
     count = PushSubscription.objects.filter(user_id=user_id).count()
-    notify_customer(
-        user_id=user_id,
-        event={"type": "push.test"},
-        push=PushMessage(
+    with in_language_of(user_id=user_id):
+        push = PushMessage(
             title="SmilePay",
-            body="Notifications work. This is where you will confirm face payments.",
+            body=_("Notifications work. This is where you will confirm face payments."),
             url="/me/notifications/",
             tag="smilepay-test",
-        ),
-    )
+        )
+    notify_customer(user_id=user_id, event={"type": "push.test"}, push=push)
     return count
 
 

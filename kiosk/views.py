@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kiosk import devices, limits
@@ -136,7 +137,9 @@ def api_create_payment(request: HttpRequest) -> JsonResponse:
     amount = _json_body(request).get("amount_minor")
     # The merchant's maximum (payment_create) also refuses what a bigint could not hold.
     if isinstance(amount, bool) or not isinstance(amount, int):
-        raise CaptureError("amount_minor must be a whole number of cents.", code="invalid_amount")
+        raise CaptureError(
+            _("amount_minor must be a whole number of cents."), code="invalid_amount"
+        )
     payment = kiosk_start_payment(kiosk_id=request.kiosk.pk, amount_minor=amount)
     return JsonResponse({"payment": kiosk_payment_state(payment=payment)}, status=201)
 
