@@ -69,22 +69,22 @@ def _validate(endpoint: str, p256dh: str, auth: str) -> None:
     url = urlparse(endpoint or "")
     allowed = {"https", "http"} if settings.WEBPUSH_ALLOW_HTTP_ENDPOINTS else {"https"}
     if url.scheme not in allowed or not url.netloc or len(endpoint) > 2000:
-        raise PushSubscriptionInvalid("The push endpoint must be an https URL.")
+        raise PushSubscriptionInvalid(_("The push endpoint must be an https URL."))
     try:
         _push_target(endpoint)
     except outbound.ForbiddenTarget as exc:
         raise PushSubscriptionInvalid(
-            "The push endpoint must be a public push service.", code="forbidden_endpoint"
+            _("The push endpoint must be a public push service."), code="forbidden_endpoint"
         ) from exc
     try:
         key = _b64url_decode(p256dh)
         secret = _b64url_decode(auth)
     except (binascii.Error, ValueError) as exc:
-        raise PushSubscriptionInvalid("The subscription keys are not base64url.") from exc
+        raise PushSubscriptionInvalid(_("The subscription keys are not base64url.")) from exc
     if len(key) != 65 or key[0] != 4:
-        raise PushSubscriptionInvalid("p256dh must be an uncompressed P-256 point.")
+        raise PushSubscriptionInvalid(_("p256dh must be an uncompressed P-256 point."))
     if len(secret) != 16:
-        raise PushSubscriptionInvalid("auth must be 16 bytes.")
+        raise PushSubscriptionInvalid(_("auth must be 16 bytes."))
 
 
 def _endpoint_hash(endpoint: str) -> str:
