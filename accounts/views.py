@@ -50,6 +50,14 @@ class SignInView(LoginView):
         url = super().get_redirect_url()
         return "" if url.split("?")[0] == self.request.path else url
 
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)
+        # An account from before languages were stored gets the one it signs in with.
+        user = form.get_user()
+        if not user.language:
+            services.user_language_set(user_id=user.pk, language=get_language())
+        return response
+
 
 def sign_up(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:

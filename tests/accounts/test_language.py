@@ -166,3 +166,24 @@ def test_the_password_reset_mail_of_someone_who_never_chose_follows_the_page(cli
     )
     (to_lea,) = mail.outbox
     assert to_lea.subject == "Réinitialisez votre mot de passe SmilePay"
+
+
+def test_an_account_without_a_language_takes_the_one_it_signs_in_with(client, ada):
+    client.post(
+        "/accounts/login/",
+        {"username": "ada@example.com", "password": PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    ada.refresh_from_db()
+    assert ada.language == "fr"
+
+
+def test_signing_in_on_another_language_keeps_the_chosen_one(client, ada):
+    User.objects.filter(pk=ada.pk).update(language="en")
+    client.post(
+        "/accounts/login/",
+        {"username": "ada@example.com", "password": PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    ada.refresh_from_db()
+    assert ada.language == "en"

@@ -340,3 +340,15 @@ def test_the_messages_after_saving_the_settings_are_french(client, world):
     page = client.post("/me/settings/", data, HTTP_ACCEPT_LANGUAGE="fr", follow=True)
     html = page.content.decode()
     assert "Réglages enregistrés." in html and english_in(html) == []
+
+
+def test_the_kiosks_errors_are_french(client, world):
+    unpaired = client.post("/kiosk/api/payments", {}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert unpaired.status_code == 401
+    assert unpaired.json()["error"]["code"] == "not_paired"  # codes stay English
+    assert english_in(unpaired.json()["error"]["message"]) == []
+    code = services.kiosk_issue_pairing_code(kiosk_id=world["caisse"].pk)
+    client.post("/kiosk/pair", {"code": code}, HTTP_ACCEPT_LANGUAGE="fr")
+    missing = client.post("/kiosk/api/payments/999999/cancel", HTTP_ACCEPT_LANGUAGE="fr")
+    assert missing.status_code == 404
+    assert english_in(missing.json()["error"]["message"]) == []
