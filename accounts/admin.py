@@ -12,7 +12,10 @@ class UserAdmin(BaseUserAdmin):
     readonly_fields = ["phone_last4", "last_login", "date_joined"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Profile", {"fields": ["full_name", "phone_e164", "phone_last4", "phone_verified_at"]}),
+        (
+            "Profile",
+            {"fields": ["full_name", "phone_e164", "phone_last4", "phone_verified_at", "language"]},
+        ),
         (
             "Permissions",
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},

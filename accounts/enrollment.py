@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import crypto
 from accounts.audit import audit
@@ -44,15 +45,15 @@ MAX_IMAGE_BYTES = 2 * 1024 * 1024
 
 # What the page shows for each problem, in the order it should be fixed.
 GUIDANCE = {
-    "no_face": "We can't see your face — look straight at the camera",
-    "many_faces": "Only one person in the picture, please",
-    "too_small": "Move closer",
-    "partial": "Move your face to the middle of the picture",
-    "too_dark": "Too dark — find more light",
-    "low_contrast": "Too dark — find more light",
-    "too_bright": "Too bright — move away from the light",
-    "not_frontal": "Look straight at the camera",
-    "blurry": "Hold still",
+    "no_face": gettext_lazy("We can't see your face — look straight at the camera"),
+    "many_faces": gettext_lazy("Only one person in the picture, please"),
+    "too_small": gettext_lazy("Move closer"),
+    "partial": gettext_lazy("Move your face to the middle of the picture"),
+    "too_dark": gettext_lazy("Too dark — find more light"),
+    "low_contrast": gettext_lazy("Too dark — find more light"),
+    "too_bright": gettext_lazy("Too bright — move away from the light"),
+    "not_frontal": gettext_lazy("Look straight at the camera"),
+    "blurry": gettext_lazy("Hold still"),
 }
 ORDER = list(GUIDANCE)
 
@@ -109,7 +110,7 @@ def _refuse_presentation_attack(user_id: int, image: bytes, analysis: _Analysis)
 def _analyse(image: bytes, *, want_encoding: bool, purpose: str = "enroll") -> _Analysis:
     started = time.perf_counter()
     if not image or len(image) > MAX_IMAGE_BYTES:
-        raise EnrollmentRefused("The picture is empty or too large.", code="bad_image")
+        raise EnrollmentRefused(_("The picture is empty or too large."), code="bad_image")
     try:
         # Dimensions from the header: a pixel bomb is refused before the engine decodes it.
         frame_header(image, max_bytes=MAX_IMAGE_BYTES)
@@ -118,7 +119,7 @@ def _analyse(image: bytes, *, want_encoding: bool, purpose: str = "enroll") -> _
     try:
         faces = analyze(image, want_encoding=want_encoding, want_smile=False, max_faces=2)
     except FaceImageError as exc:
-        raise EnrollmentRefused("That was not a picture we can read.", code="bad_image") from exc
+        raise EnrollmentRefused(_("That was not a picture we can read."), code="bad_image") from exc
     elapsed = (time.perf_counter() - started) * 1000
     if not faces:
         problems = ["no_face"]
@@ -145,7 +146,7 @@ def _analyse(image: bytes, *, want_encoding: bool, purpose: str = "enroll") -> _
                 round(bottom / h, 3),
                 round(left / w, 3),
             )
-    messages = list(dict.fromkeys(GUIDANCE.get(p, p) for p in problems))
+    messages = list(dict.fromkeys(str(GUIDANCE.get(p, p)) for p in problems))
     return _Analysis(
         check=FrameCheck(
             ok=not problems,
@@ -175,10 +176,10 @@ def _image_size(image: bytes) -> tuple[int, int]:
 def _require_ready(user_id: int) -> None:
     user = User.objects.get(pk=user_id)
     if user.phone_verified_at is None:
-        raise PhoneNotVerified("Verify your phone number first.")
+        raise PhoneNotVerified(_("Verify your phone number first."))
     profile = FaceProfile.objects.filter(user_id=user_id).first()
     if profile is None or profile.consent_version != settings.BIOMETRIC_CONSENT_VERSION:
-        raise ConsentRequired("Please read and accept the biometric consent first.")
+        raise ConsentRequired(_("Please read and accept the biometric consent first."))
 
 
 def enrollment_check_frame(*, user_id: int, image: bytes) -> FrameCheck:
@@ -276,7 +277,7 @@ def enrollment_capture(*, user_id: int, image: bytes) -> CaptureResult:
     check = analysis.check
     if not check.ok or analysis.encoding is None:
         raise EnrollmentRefused(
-            check.messages[0] if check.messages else "Try again.",
+            check.messages[0] if check.messages else _("Try again."),
             code="quality",
             guidance=check.messages,
         )
@@ -287,18 +288,20 @@ def enrollment_capture(*, user_id: int, image: bytes) -> CaptureResult:
         user_id, []
     )
     if len(pending) >= MAX_CAPTURES:
-        raise EnrollmentRefused("You have enough captures: do the final check.", code="too_many")
+        raise EnrollmentRefused(_("You have enough captures: do the final check."), code="too_many")
     if pending and min(compare(encoding, t) for t in pending) > threshold:
         raise EnrollmentRefused(
-            "This doesn't look like the same person as the earlier captures. "
-            "Start again with only you in front of the camera.",
+            _(
+                "This doesn't look like the same person as the earlier captures. "
+                "Start again with only you in front of the camera."
+            ),
             code="different_person",
         )
     nearest = _nearest_other_customer(user_id, encoding)
     if nearest is not None and nearest[1] <= threshold:
         _refuse_duplicate(user_id, nearest[0], nearest[1])
         raise EnrollmentRefused(
-            "We can't enroll this face. Please contact support so we can help.",
+            _("We can't enroll this face. Please contact support so we can help."),
             code="duplicate",
         )
     with transaction.atomic():
@@ -309,7 +312,7 @@ def enrollment_capture(*, user_id: int, image: bytes) -> CaptureResult:
         ).count()
         if count >= MAX_CAPTURES:
             raise EnrollmentRefused(
-                "You have enough captures: do the final check.", code="too_many"
+                _("You have enough captures: do the final check."), code="too_many"
             )
         FaceTemplate.objects.create(
             user_id=user_id,
@@ -346,7 +349,13 @@ def enrollment_self_check(*, user_id: int, image: bytes) -> SelfCheckResult:
     )
     if len(pending) < settings.FACE_ENROLL_CAPTURES:
         raise EnrollmentRefused(
-            f"Take {settings.FACE_ENROLL_CAPTURES} good captures first.", code="not_enough"
+            ngettext(
+                "Take %(count)d good capture first.",
+                "Take %(count)d good captures first.",
+                settings.FACE_ENROLL_CAPTURES,
+            )
+            % {"count": settings.FACE_ENROLL_CAPTURES},
+            code="not_enough",
         )
     analysis = _analyse(image, want_encoding=True, purpose="pay")
     if not analysis.check.ok or analysis.encoding is None:
@@ -362,15 +371,15 @@ def enrollment_self_check(*, user_id: int, image: bytes) -> SelfCheckResult:
     with transaction.atomic():
         profile = FaceProfile.objects.select_for_update().get(user_id=user_id)
         if profile.consent_version != settings.BIOMETRIC_CONSENT_VERSION:
-            raise ConsentRequired("Consent was withdrawn during enrollment.")
+            raise ConsentRequired(_("Consent was withdrawn during enrollment."))
         pending_ids = list(
             FaceTemplate.objects.filter(
                 user_id=user_id, status=FaceTemplate.Status.PENDING
             ).values_list("pk", flat=True)
         )
         if len(pending_ids) < settings.FACE_ENROLL_CAPTURES:
-            raise EnrollmentRefused("Start the enrollment again.", code="not_enough")
-        replaced, _ = FaceTemplate.objects.filter(
+            raise EnrollmentRefused(_("Start the enrollment again."), code="not_enough")
+        replaced, _deleted = FaceTemplate.objects.filter(
             user_id=user_id, status=FaceTemplate.Status.ACTIVE
         ).delete()
         FaceTemplate.objects.filter(pk__in=pending_ids).update(status=FaceTemplate.Status.ACTIVE)

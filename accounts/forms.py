@@ -5,9 +5,12 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts import signin_limits
+from accounts.language import in_language_of
 from accounts.phones import normalize_phone
 from smilepay import money
 from smilepay.ratelimit import client_ip
@@ -41,7 +44,7 @@ def from_minor(value: int | None) -> Decimal | None:
 
 class SignInForm(AuthenticationForm):
     username = forms.CharField(
-        label="Email or phone",
+        label=_("Email or phone"),
         max_length=254,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
@@ -77,20 +80,32 @@ class LimitedPasswordResetForm(PasswordResetForm):
                 raise forms.ValidationError(RESET_LIMITED, code="rate_limited") from exc
         return cleaned
 
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        """Written in the account holder's language; the page's when they never chose."""
+        user = context.get("user")
+        with in_language_of(user_id=getattr(user, "pk", None), default=get_language()):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+
 
 class SignUpForm(forms.Form):
-    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     full_name = forms.CharField(
-        label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=_("Your name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
     phone = forms.CharField(
-        label="Mobile phone",
+        label=_("Mobile phone"),
         max_length=32,
-        help_text="We text you a code to check it. The last four digits can narrow a kiosk search.",
+        help_text=_(
+            "We text you a code to check it. The last four digits can narrow a kiosk search."
+        ),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
     password = forms.CharField(
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
     )
 
     def clean_phone(self) -> str:
@@ -99,7 +114,7 @@ class SignUpForm(forms.Form):
 
 class PhoneCodeForm(forms.Form):
     code = forms.CharField(
-        label="Code from the text message",
+        label=_("Code from the text message"),
         max_length=12,
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
@@ -112,7 +127,7 @@ class ConsentForm(forms.Form):
     agree = forms.BooleanField(required=True, initial=False)
 
 
-def _amount(label: str, help_text: str) -> forms.DecimalField:
+def _amount(label: str | Promise, help_text: str | Promise) -> forms.DecimalField:
     return forms.DecimalField(
         label=label,
         required=False,
@@ -128,20 +143,22 @@ def _amount(label: str, help_text: str) -> forms.DecimalField:
 
 class FacePaySettingsForm(forms.Form):
     paused = forms.BooleanField(
-        label="Pause face pay", required=False, help_text="No kiosk will recognise you."
+        label=_("Pause face pay"), required=False, help_text=_("No kiosk will recognise you.")
     )
     always_require_phone_digits = forms.BooleanField(
-        label="Always ask me for the last four digits of my phone",
+        label=_("Always ask me for the last four digits of my phone"),
         required=False,
-        help_text="A kiosk then searches only among customers with those digits.",
+        help_text=_("A kiosk then searches only among customers with those digits."),
     )
-    per_payment_limit = _amount("Limit per face payment", "Leave empty for no limit.")
-    daily_limit = _amount("Daily limit for face payments", "Leave empty for no limit.")
+    per_payment_limit = _amount(_("Limit per face payment"), _("Leave empty for no limit."))
+    daily_limit = _amount(_("Daily limit for face payments"), _("Leave empty for no limit."))
     auto_approve_below = _amount(
-        "Approve automatically below",
-        "0 means you confirm every payment on your phone (recommended). Even below this "
-        "amount, your phone is asked whenever the kiosk searched among many customers, "
-        "for example when you did not type your phone digits.",
+        _("Approve automatically below"),
+        _(
+            "0 means you confirm every payment on your phone (recommended). Even below this "
+            "amount, your phone is asked whenever the kiosk searched among many customers, "
+            "for example when you did not type your phone digits."
+        ),
     )
 
     def clean(self):
@@ -153,8 +170,10 @@ class FacePaySettingsForm(forms.Form):
 
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), strip=False
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        strip=False,
     )
     confirm = forms.BooleanField(
-        label="I understand that this cannot be undone.", required=True, initial=False
+        label=_("I understand that this cannot be undone."), required=True, initial=False
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.managers import UserManager
 from accounts.phones import last4, normalize_phone
@@ -30,6 +31,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Set when the person deleted their account: the row stays (the ledger points at it),
     # anonymised.
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The language of what reaches the person outside a page (SMS, push, e-mail): set at
+    # sign-up and by the switcher while signed in. Empty: the site's default.
+    language = models.CharField(max_length=8, blank=True, default="")
 
     objects = UserManager()
 
@@ -110,8 +114,8 @@ class ConsentRecord(models.Model):
     """One grant or withdrawal of biometric consent, exactly as it happened."""
 
     class Action(models.TextChoices):
-        GRANTED = "granted", "Granted"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        GRANTED = "granted", _("Granted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consent_records")
     action = models.CharField(max_length=10, choices=Action.choices)

@@ -18,9 +18,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.audit import audit
 from accounts.errors import AccountsError, RateLimited
+from accounts.language import in_language_of
 from accounts.models import PhoneCode, User
 from accounts.sms import send_sms
 
@@ -49,21 +52,27 @@ def phone_code_send(*, user_id: int, ip: str | None = None, user_agent: str = ""
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user_id)
         if not user.phone_e164:
-            raise AccountsError("Add a phone number first.", code="no_phone")
+            raise AccountsError(_("Add a phone number first."), code="no_phone")
         recent = PhoneCode.objects.filter(user=user, created_at__gte=now - timedelta(hours=1))
         latest = recent.order_by("-created_at").first()
         if latest is not None:
             wait = settings.PHONE_CODE_RESEND_SECONDS - (now - latest.created_at).total_seconds()
             if wait > 0:
+                seconds = int(wait) + 1
                 raise RateLimited(
-                    f"Please wait {int(wait) + 1} seconds before asking for another code.",
-                    retry_after=int(wait) + 1,
+                    ngettext(
+                        "Please wait %(seconds)d second before asking for another code.",
+                        "Please wait %(seconds)d seconds before asking for another code.",
+                        seconds,
+                    )
+                    % {"seconds": seconds},
+                    retry_after=seconds,
                 )
         if recent.count() >= settings.PHONE_CODE_MAX_PER_HOUR:
             oldest = recent.order_by("created_at").first()
             retry = int((oldest.created_at + timedelta(hours=1) - now).total_seconds()) + 1
             raise RateLimited(
-                "Too many codes sent to this number. Try again later.", retry_after=retry
+                _("Too many codes sent to this number. Try again later."), retry_after=retry
             )
         PhoneCode.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now).update(
             expires_at=now
@@ -79,7 +88,12 @@ def phone_code_send(*, user_id: int, ip: str | None = None, user_agent: str = ""
         audit("phone.code_sent", user_id=user.pk, ip=ip, user_agent=user_agent)
         phone = user.phone_e164
         minutes = max(1, settings.PHONE_CODE_TTL_SECONDS // 60)
-        body = f"Your SmilePay code is {code}. It expires in {minutes} minutes."
+        with in_language_of(user_id=user.pk):
+            body = ngettext(
+                "Your SmilePay code is %(code)s. It expires in %(minutes)d minute.",
+                "Your SmilePay code is %(code)s. It expires in %(minutes)d minutes.",
+                minutes,
+            ) % {"code": code, "minutes": minutes}
         transaction.on_commit(lambda: send_sms(to=phone, body=body))
     return record
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 def normalize_phone(raw: str, *, region: str | None = None) -> str:
     """Return the number in E.164 (`+15551234567`), or raise ValidationError."""
     text = (raw or "").strip()
     if not text:
-        raise ValidationError("Enter a phone number.", code="phone_empty")
+        raise ValidationError(_("Enter a phone number."), code="phone_empty")
     try:
         number = phonenumbers.parse(text, region or settings.PHONE_DEFAULT_REGION)
     except phonenumbers.NumberParseException as exc:
-        raise ValidationError("Enter a valid phone number.", code="phone_invalid") from exc
+        raise ValidationError(_("Enter a valid phone number."), code="phone_invalid") from exc
     if not phonenumbers.is_possible_number(number):
-        raise ValidationError("Enter a valid phone number.", code="phone_invalid")
+        raise ValidationError(_("Enter a valid phone number."), code="phone_invalid")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

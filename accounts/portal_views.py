@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.request import RawPostDataException
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -71,7 +72,7 @@ def consent(request: HttpRequest) -> HttpResponse:
         except AccountsError as exc:
             messages.error(request, exc.message)
             return redirect("portal:consent")
-        messages.success(request, "Thank you. You can now enroll your face.")
+        messages.success(request, _("Thank you. You can now enroll your face."))
         return redirect("portal:enroll")
     return render(
         request,
@@ -85,7 +86,7 @@ def consent(request: HttpRequest) -> HttpResponse:
 def consent_withdraw(request: HttpRequest) -> HttpResponse:
     services.consent_withdraw(user_id=request.user.pk, **client_meta(request))
     messages.success(
-        request, "Consent withdrawn. Face pay is off and your face data has been destroyed."
+        request, _("Consent withdrawn. Face pay is off and your face data has been destroyed.")
     )
     return redirect("portal:privacy")
 
@@ -107,7 +108,7 @@ def enroll(request: HttpRequest) -> HttpResponse:
     if not status.phone_verified:
         return redirect(f"/accounts/verify-phone/?next={request.path}")
     if not status.consent_current:
-        messages.info(request, "Please read and accept the biometric consent first.")
+        messages.info(request, _("Please read and accept the biometric consent first."))
         return redirect("portal:consent")
     enrollment.enrollment_start(user_id=request.user.pk)
     return render(
@@ -128,7 +129,7 @@ def _frame_endpoint(handler):
     @require_POST
     def view(request: HttpRequest) -> JsonResponse:
         if _rate_limited(request.user.pk):
-            return _json_error(429, "rate_limited", "Slow down a little.")
+            return _json_error(429, "rate_limited", _("Slow down a little."))
         try:
             image = request.body
         except RawPostDataException:  # a form: the CSRF check has read it already
@@ -136,7 +137,7 @@ def _frame_endpoint(handler):
                 400, "not_an_image", _("Send the picture itself (image/jpeg), not a form.")
             )
         if len(image) > enrollment.MAX_IMAGE_BYTES:
-            return _json_error(413, "too_large", "The picture is too large.")
+            return _json_error(413, "too_large", _("The picture is too large."))
         try:
             return JsonResponse(handler(request.user.pk, image))
         except (ConsentRequired, PhoneNotVerified) as exc:
@@ -226,9 +227,17 @@ def push_test(request: HttpRequest) -> HttpResponse:
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse({"ok": True, "devices": count})
     if count:
-        messages.success(request, f"Test notification sent to {count} device(s).")
+        messages.success(
+            request,
+            ngettext(
+                "Test notification sent to %(count)d device.",
+                "Test notification sent to %(count)d devices.",
+                count,
+            )
+            % {"count": count},
+        )
     else:
-        messages.error(request, "Turn on notifications on this device first.")
+        messages.error(request, _("Turn on notifications on this device first."))
     return redirect("portal:notifications")
 
 
@@ -275,7 +284,7 @@ def face_pay_settings(request: HttpRequest) -> HttpResponse:
                 services.face_pay_pause(user_id=user_id, reason="paused by the customer")
             elif not data["paused"] and status.paused:
                 services.face_pay_resume(user_id=user_id, **client_meta(request))
-            messages.success(request, "Settings saved.")
+            messages.success(request, _("Settings saved."))
             return redirect("portal:settings")
     return render(
         request,
@@ -313,7 +322,7 @@ def delete_face_data(request: HttpRequest) -> HttpResponse:
     services.face_data_delete(
         user_id=request.user.pk, reason="customer_request", **client_meta(request)
     )
-    messages.success(request, "Your face data has been destroyed. Face pay is off.")
+    messages.success(request, _("Your face data has been destroyed. Face pay is off."))
     return redirect("portal:privacy")
 
 
@@ -323,10 +332,10 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if not request.user.check_password(form.cleaned_data["password"]):
-            form.add_error("password", "That is not your password.")
+            form.add_error("password", _("That is not your password."))
         else:
             services.account_delete(user_id=request.user.pk, **client_meta(request))
             logout(request)
-            messages.success(request, "Your account has been deleted.")
+            messages.success(request, _("Your account has been deleted."))
             return redirect("/")
     return render(request, "portal/delete_account.html", {"form": form, "section": "privacy"})

@@ -22,9 +22,11 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.audit import audit
 from accounts.errors import PushSubscriptionInvalid
+from accounts.language import in_language_of
 from accounts.models import PushSubscription
 from smilepay import outbound
 
@@ -67,22 +69,22 @@ def _validate(endpoint: str, p256dh: str, auth: str) -> None:
     url = urlparse(endpoint or "")
     allowed = {"https", "http"} if settings.WEBPUSH_ALLOW_HTTP_ENDPOINTS else {"https"}
     if url.scheme not in allowed or not url.netloc or len(endpoint) > 2000:
-        raise PushSubscriptionInvalid("The push endpoint must be an https URL.")
+        raise PushSubscriptionInvalid(_("The push endpoint must be an https URL."))
     try:
         _push_target(endpoint)
     except outbound.ForbiddenTarget as exc:
         raise PushSubscriptionInvalid(
-            "The push endpoint must be a public push service.", code="forbidden_endpoint"
+            _("The push endpoint must be a public push service."), code="forbidden_endpoint"
         ) from exc
     try:
         key = _b64url_decode(p256dh)
         secret = _b64url_decode(auth)
     except (binascii.Error, ValueError) as exc:
-        raise PushSubscriptionInvalid("The subscription keys are not base64url.") from exc
+        raise PushSubscriptionInvalid(_("The subscription keys are not base64url.")) from exc
     if len(key) != 65 or key[0] != 4:
-        raise PushSubscriptionInvalid("p256dh must be an uncompressed P-256 point.")
+        raise PushSubscriptionInvalid(_("p256dh must be an uncompressed P-256 point."))
     if len(secret) != 16:
-        raise PushSubscriptionInvalid("auth must be 16 bytes.")
+        raise PushSubscriptionInvalid(_("auth must be 16 bytes."))
 
 
 def _endpoint_hash(endpoint: str) -> str:
@@ -159,16 +161,14 @@ def notify_customer(*, user_id: int, event: dict, push: PushMessage | None = Non
 def push_send_test(*, user_id: int) -> int:
     """Queue a test notification to every device of the customer; returns how many."""
     count = PushSubscription.objects.filter(user_id=user_id).count()
-    notify_customer(
-        user_id=user_id,
-        event={"type": "push.test"},
-        push=PushMessage(
+    with in_language_of(user_id=user_id):
+        push = PushMessage(
             title="SmilePay",
-            body="Notifications work. This is where you will confirm face payments.",
+            body=_("Notifications work. This is where you will confirm face payments."),
             url="/me/notifications/",
             tag="smilepay-test",
-        ),
-    )
+        )
+    notify_customer(user_id=user_id, event={"type": "push.test"}, push=push)
     return count
 
 

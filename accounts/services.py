@@ -20,10 +20,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.audit import audit
 from accounts.consent import current_consent
 from accounts.errors import AccountsError, PhoneNotVerified
+from accounts.language import supported_language, user_language_set
 from accounts.models import (
     AuditEvent,
     ConsentRecord,
@@ -55,6 +57,7 @@ __all__ = [
     "phone_code_verify",
     "push_subscribe",
     "push_unsubscribe",
+    "user_language_set",
     "user_sign_up",
 ]
 
@@ -104,11 +107,13 @@ def user_sign_up(
     password: str,
     phone: str,
     full_name: str = "",
+    language: str = "",
     ip: str | None = None,
     user_agent: str = "",
     send_code: bool = True,
 ) -> User:
-    """Create a customer (email, password, phone) and text them a verification code.
+    """Create a customer (email, password, phone) and text them a verification code, in
+    `language` (the page's) from then on.
 
     Raises ValidationError for a bad email, phone or password, or one already in use.
     """
@@ -116,9 +121,9 @@ def user_sign_up(
     email = User.objects.normalize_email(email).lower()
     errors = {}
     if User.objects.filter(email__iexact=email).exists():
-        errors["email"] = "An account with this email already exists."
+        errors["email"] = _("An account with this email already exists.")
     if User.objects.filter(phone_e164=phone_e164).exists():
-        errors["phone"] = "An account with this phone number already exists."
+        errors["phone"] = _("An account with this phone number already exists.")
     candidate = User(email=email, full_name=full_name, phone_e164=phone_e164)
     try:
         password_validation.validate_password(password, candidate)
@@ -129,10 +134,14 @@ def user_sign_up(
     with transaction.atomic():
         try:
             user = User.objects.create_user(
-                email, password, full_name=full_name, phone_e164=phone_e164
+                email,
+                password,
+                full_name=full_name,
+                phone_e164=phone_e164,
+                language=supported_language(language),
             )
         except IntegrityError as exc:  # a concurrent sign-up took the email or phone
-            raise ValidationError("An account with these details already exists.") from exc
+            raise ValidationError(_("An account with these details already exists.")) from exc
         FaceProfile.objects.create(user=user)
         audit("account.created", user_id=user.pk, ip=ip, user_agent=user_agent)
     if send_code:
@@ -153,13 +162,13 @@ def consent_grant(
     text = current_consent()
     if version != text.version:
         raise AccountsError(
-            "The consent text has changed since the page was opened. Please read it again.",
+            _("The consent text has changed since the page was opened. Please read it again."),
             code="stale_consent",
         )
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user_id)
         if user.phone_verified_at is None:
-            raise PhoneNotVerified("Verify your phone number first.")
+            raise PhoneNotVerified(_("Verify your phone number first."))
         profile = _locked_profile(user_id)
         if profile.consent_version == text.version:
             return None
@@ -305,14 +314,14 @@ def customer_settings_update(
     for name in ("per_payment_limit_minor", "daily_limit_minor", "auto_approve_below_minor"):
         value = getattr(change, name)
         if value is not None and value < 0:
-            raise ValidationError({name: "Amounts cannot be negative."})
+            raise ValidationError({name: _("Amounts cannot be negative.")})
     if (
         change.per_payment_limit_minor is not None
         and change.daily_limit_minor is not None
         and change.per_payment_limit_minor > change.daily_limit_minor
     ):
         raise ValidationError(
-            {"per_payment_limit_minor": "The per-payment limit cannot exceed the daily limit."}
+            {"per_payment_limit_minor": _("The per-payment limit cannot exceed the daily limit.")}
         )
     with transaction.atomic():
         profile = _locked_profile(user_id)

@@ -15,6 +15,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -47,6 +50,14 @@ class SignInView(LoginView):
         url = super().get_redirect_url()
         return "" if url.split("?")[0] == self.request.path else url
 
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)
+        # An account from before languages were stored gets the one it signs in with.
+        user = form.get_user()
+        if not user.language:
+            services.user_language_set(user_id=user.pk, language=get_language())
+        return response
+
 
 def sign_up(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
@@ -60,6 +71,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
                 password=data["password"],
                 phone=data["phone"],
                 full_name=data["full_name"],
+                language=get_language(),
                 **client_meta(request),
             )
         except ValidationError as exc:
@@ -70,7 +82,9 @@ def sign_up(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.messages)
         else:
             login(request, user, backend="accounts.backends.EmailOrPhoneBackend")
-            messages.success(request, f"Welcome! We sent a code to {user.phone_e164}.")
+            messages.success(
+                request, _("Welcome! We sent a code to %(phone)s.") % {"phone": user.phone_e164}
+            )
             return redirect("accounts:verify_phone")
     return render(request, "accounts/signup.html", {"form": form})
 
@@ -88,14 +102,14 @@ def verify_phone(request: HttpRequest) -> HttpResponse:
             user_id=user.pk, code=form.cleaned_data["code"], **client_meta(request)
         )
         if outcome == VerifyOutcome.VERIFIED:
-            messages.success(request, "Your phone number is verified.")
+            messages.success(request, _("Your phone number is verified."))
             return redirect(next_url or reverse("portal:consent"))
         form.add_error(
             "code",
             {
-                VerifyOutcome.WRONG: "That code is not right. Check the message and try again.",
-                VerifyOutcome.EXPIRED: "That code has expired. Ask for a new one.",
-                VerifyOutcome.LOCKED: "Too many wrong tries. Ask for a new code.",
+                VerifyOutcome.WRONG: _("That code is not right. Check the message and try again."),
+                VerifyOutcome.EXPIRED: _("That code has expired. Ask for a new one."),
+                VerifyOutcome.LOCKED: _("Too many wrong tries. Ask for a new code."),
             }[outcome],
         )
     return render(
@@ -115,8 +129,21 @@ def resend_code(request: HttpRequest) -> HttpResponse:
     except AccountsError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"We sent a new code to {request.user.phone_e164}.")
+        messages.success(
+            request, _("We sent a new code to %(phone)s.") % {"phone": request.user.phone_e164}
+        )
     return redirect("accounts:verify_phone")
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's switcher (the cookie, the safe redirect); a signed-in person's choice is
+    also kept on their account, for the texts that reach them away from any page."""
+    response = i18n.set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        services.user_language_set(
+            user_id=request.user.pk, language=request.POST.get(i18n.LANGUAGE_QUERY_PARAMETER, "")
+        )
+    return response
 
 
 def service_worker(request: HttpRequest) -> HttpResponse:

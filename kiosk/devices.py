@@ -46,7 +46,7 @@ def kiosk_pair(*, code: str) -> Pairing:
             KioskPairingCode.objects.select_for_update().filter(code_hash=code_hash).first()
         )
         if pairing_code is None or not pairing_code.is_usable(now=now):
-            raise PairingError("That pairing code is not valid. Ask for a new one.")
+            raise PairingError(_("That pairing code is not valid. Ask for a new one."))
         pairing_code.used_at = now
         pairing_code.save(update_fields=["used_at"])
         kiosk = Kiosk.objects.select_for_update().get(pk=pairing_code.kiosk_id)

@@ -34,11 +34,15 @@ def validate_burst(frames: list[bytes]) -> None:
     count = len(frames)
     if count < settings.KIOSK_MIN_FRAMES:
         raise FrameError(
-            f"Send at least {settings.KIOSK_MIN_FRAMES} frames; got {count}.", code="too_few_frames"
+            _("Send at least %(min)d frames; got %(count)d.")
+            % {"min": settings.KIOSK_MIN_FRAMES, "count": count},
+            code="too_few_frames",
         )
     if count > settings.KIOSK_MAX_FRAMES:
         raise FrameError(
-            f"Send at most {settings.KIOSK_MAX_FRAMES} frames; got {count}.", code="too_many_frames"
+            _("Send at most %(max)d frames; got %(count)d.")
+            % {"max": settings.KIOSK_MAX_FRAMES, "count": count},
+            code="too_many_frames",
         )
     for index, frame in enumerate(frames):
         # Size and type from the header only: a pixel bomb is refused before any decoding.

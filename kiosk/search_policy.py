@@ -13,6 +13,7 @@ auto-approve budget: only then may money move without the phone.
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from accounts.face_search import open_search_allowed
 from accounts.selectors import face_enrolled_count, face_pay_digits_always_asked
@@ -24,12 +25,14 @@ DIGITS_ASKED_FOR_MANY_CUSTOMERS = "many_customers"
 # Some customer wants them every time; which one must not show, so everybody is asked.
 DIGITS_ASKED_BY_A_CUSTOMER = "customer_setting"
 DIGITS_MESSAGES = {
-    DIGITS_ASKED_BY_SHOP: "This shop asks for the last 4 digits of your phone.",
+    DIGITS_ASKED_BY_SHOP: _("This shop asks for the last 4 digits of your phone."),
     DIGITS_ASKED_FOR_MANY_CUSTOMERS: (
-        "Many people pay with their face here: enter the last 4 digits of your phone "
-        "so we find you."
+        _(
+            "Many people pay with their face here: enter the last 4 digits of your phone "
+            "so we find you."
+        )
     ),
-    DIGITS_ASKED_BY_A_CUSTOMER: "Enter the last 4 digits of your phone so we find you.",
+    DIGITS_ASKED_BY_A_CUSTOMER: _("Enter the last 4 digits of your phone so we find you."),
 }
 
 

@@ -8,11 +8,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kiosk import limits, search_policy
 from kiosk.frames import FrameError, stash_frames, validate_burst
 from kiosk.models import CaptureSession
 from payments import services as payment_services
+from payments.labels import status_label
 from payments.models import Kiosk, Payment
 from payments.tokens import hash_token, new_token
 from smilepay.faces.challenge import new_challenge, parse_frame_times, parse_started_at
@@ -60,7 +62,7 @@ def capture_session_open(*, kiosk_id: int, payment_id: int) -> CaptureTicket:
             Payment.objects.select_for_update().filter(pk=payment_id, kiosk_id=kiosk_id).first()
         )
         if payment is None:
-            raise CaptureError("No such payment at this kiosk.", code="not_found", status=404)
+            raise CaptureError(_("No such payment at this kiosk."), code="not_found", status=404)
         _check_can_attempt(payment)
         # A double tap opens two sessions; only the newest may be used.
         payment.capture_sessions.filter(used_at__isnull=True).update(used_at=now)
@@ -92,13 +94,15 @@ def _phone_digits_reason(kiosk_id: int) -> str:
 def _check_can_attempt(payment: Payment) -> None:
     if payment.status not in RETRYABLE:
         raise CaptureError(
-            f"This payment is {payment.status.replace('_', ' ')}.", code="wrong_state", status=409
+            _("This payment is “%(status)s”.") % {"status": status_label(payment.status)},
+            code="wrong_state",
+            status=409,
         )
     if payment.expires_at <= timezone.now():
-        raise CaptureError("This payment has expired.", code="expired", status=409)
+        raise CaptureError(_("This payment has expired."), code="expired", status=409)
     if payment.match_attempts >= settings.PAYMENT_MAX_MATCH_ATTEMPTS:
         raise CaptureError(
-            "Too many attempts for this payment: please pay another way.",
+            _("Too many attempts for this payment: please pay another way."),
             code="attempts_exhausted",
             status=429,
         )
@@ -133,7 +137,7 @@ def capture_submit(
         raise CaptureError(str(exc), code="bad_times") from exc
     phone_digits = (phone_digits or "").strip()
     if phone_digits and not (len(phone_digits) == 4 and phone_digits.isdigit()):
-        raise CaptureError("Phone digits are the last 4 digits of a number.", code="bad_digits")
+        raise CaptureError(_("Phone digits are the last 4 digits of a number."), code="bad_digits")
     if phone_digits:
         limits.check_phone_digits_attempt(phone_digits=phone_digits)
     elif reason := _phone_digits_reason(kiosk_id):
@@ -161,11 +165,11 @@ def _spend_token(*, kiosk_id: int, token: str) -> CaptureSession:
         .first()
     )
     if session is None:
-        raise CaptureError("Unknown capture token.", code="bad_token", status=403)
+        raise CaptureError(_("Unknown capture token."), code="bad_token", status=403)
     if session.used_at is not None:
-        raise CaptureError("This capture token was already used.", code="token_used", status=409)
+        raise CaptureError(_("This capture token was already used."), code="token_used", status=409)
     if session.expires_at <= timezone.now():
-        raise CaptureError("This capture token has expired.", code="token_expired", status=409)
+        raise CaptureError(_("This capture token has expired."), code="token_expired", status=409)
     session.used_at = timezone.now()
     session.save(update_fields=["used_at"])
     return session

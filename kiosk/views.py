@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kiosk import devices, limits
@@ -39,7 +40,9 @@ def kiosk_device_required(view):
     def wrapped(request: HttpRequest, *args, **kwargs):
         kiosk = devices.kiosk_for_device(device_token=request.COOKIES.get(devices.DEVICE_COOKIE))
         if kiosk is None:
-            return _error("This device is not paired with a kiosk.", code="not_paired", status=401)
+            return _error(
+                _("This device is not paired with a kiosk."), code="not_paired", status=401
+            )
         request.kiosk = kiosk
         try:
             return view(request, *args, **kwargs)
@@ -136,7 +139,9 @@ def api_create_payment(request: HttpRequest) -> JsonResponse:
     amount = _json_body(request).get("amount_minor")
     # The merchant's maximum (payment_create) also refuses what a bigint could not hold.
     if isinstance(amount, bool) or not isinstance(amount, int):
-        raise CaptureError("amount_minor must be a whole number of cents.", code="invalid_amount")
+        raise CaptureError(
+            _("amount_minor must be a whole number of cents."), code="invalid_amount"
+        )
     payment = kiosk_start_payment(kiosk_id=request.kiosk.pk, amount_minor=amount)
     return JsonResponse({"payment": kiosk_payment_state(payment=payment)}, status=201)
 
@@ -169,7 +174,7 @@ def api_open_capture(request: HttpRequest, payment_id: int) -> JsonResponse:
 def api_submit_capture(request: HttpRequest) -> JsonResponse:
     # Under ASGI smilepay/body_limits.py refuses it before reading; this is the backstop.
     if strict_length(request.META.get("CONTENT_LENGTH")) > burst_body_cap():
-        return _error("The upload is too large.", code="too_large", status=413)
+        return _error(_("The upload is too large."), code="too_large", status=413)
     frames = [upload.read() for upload in request.FILES.getlist("frame")]
     payment = capture_submit(
         kiosk_id=request.kiosk.pk,
@@ -188,6 +193,6 @@ def api_submit_capture(request: HttpRequest) -> JsonResponse:
 def api_cancel_payment(request: HttpRequest, payment_id: int) -> JsonResponse:
     payment = Payment.objects.filter(pk=payment_id, kiosk_id=request.kiosk.pk).first()
     if payment is None:
-        return _error("No such payment at this kiosk.", code="not_found", status=404)
+        return _error(_("No such payment at this kiosk."), code="not_found", status=404)
     payment = payment_services.payment_cancel(payment_id=payment.pk, reason="canceled_at_kiosk")
     return JsonResponse({"payment": kiosk_payment_state(payment=payment)})

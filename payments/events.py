@@ -14,7 +14,9 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from accounts.language import in_language_of
 from accounts.push import PushMessage
 from accounts.services import notify_customer
 from payments.models import Payment, PaymentEvent
@@ -91,7 +93,6 @@ def status_changed(payment: Payment, *, previous: str, **data: Any) -> None:
 def ask_customer_to_confirm(payment: Payment, *, merchant_name: str) -> None:
     """Push + websocket to the customer: a payment waits for their answer."""
     url = f"/me/payments/{payment.pk}/confirm/"
-    amount = format_money(payment.amount_minor, payment.currency)
 
     def send() -> None:
         # The same transaction may have gone on to settle it (a face check on the phone
@@ -99,16 +100,20 @@ def ask_customer_to_confirm(payment: Payment, *, merchant_name: str) -> None:
         status = Payment.objects.filter(pk=payment.pk).values_list("status", flat=True).first()
         if status not in Payment.OPEN_STATUSES:
             return
-        push = PushMessage(
-            title=f"Confirm {amount} at {merchant_name}",
-            body="Open to approve or decline this payment.",
-            url=url,
-            tag=f"payment-{payment.pk}",
-            actions=[
-                {"action": "approve", "title": "Approve"},
-                {"action": "decline", "title": "Decline"},
-            ],
-        )
+        # The phone shows it as written: in the customer's language, not the kiosk's.
+        with in_language_of(user_id=payment.customer_id):
+            amount = format_money(payment.amount_minor, payment.currency)
+            push = PushMessage(
+                title=_("Confirm %(amount)s at %(merchant)s")
+                % {"amount": amount, "merchant": merchant_name},
+                body=_("Open to approve or decline this payment."),
+                url=url,
+                tag=f"payment-{payment.pk}",
+                actions=[
+                    {"action": "approve", "title": _("Approve")},
+                    {"action": "decline", "title": _("Decline")},
+                ],
+            )
         notify_customer(
             user_id=payment.customer_id,
             event={

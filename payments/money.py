@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from payments import events, ledger, webhooks
 from payments.errors import IdempotencyConflict, InvalidRequest, PaymentError
+from payments.labels import status_label
 from payments.locking import locked
 from payments.models import LedgerTransaction, Payment, Refund
 from smilepay.money import format_money
@@ -50,19 +52,26 @@ def payment_refund(
             expected_refunded_minor is not None
             and payment.refunded_minor != expected_refunded_minor
         ):
-            raise PaymentError("stale_request", "the payment changed meanwhile; reload and retry")
+            raise PaymentError(
+                "stale_request", _("the payment changed meanwhile; reload and retry")
+            )
         refundable = payment.refundable_minor
         if refundable <= 0:
-            raise PaymentError("not_refundable", f"a {payment.status} payment cannot be refunded")
+            raise PaymentError(
+                "not_refundable",
+                _("a payment that is “%(status)s” cannot be refunded")
+                % {"status": status_label(payment.status)},
+            )
         amount = refundable if amount_minor is None else amount_minor
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             raise InvalidRequest(
-                "invalid_amount", "amount_minor must be positive", param="amount_minor"
+                "invalid_amount", _("amount_minor must be positive"), param="amount_minor"
             )
         if amount > refundable:
             raise InvalidRequest(
                 "amount_exceeds_refundable",
-                f"at most {format_money(refundable, payment.currency)} can still be refunded",
+                _("at most %(amount)s can still be refunded")
+                % {"amount": format_money(refundable, payment.currency)},
                 param="amount_minor",
             )
         refund = Refund.objects.create(
@@ -101,7 +110,7 @@ def wallet_topup(
     """Demo money: the operator's funding account pays into a customer's wallet."""
     currency = currency or settings.DEFAULT_CURRENCY
     if not isinstance(amount_minor, int) or amount_minor <= 0:
-        raise InvalidRequest("invalid_amount", "amount_minor must be a positive integer")
+        raise InvalidRequest("invalid_amount", _("amount_minor must be a positive integer"))
     get_user_model().objects.get(pk=user_id)
     with transaction.atomic():
         wallet = ledger.wallet_for(user_id=user_id, currency=currency)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.selectors import customer_limits
 from payments import events, ledger
@@ -34,7 +35,7 @@ def _lock_customers(payment_id: int, customer_id: int) -> Payment:
     """The payment under lock, refused unless it was matched to this customer."""
     payment = _lock(payment_id)
     if payment.customer_id != customer_id:
-        raise NotYourPayment("not_your_payment", "this payment is not yours")
+        raise NotYourPayment("not_your_payment", _("this payment is not yours"))
     return payment
 
 
@@ -42,7 +43,7 @@ def _validate_money(amount_minor: int, currency: str, merchant: Merchant) -> Non
     """A positive whole amount in the merchant's own currency, within its maximum."""
     if not isinstance(amount_minor, int) or isinstance(amount_minor, bool) or amount_minor <= 0:
         raise InvalidRequest(
-            "invalid_amount", "amount_minor must be a positive integer", param="amount_minor"
+            "invalid_amount", _("amount_minor must be a positive integer"), param="amount_minor"
         )
     if not isinstance(currency, str) or not money.is_currency(currency):
         raise InvalidRequest(
@@ -53,14 +54,16 @@ def _validate_money(amount_minor: int, currency: str, merchant: Merchant) -> Non
     if currency != merchant.currency:
         raise InvalidRequest(
             "currency_not_accepted",
-            f"this merchant takes payments in {merchant.currency} only",
+            _("this merchant takes payments in %(currency)s only")
+            % {"currency": merchant.currency},
             param="currency",
         )
     cap = merchant.payment_cap_minor
     if amount_minor > cap:
         raise InvalidRequest(
             "amount_too_large",
-            f"the most one payment may be here is {money.format_money(cap, currency)}",
+            _("the most one payment may be here is %(amount)s")
+            % {"amount": money.format_money(cap, currency)},
             param="amount_minor",
         )
 
@@ -84,7 +87,7 @@ def payment_create(
     (IdempotencyConflict) when `request_fingerprint` shows it was another request.
     """
     if kiosk_id is None and customer_id is None:
-        raise InvalidRequest("kiosk_or_customer_required", "give a kiosk or a customer")
+        raise InvalidRequest("kiosk_or_customer_required", _("give a kiosk or a customer"))
     expires_in = expires_in or timedelta(seconds=settings.PAYMENT_TTL_SECONDS)
     with transaction.atomic():
         merchant = Merchant.objects.get(pk=merchant_id)
@@ -103,9 +106,11 @@ def payment_create(
         if kiosk_id is not None:
             kiosk = Kiosk.objects.filter(pk=kiosk_id, merchant=merchant).first()
             if kiosk is None:
-                raise InvalidRequest("kiosk_not_found", "no such kiosk", param="kiosk_id")
+                raise InvalidRequest("kiosk_not_found", _("no such kiosk"), param="kiosk_id")
             if not kiosk.is_active:
-                raise PaymentError("kiosk_revoked", "this kiosk has been revoked", param="kiosk_id")
+                raise PaymentError(
+                    "kiosk_revoked", _("this kiosk has been revoked"), param="kiosk_id"
+                )
         payment = Payment.objects.create(
             merchant=merchant,
             kiosk_id=kiosk_id,
@@ -141,7 +146,7 @@ def payment_start_matching(*, payment_id: int) -> Payment:
         if _is_overdue(payment):
             return _expire(payment)
         if payment.match_attempts >= settings.PAYMENT_MAX_MATCH_ATTEMPTS:
-            raise PaymentError("too_many_attempts", "no recognition tries left for this payment")
+            raise PaymentError("too_many_attempts", _("no recognition tries left for this payment"))
         previous = payment.status
         payment.status = Status.MATCHING
         payment.reason = ""
@@ -219,7 +224,7 @@ def payment_match(
         if _is_overdue(payment):
             return _expire(payment)
         if payment.customer_id is not None and payment.customer_id != customer_id:
-            raise NotYourPayment("customer_mismatch", "this payment is for another customer")
+            raise NotYourPayment("customer_mismatch", _("this payment is for another customer"))
         wallet = ledger.wallet_for(user_id=customer_id, currency=payment.currency)
         wallet = ledger.lock_accounts(wallet)[wallet.pk]
         limits = customer_limits(user_id=customer_id)

@@ -1,7 +1,7 @@
 """Where the translation catalogs live, and how they are made, checked and compiled.
 
 The project's catalog (`locale/`, LOCALE_PATHS) holds the strings of `templates/`,
-`static/` (domain djangojs) and the `smilepay` package; an app with a `locale/` folder
+`static/` (domain djangojs), the `smilepay` package and the apps; an app with a `locale/` folder
 of its own keeps its strings there. `manage.py catalogs update` collects the marked
 strings into every catalog, `check` says what is missing, untranslated or fuzzy, and
 `compile` turns the `.po` files into the `.mo` files Django reads (docs/i18n.md).
@@ -27,8 +27,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test.utils import override_settings
 
-# What the project catalog covers, relative to BASE_DIR.
-PROJECT_SOURCES = ("templates", "static", "smilepay")
+# What the project catalog covers, relative to BASE_DIR. The apps' Python strings are
+# here too: they share most words with the templates ("Paid", "Approve"), which one
+# catalog translates once.
+PROJECT_SOURCES = ("templates", "static", "smilepay", "accounts", "payments", "kiosk")
 # The face engine imports nothing of Django and shows nothing to a person.
 IGNORED = ("smilepay/faces",)
 DOMAINS = ("django", "djangojs")

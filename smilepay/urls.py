@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from accounts import views as accounts_views
 from smilepay import views
@@ -11,7 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("start/", views.start, name="start"),
     # The language switcher posts here; the chosen language is kept in a cookie.
-    path("i18n/language/", set_language, name="set_language"),
+    path("i18n/language/", accounts_views.set_language, name="set_language"),
     # The JavaScript catalog of one language (gettext() and friends for static/ scripts).
     path("i18n/js/<str:language>/", views.javascript_catalog, name="javascript-catalog"),
     path("sw.js", accounts_views.service_worker, name="service_worker"),

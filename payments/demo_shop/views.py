@@ -14,6 +14,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -111,7 +112,7 @@ async def buy(request: HttpRequest) -> HttpResponse:
 async def order(request: HttpRequest, ref: str) -> HttpResponse:
     found = await store.get(ref)
     if found is None:
-        return HttpResponse("No such order.", status=404)
+        return HttpResponse(_("No such order."), status=404)
     if not found["paid"] and found["status"] == "created" and time.time() > found["expires_at"]:
         found["status"] = "expired"
     closed = found["status"] in ("declined", "expired", "canceled") or (
@@ -140,7 +141,7 @@ async def back(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest("payment_id missing")
     found = await store.get_by_payment(payment_id)
     if found is None:
-        return HttpResponse("No such order.", status=404)
+        return HttpResponse(_("No such order."), status=404)
     status, body = await asyncio.to_thread(_call_api, "GET", _api_base() + f"payments/{payment_id}")
     if status == 200 and not found["paid"]:
         found.update(status=body["status"], reason=body["reason"])

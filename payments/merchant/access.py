@@ -8,6 +8,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from payments.models import MerchantMembership
 
@@ -40,9 +41,9 @@ def merchant_view(*, manage: bool = False) -> Callable:
         def wrapper(request: HttpRequest, *args, **kwargs):
             membership = current_membership(request)
             if membership is None:
-                raise PermissionDenied("You are not a member of any merchant.")
+                raise PermissionDenied(_("You are not a member of any merchant."))
             if manage and membership.role not in MANAGERS:
-                raise PermissionDenied("This needs the owner or manager role.")
+                raise PermissionDenied(_("This needs the owner or manager role."))
             request.membership = membership
             request.merchant = membership.merchant
             return view(request, *args, **kwargs)

@@ -5,7 +5,7 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from payments.labels import PAYMENT_STATUS
+from payments.labels import PAYMENT_STATUS, WEBHOOK_EVENT
 from payments.models import Payment
 from payments.models.webhooks import WEBHOOK_EVENT_TYPES
 from smilepay import money
@@ -13,22 +13,24 @@ from smilepay import money
 
 class PaymentFilterForm(forms.Form):
     q = forms.CharField(
-        required=False, label="Search", help_text="id, description or customer email"
+        required=False, label=_("Search"), help_text=_("id, description or customer email")
     )
     status = forms.ChoiceField(
-        required=False, choices=[("", "any status"), *PAYMENT_STATUS.items()]
+        label=_("Status"), required=False, choices=[("", _("any status")), *PAYMENT_STATUS.items()]
     )
     channel = forms.ChoiceField(
-        required=False, choices=[("", "any channel"), *Payment.Channel.choices]
+        label=_("Channel"),
+        required=False,
+        choices=[("", _("any channel")), *Payment.Channel.choices],
     )
     kiosk = forms.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
     )
     date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
     # Dates far out would overflow the search's "to + 1 day" and the time zone shift.
@@ -94,24 +96,25 @@ class RefundConfirmForm(forms.Form):
 
 
 class KioskForm(forms.Form):
-    name = forms.CharField(max_length=100)
-    location = forms.CharField(max_length=200, required=False)
+    name = forms.CharField(max_length=100, label=_("Name"))
+    location = forms.CharField(max_length=200, required=False, label=_("Location"))
     require_phone_digits = forms.BooleanField(
-        required=False, label="Ask customers for the last 4 phone digits"
+        required=False, label=_("Ask customers for the last 4 phone digits")
     )
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(max_length=100, initial="Backend")
+    name = forms.CharField(max_length=100, initial="Backend", label=_("Name"))
 
 
 class WebhookForm(forms.Form):
-    url = forms.URLField(max_length=500, label="Endpoint URL", assume_scheme="https")
+    url = forms.URLField(max_length=500, label=_("Endpoint URL"), assume_scheme="https")
     event_types = forms.MultipleChoiceField(
         required=False,
-        choices=[(t, t) for t in WEBHOOK_EVENT_TYPES],
+        label=_("Events"),
+        choices=[(t, WEBHOOK_EVENT.get(t, t)) for t in WEBHOOK_EVENT_TYPES],
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: all events.",
+        help_text=_("None ticked: all events."),
     )
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from payments import services, webhooks
 from payments.errors import PaymentError
+from payments.labels import event_label
 from payments.merchant.access import can_manage, merchant_view
 from payments.merchant.forms import ApiKeyForm, CheckoutSettingsForm, KioskForm, WebhookForm
 from payments.merchant.qr import qr_svg
@@ -82,7 +83,9 @@ def kiosk_revoke(request: HttpRequest, kiosk_id: int) -> HttpResponse:
     services.kiosk_revoke(
         kiosk_id=kiosk.pk, merchant_id=request.merchant.pk, revoked_by_id=request.user.pk
     )
-    messages.success(request, f"Kiosk “{kiosk.name}” revoked: its device is signed out.")
+    messages.success(
+        request, _("Kiosk “%(name)s” revoked: its device is signed out.") % {"name": kiosk.name}
+    )
     return redirect("merchant:kiosks")
 
 
@@ -106,7 +109,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
 def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
     key = get_object_or_404(ApiKey, pk=key_id, merchant=request.merchant)
     services.api_key_revoke(api_key_id=key.pk, merchant_id=request.merchant.pk)
-    messages.success(request, f"API key {key.prefix}… revoked.")
+    messages.success(request, _("API key %(prefix)s… revoked.") % {"prefix": key.prefix})
     return redirect("merchant:api-keys")
 
 
@@ -143,7 +146,7 @@ def webhook_endpoint_detail(request: HttpRequest, endpoint_id: int) -> HttpRespo
 def webhook_endpoint_disable(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id, merchant=request.merchant)
     services.webhook_endpoint_disable(endpoint_id=endpoint.pk, merchant_id=request.merchant.pk)
-    messages.success(request, f"Endpoint {endpoint.url} disabled.")
+    messages.success(request, _("Endpoint %(url)s disabled.") % {"url": endpoint.url})
     return redirect("merchant:webhooks")
 
 
@@ -154,7 +157,9 @@ def webhook_resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
         WebhookDelivery, pk=delivery_id, endpoint__merchant=request.merchant
     )
     webhooks.resend(delivery_id=delivery.pk, merchant_id=request.merchant.pk)
-    messages.success(request, f"{delivery.event_type} queued again.")
+    messages.success(
+        request, _("“%(event)s” queued again.") % {"event": event_label(delivery.event_type)}
+    )
     return redirect("merchant:webhook", endpoint_id=delivery.endpoint_id)
 
 

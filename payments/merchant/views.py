@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,12 +24,13 @@ from payments.merchant.forms import PaymentFilterForm, RefundConfirmForm, Refund
 from payments.models import MerchantMembership, Payment
 from smilepay.money import format_amount, format_money
 from smilepay.parsing import strict_id
+from smilepay.templatetags.locale_format import percent
 
 
 @merchant_view()
 def dashboard(request: HttpRequest) -> HttpResponse:
     days = stats.daily_figures(merchant_id=request.merchant.pk, days=30)
-    labels = [d.day.strftime("%d %b") for d in days]
+    labels = [date_format(d.day, "MONTH_DAY_FORMAT") for d in days]
     currency = request.merchant.currency
     money = lambda v: format_amount(round(v), currency)  # noqa: E731  (axis ticks are floats)
     outcomes = stats.recognition_outcomes(merchant_id=request.merchant.pk)
@@ -37,24 +39,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "volume_chart": charts.bar_chart(
             list(zip(labels, [d.volume_minor for d in days], strict=True)),
-            title="Daily volume (captured)",
+            title=_("Daily volume (captured)"),
             fmt=money,
         ),
         "count_chart": charts.bar_chart(
             list(zip(labels, [d.count for d in days], strict=True)),
-            title="Payments per day",
+            title=_("Payments per day"),
             color="#1f5fbf",
         ),
         "success_chart": charts.line_chart(
             list(zip(labels, [d.success_rate for d in days], strict=True)),
-            title="Success rate",
-            fmt=lambda v: f"{v:.0%}",
+            title=_("Success rate"),
+            fmt=percent,
             max_value=1.0,
         ),
         "decision_chart": charts.line_chart(
             list(zip(labels, [d.median_decision_s for d in days], strict=True)),
-            title="Median decision time (s)",
-            fmt=lambda v: f"{v:.1f}s",
+            title=_("Median decision time (s)"),
+            fmt=_seconds,
             color="#b26b00",
         ),
         "outcomes": _outcome_rows(outcomes),
@@ -64,6 +66,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "balances": selectors.merchant_balance(merchant_id=request.merchant.pk),
     }
     return render(request, "merchant/dashboard.html", context)
+
+
+def _seconds(value: float) -> str:
+    return _("%(seconds)s s") % {"seconds": number_format(value, decimal_pos=1)}
 
 
 def _outcome_rows(outcomes: list[tuple[str, int]]) -> list[dict]:

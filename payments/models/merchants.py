@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from smilepay import money
 
@@ -50,9 +51,9 @@ class Merchant(models.Model):
 
 class MerchantMembership(models.Model):
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        MANAGER = "manager", "Manager"
-        CASHIER = "cashier", "Cashier"
+        OWNER = "owner", _("Owner")
+        MANAGER = "manager", _("Manager")
+        CASHIER = "cashier", _("Cashier")
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Payment(models.Model):
@@ -21,8 +22,8 @@ class Payment(models.Model):
         PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
 
     class Channel(models.TextChoices):
-        KIOSK = "kiosk", "Kiosk"
-        ONLINE = "online", "Online"
+        KIOSK = "kiosk", _("Kiosk")
+        ONLINE = "online", _("Online")
 
     # States from which a payment can still expire or be canceled.
     OPEN_STATUSES = (

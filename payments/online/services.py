@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.selectors import customer_face_pay_status, load_face_templates
 from payments import events, selectors
@@ -78,9 +79,9 @@ def online_payment_for(*, payment_id: int, customer_id: int) -> Payment:
     try:
         payment = selectors.payment_for_customer(payment_id=payment_id, customer_id=customer_id)
     except Payment.DoesNotExist as exc:
-        raise NotYourPayment("not_your_payment", "this payment is not yours") from exc
+        raise NotYourPayment("not_your_payment", _("this payment is not yours")) from exc
     if payment.channel != Payment.Channel.ONLINE:
-        raise CheckoutError("not_online", "this is not an online payment")
+        raise CheckoutError("not_online", _("this is not an online payment"))
     return payment
 
 
@@ -99,12 +100,12 @@ def _start_attempt(*, payment_id: int, customer_id: int) -> Payment:
     if payment.status == Status.MATCHING and payment.updated_at < timezone.now() - STALE_CHECK:
         payment_fail(payment_id=payment_id, reason="interrupted")
     if is_final(payment) or payment.status == Status.AWAITING_CONFIRMATION:
-        raise CheckoutError("not_open", "this payment is no longer waiting for you")
+        raise CheckoutError("not_open", _("this payment is no longer waiting for you"))
     payment = payment_start_matching(payment_id=payment_id)
     if payment.status == Status.EXPIRED:
-        raise CheckoutError("expired", "this payment request has expired")
+        raise CheckoutError("expired", _("this payment request has expired"))
     if payment.status != Status.MATCHING:
-        raise CheckoutError("busy", "a check for this payment is already running")
+        raise CheckoutError("busy", _("a check for this payment is already running"))
     return payment
 
 
@@ -126,9 +127,9 @@ def face_capture_open(*, payment_id: int, customer_id: int) -> dict:
     KIOSK_CAPTURE_TOKEN_SECONDS pass; nothing is counted until a burst comes back."""
     payment = online_payment_for(payment_id=payment_id, customer_id=customer_id)
     if is_final(payment) or payment.status == Status.AWAITING_CONFIRMATION:
-        raise CheckoutError("not_open", "this payment is no longer waiting for you")
+        raise CheckoutError("not_open", _("this payment is no longer waiting for you"))
     if not customer_face_pay_status(user_id=customer_id).enabled:
-        raise CheckoutError("face_pay_off", "face pay is off: confirm with your password")
+        raise CheckoutError("face_pay_off", _("face pay is off: confirm with your password"))
     token = new_token("ocap", 24)
     challenge = new_challenge(
         patterns=settings.FACE_CHALLENGES, jitter_ms=settings.FACE_CHALLENGE_JITTER_MS
@@ -151,9 +152,9 @@ def face_capture_claim(*, token: str, payment_id: int, customer_id: int) -> Face
     ticket = cache.get(key)
     # Only the request whose delete removed the entry may use it: a ticket works once.
     if not ticket or not cache.delete(key):
-        raise CheckoutError("bad_token", "this face check has expired: start it again")
+        raise CheckoutError("bad_token", _("this face check has expired: start it again"))
     if (ticket["payment_id"], ticket["customer_id"]) != (payment_id, customer_id):
-        raise CheckoutError("bad_token", "this face check is for another payment")
+        raise CheckoutError("bad_token", _("this face check is for another payment"))
     return FaceCapture(Challenge.from_json(ticket["challenge"]), ticket["issued_at_ms"])
 
 
@@ -161,7 +162,7 @@ def face_check_begin(*, payment_id: int, customer_id: int) -> FaceCheckTicket:
     # Another customer's payment is "not found" before anything else is said about it.
     online_payment_for(payment_id=payment_id, customer_id=customer_id)
     if not customer_face_pay_status(user_id=customer_id).enabled:
-        raise CheckoutError("face_pay_off", "face pay is off: confirm with your password")
+        raise CheckoutError("face_pay_off", _("face pay is off: confirm with your password"))
     payment = _start_attempt(payment_id=payment_id, customer_id=customer_id)
     # Decrypted outside the transaction above, and only this customer's templates.
     templates = load_face_templates(user_ids=[customer_id]).get(customer_id, [])
@@ -237,7 +238,7 @@ def online_password_confirm(*, payment_id: int, customer_id: int, password: str)
     """For customers without face pay: the account password, counted like a face try."""
     online_payment_for(payment_id=payment_id, customer_id=customer_id)
     if customer_face_pay_status(user_id=customer_id).enabled:
-        raise CheckoutError("use_face", "confirm this payment with your face")
+        raise CheckoutError("use_face", _("confirm this payment with your face"))
     payment = _start_attempt(payment_id=payment_id, customer_id=customer_id)
     # Hashing is slow on purpose: done outside any transaction.
     ok = get_user_model().objects.get(pk=customer_id).check_password(password)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.selectors import customer_face_pay_status
 from payments.errors import NotYourPayment, PaymentError
+from payments.labels import reason_label
 from payments.models import Payment
 from payments.online import services
 from payments.portal import views as portal_views
@@ -24,17 +25,17 @@ from smilepay.faces.challenge import parse_frame_times, parse_started_at
 from smilepay.upload_images import ImageRefused, frame_header
 
 MESSAGES = {
-    "matched": "That's you. Payment confirmed.",
-    "not_live": "We need to see you follow the prompts: smile, or relax, when asked. Try again.",
+    "matched": _("That's you. Payment confirmed."),
+    "not_live": _("We need to see you follow the prompts: smile, or relax, when asked. Try again."),
     "presentation_attack": _(
         "That looked like a photo or a screen, not a live face. Hold the phone yourself, in "
         "front of your face, and try again."
     ),
-    "no_face": "We couldn't see your face. Look straight at the camera, in good light.",
-    "bad_image": "The camera picture was unusable. Try again.",
-    "no_match": "That didn't look like you. Try again.",
-    "wrong_password": "That password is not right.",
-    services.TOO_MANY_ATTEMPTS: "Too many tries: this payment request has failed.",
+    "no_face": _("We couldn't see your face. Look straight at the camera, in good light."),
+    "bad_image": _("The camera picture was unusable. Try again."),
+    "no_match": _("That didn't look like you. Try again."),
+    "wrong_password": _("That password is not right."),
+    services.TOO_MANY_ATTEMPTS: _("Too many tries: this payment request has failed."),
     "recognition_timeout": _("That took too long. Try again."),
 }
 
@@ -79,7 +80,9 @@ def _frames(request: HttpRequest) -> list[bytes]:
     uploads = request.FILES.getlist("frame")
     low, high = settings.KIOSK_MIN_FRAMES, settings.KIOSK_MAX_FRAMES
     if not low <= len(uploads) <= high:
-        raise services.CheckoutError("bad_burst", f"send {low} to {high} frames")
+        raise services.CheckoutError(
+            "bad_burst", _("send %(low)d to %(high)d frames") % {"low": low, "high": high}
+        )
     frames = [upload.read() for upload in uploads]
     for index, frame in enumerate(frames):
         # Size and type from the header only: a pixel bomb never reaches the face engine.
@@ -157,7 +160,7 @@ async def face(request: HttpRequest, payment_id: int) -> JsonResponse:
         return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=409)
     message = MESSAGES.get(payment.reason or "matched", payment.reason)
     if payment.status == Payment.Status.DECLINED:
-        message = f"Payment declined: {payment.reason.replace('_', ' ')}."
+        message = _("Payment declined: %(reason)s.") % {"reason": reason_label(payment.reason)}
     # _state reads the merchant's return hosts: database work, so in a thread.
     return JsonResponse(await sync_to_async(_state)(payment, message=message))
 

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import customer_face_pay_status, push_subscription_count
@@ -63,8 +64,10 @@ def flag_attempt(request: HttpRequest, attempt_id: int) -> HttpResponse:
         raise Http404 from exc
     messages.warning(
         request,
-        "Thanks for telling us. Face pay is paused on your account until you turn it back on "
-        "in Settings; please also check your recent payments.",
+        _(
+            "Thanks for telling us. Face pay is paused on your account until you turn it "
+            "back on in Settings; please also check your recent payments."
+        ),
     )
     return redirect("portal:activity")
 
