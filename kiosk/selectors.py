@@ -5,13 +5,6 @@ from __future__ import annotations
 from accounts.selectors import push_subscription_count
 from payments.models import Payment
 
-OPEN_STATUSES = (
-    Payment.Status.CREATED,
-    Payment.Status.MATCHING,
-    Payment.Status.AWAITING_CONFIRMATION,
-    Payment.Status.FAILED,
-)
-
 
 def masked_name(full_name: str) -> str:
     """ "Jane Doe" -> "J*** D.": enough for the customer to know it's them, no more."""

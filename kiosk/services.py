@@ -37,9 +37,6 @@ class CaptureTicket:
     challenge: dict | None = None
 
 
-RETRYABLE = (Payment.Status.CREATED, Payment.Status.FAILED)
-
-
 def kiosk_start_payment(*, kiosk_id: int, amount_minor: int) -> Payment:
     kiosk = Kiosk.objects.select_related("merchant").get(pk=kiosk_id)
     return payment_services.payment_create(
@@ -90,7 +87,7 @@ def _phone_digits_reason(kiosk_id: int) -> str:
 
 
 def _check_can_attempt(payment: Payment) -> None:
-    if payment.status not in RETRYABLE:
+    if not payment.is_retryable:
         raise CaptureError(
             f"This payment is {payment.status.replace('_', ' ')}.", code="wrong_state", status=409
         )

@@ -10,6 +10,7 @@ from payments import events, ledger, webhooks
 from payments.errors import IdempotencyConflict, InvalidRequest, PaymentError
 from payments.locking import locked
 from payments.models import LedgerTransaction, Payment, Refund
+from payments.transitions import move
 from smilepay.money import format_money
 
 Status = Payment.Status
@@ -85,10 +86,9 @@ def payment_refund(
             refund_id=refund.pk,
             memo=f"refund {refund.pk} of payment {payment.pk}",
         )
-        previous = payment.status
         payment.refunded_minor += amount
         full = payment.refunded_minor == payment.amount_minor
-        payment.status = Status.REFUNDED if full else Status.PARTIALLY_REFUNDED
+        previous = move(payment, Status.REFUNDED if full else Status.PARTIALLY_REFUNDED)
         payment.save(update_fields=["refunded_minor", "status", "updated_at"])
         events.status_changed(payment, previous=previous, refund_id=refund.pk, amount_minor=amount)
         webhooks.enqueue(payment=payment, event_type="payment.refunded", refund=refund)
