@@ -82,6 +82,8 @@ def status_changed(payment: Payment, *, previous: str, **data: Any) -> None:
             "payment_id": payment.pk,
             "status": payment.status,
             "reason": payment.reason,
+            # Pages decide "is it over?" from this, not from a list of statuses of their own.
+            "final": payment.is_final,
         }
         transaction.on_commit(
             partial(notify_customer, user_id=payment.customer_id, event=event), robust=True
