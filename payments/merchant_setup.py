@@ -25,14 +25,25 @@ from payments.tokens import hash_token, new_token
 
 
 def kiosk_create(
-    *, merchant_id: int, name: str, location: str = "", require_phone_digits: bool = False
+    *,
+    merchant_id: int,
+    name: str,
+    location: str = "",
+    require_phone_digits: bool = False,
+    created_by_id: int | None = None,
 ) -> Kiosk:
-    return Kiosk.objects.create(
-        merchant_id=merchant_id,
-        name=name[:100],
-        location=location[:200],
-        require_phone_digits=require_phone_digits,
-    )
+    with transaction.atomic():
+        kiosk = Kiosk.objects.create(
+            merchant_id=merchant_id,
+            name=name[:100],
+            location=location[:200],
+            require_phone_digits=require_phone_digits,
+        )
+        events.record(
+            None, "kiosk.created", kiosk_id=kiosk.pk, merchant_id=merchant_id,
+            created_by_id=created_by_id,
+        )  # fmt: skip
+    return kiosk
 
 
 def kiosk_revoke(*, kiosk_id: int, merchant_id: int, revoked_by_id: int | None = None) -> Kiosk:
@@ -53,7 +64,10 @@ def kiosk_revoke(*, kiosk_id: int, merchant_id: int, revoked_by_id: int | None =
         )
         for payment_id in open_ids:
             payment_cancel(payment_id=payment_id, reason="kiosk_revoked")
-        events.record(None, "kiosk.revoked", kiosk_id=kiosk.pk, revoked_by_id=revoked_by_id)
+        events.record(
+            None, "kiosk.revoked", kiosk_id=kiosk.pk, merchant_id=merchant_id,
+            revoked_by_id=revoked_by_id, canceled_payments=len(open_ids),
+        )  # fmt: skip
         transaction.on_commit(
             lambda: kiosk_device_revoked.send(sender=Kiosk, kiosk_id=kiosk_id, keep_token_hash="")
         )
@@ -82,23 +96,38 @@ def merchant_return_hosts_set(
 def api_key_create(
     *, merchant_id: int, name: str, created_by_id: int | None = None
 ) -> tuple[ApiKey, str]:
-    """Returns the key and its secret; the secret is not stored and cannot be shown again."""
+    """Returns the key and its secret; the secret is not stored and cannot be shown again
+    (nor audited: the event names the key by its id)."""
     secret = new_token("sk")
-    key = ApiKey.objects.create(
-        merchant_id=merchant_id,
-        name=name[:100] or "API key",
-        prefix=secret[:11],
-        key_hash=hash_token(secret),
-        created_by_id=created_by_id,
-    )
+    with transaction.atomic():
+        key = ApiKey.objects.create(
+            merchant_id=merchant_id,
+            name=name[:100] or "API key",
+            prefix=secret[:11],
+            key_hash=hash_token(secret),
+            created_by_id=created_by_id,
+        )
+        events.record(
+            None, "api_key.created", api_key_id=key.pk, merchant_id=merchant_id,
+            created_by_id=created_by_id,
+        )  # fmt: skip
     return key, secret
 
 
-def api_key_revoke(*, api_key_id: int, merchant_id: int) -> ApiKey:
-    key = ApiKey.objects.get(pk=api_key_id, merchant_id=merchant_id)
-    if key.revoked_at is None:
+def api_key_revoke(
+    *, api_key_id: int, merchant_id: int, revoked_by_id: int | None = None
+) -> ApiKey:
+    """The key stops working at once; revoking it again changes nothing."""
+    with transaction.atomic():
+        key = ApiKey.objects.select_for_update().get(pk=api_key_id, merchant_id=merchant_id)
+        if key.revoked_at is not None:
+            return key
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+        events.record(
+            None, "api_key.revoked", api_key_id=key.pk, merchant_id=merchant_id,
+            revoked_by_id=revoked_by_id,
+        )  # fmt: skip
     return key
 
 
@@ -116,25 +145,47 @@ def _check_webhook_url(url: str) -> None:
 
 
 def webhook_endpoint_create(
-    *, merchant_id: int, url: str, event_types: list[str] | None = None
+    *,
+    merchant_id: int,
+    url: str,
+    event_types: list[str] | None = None,
+    created_by_id: int | None = None,
 ) -> WebhookEndpoint:
     _check_webhook_url(url)
     unknown = set(event_types or []) - set(WEBHOOK_EVENT_TYPES)
     if unknown:
         raise InvalidRequest("invalid_event_type", f"unknown: {', '.join(sorted(unknown))}")
-    return WebhookEndpoint.objects.create(
-        merchant_id=merchant_id,
-        url=url,
-        secret=webhooks.new_secret(),
-        event_types=list(event_types or []),
-    )
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.create(
+            merchant_id=merchant_id,
+            url=url,
+            secret=webhooks.new_secret(),
+            event_types=list(event_types or []),
+        )
+        # The host only: a URL may carry a token of the merchant's own in its path or query.
+        events.record(
+            None, "webhook_endpoint.created", endpoint_id=endpoint.pk, merchant_id=merchant_id,
+            host=urlparse(url).hostname or "", created_by_id=created_by_id,
+        )  # fmt: skip
+    return endpoint
 
 
-def webhook_endpoint_disable(*, endpoint_id: int, merchant_id: int) -> WebhookEndpoint:
-    endpoint = WebhookEndpoint.objects.get(pk=endpoint_id, merchant_id=merchant_id)
-    if endpoint.is_active:
+def webhook_endpoint_disable(
+    *, endpoint_id: int, merchant_id: int, disabled_by_id: int | None = None
+) -> WebhookEndpoint:
+    """No more deliveries to this endpoint; disabling it again changes nothing."""
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().get(
+            pk=endpoint_id, merchant_id=merchant_id
+        )
+        if not endpoint.is_active:
+            return endpoint
         endpoint.is_active = False
         endpoint.save(update_fields=["is_active"])
+        events.record(
+            None, "webhook_endpoint.disabled", endpoint_id=endpoint.pk, merchant_id=merchant_id,
+            disabled_by_id=disabled_by_id,
+        )  # fmt: skip
     return endpoint
 
 
