@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from payments import events
+from accounts.audit import audit
 from payments.models import Kiosk, KioskPairingCode, MerchantMembership
 from payments.signals import kiosk_device_revoked
 from payments.tokens import hash_token, new_token, normalize_pairing_code
@@ -57,10 +57,15 @@ def kiosk_pair(*, code: str) -> Pairing:
         kiosk.revoked_at = None
         kiosk.save(update_fields=["device_token_hash", "paired_at", "revoked_at"])
         keep = kiosk.device_token_hash
-        events.record(
-            None, "kiosk.paired", kiosk_id=kiosk.pk, merchant_id=kiosk.merchant_id,
-            pairing_code_id=pairing_code.pk, replaced_device=replaced_device,
-        )  # fmt: skip
+        audit(
+            "kiosk.paired",
+            data={
+                "kiosk_id": kiosk.pk,
+                "merchant_id": kiosk.merchant_id,
+                "pairing_code_id": pairing_code.pk,
+                "replaced_device": replaced_device,
+            },
+        )
         transaction.on_commit(
             lambda: kiosk_device_revoked.send(sender=Kiosk, kiosk_id=kiosk.pk, keep_token_hash=keep)
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from accounts.selectors import push_subscription_count
 from payments.models import Payment
+from payments.selectors import payment_events
 
 
 def masked_name(full_name: str) -> str:
@@ -38,7 +39,7 @@ def _phone_unreachable(payment: Payment) -> bool:
         return False
     if push_subscription_count(user_id=payment.customer_id) == 0:
         return True
-    return payment.events.filter(name="payment.push_failed").exists()
+    return payment_events(payment_id=payment.pk).filter(name="payment.push_failed").exists()
 
 
 def kiosk_current_payment(*, kiosk_id: int) -> Payment | None:

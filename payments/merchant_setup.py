@@ -8,8 +8,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit import audit
 from accounts.services import face_pay_pause
-from payments import events, outbound, webhooks
+from payments import outbound, webhooks
 from payments.errors import InvalidRequest
 from payments.models import (
     ApiKey,
@@ -39,10 +40,10 @@ def kiosk_create(
             location=location[:200],
             require_phone_digits=require_phone_digits,
         )
-        events.record(
-            None, "kiosk.created", kiosk_id=kiosk.pk, merchant_id=merchant_id,
-            created_by_id=created_by_id,
-        )  # fmt: skip
+        audit(
+            "kiosk.created",
+            data={"kiosk_id": kiosk.pk, "merchant_id": merchant_id, "created_by_id": created_by_id},
+        )
     return kiosk
 
 
@@ -64,10 +65,15 @@ def kiosk_revoke(*, kiosk_id: int, merchant_id: int, revoked_by_id: int | None =
         )
         for payment_id in open_ids:
             payment_cancel(payment_id=payment_id, reason="kiosk_revoked")
-        events.record(
-            None, "kiosk.revoked", kiosk_id=kiosk.pk, merchant_id=merchant_id,
-            revoked_by_id=revoked_by_id, canceled_payments=len(open_ids),
-        )  # fmt: skip
+        audit(
+            "kiosk.revoked",
+            data={
+                "kiosk_id": kiosk.pk,
+                "merchant_id": merchant_id,
+                "revoked_by_id": revoked_by_id,
+                "canceled_payments": len(open_ids),
+            },
+        )
         transaction.on_commit(
             lambda: kiosk_device_revoked.send(sender=Kiosk, kiosk_id=kiosk_id, keep_token_hash="")
         )
@@ -86,10 +92,10 @@ def merchant_return_hosts_set(
             return merchant
         merchant.return_hosts = value
         merchant.save(update_fields=["return_hosts"])
-        events.record(
-            None, "merchant.return_hosts_changed", merchant_id=merchant_id, hosts=hosts,
-            changed_by_id=changed_by_id,
-        )  # fmt: skip
+        audit(
+            "merchant.return_hosts_changed",
+            data={"merchant_id": merchant_id, "hosts": hosts, "changed_by_id": changed_by_id},
+        )
     return merchant
 
 
@@ -107,10 +113,10 @@ def api_key_create(
             key_hash=hash_token(secret),
             created_by_id=created_by_id,
         )
-        events.record(
-            None, "api_key.created", api_key_id=key.pk, merchant_id=merchant_id,
-            created_by_id=created_by_id,
-        )  # fmt: skip
+        audit(
+            "api_key.created",
+            data={"api_key_id": key.pk, "merchant_id": merchant_id, "created_by_id": created_by_id},
+        )
     return key, secret
 
 
@@ -124,10 +130,10 @@ def api_key_revoke(
             return key
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
-        events.record(
-            None, "api_key.revoked", api_key_id=key.pk, merchant_id=merchant_id,
-            revoked_by_id=revoked_by_id,
-        )  # fmt: skip
+        audit(
+            "api_key.revoked",
+            data={"api_key_id": key.pk, "merchant_id": merchant_id, "revoked_by_id": revoked_by_id},
+        )
     return key
 
 
@@ -163,10 +169,15 @@ def webhook_endpoint_create(
             event_types=list(event_types or []),
         )
         # The host only: a URL may carry a token of the merchant's own in its path or query.
-        events.record(
-            None, "webhook_endpoint.created", endpoint_id=endpoint.pk, merchant_id=merchant_id,
-            host=urlparse(url).hostname or "", created_by_id=created_by_id,
-        )  # fmt: skip
+        audit(
+            "webhook_endpoint.created",
+            data={
+                "endpoint_id": endpoint.pk,
+                "merchant_id": merchant_id,
+                "host": urlparse(url).hostname or "",
+                "created_by_id": created_by_id,
+            },
+        )
     return endpoint
 
 
@@ -182,10 +193,14 @@ def webhook_endpoint_disable(
             return endpoint
         endpoint.is_active = False
         endpoint.save(update_fields=["is_active"])
-        events.record(
-            None, "webhook_endpoint.disabled", endpoint_id=endpoint.pk, merchant_id=merchant_id,
-            disabled_by_id=disabled_by_id,
-        )  # fmt: skip
+        audit(
+            "webhook_endpoint.disabled",
+            data={
+                "endpoint_id": endpoint.pk,
+                "merchant_id": merchant_id,
+                "disabled_by_id": disabled_by_id,
+            },
+        )
     return endpoint
 
 
@@ -225,11 +240,10 @@ def recognition_attempt_record(
         if near:
             attempt.near_customers.set(near)
         if payment_id is not None:
-            events.record(
-                Payment(pk=payment_id),
+            audit(
                 "recognition.attempted",
-                attempt_id=attempt.pk,
-                outcome=attempt.outcome,
+                payment_id=payment_id,
+                data={"attempt_id": attempt.pk, "outcome": attempt.outcome},
             )
     return attempt
 
@@ -248,11 +262,10 @@ def recognition_attempt_flag(*, attempt_id: int, customer_id: int) -> Recognitio
             return attempt
         attempt.flagged_by_customer_at = timezone.now()
         attempt.save(update_fields=["flagged_by_customer_at"])
-        events.record(
-            Payment(pk=attempt.payment_id) if attempt.payment_id else None,
+        audit(
             "recognition.flagged_by_customer",
-            attempt_id=attempt.pk,
-            customer_id=customer_id,
+            payment_id=attempt.payment_id,
+            data={"attempt_id": attempt.pk, "customer_id": customer_id},
         )
         # In the same transaction: the flag and the pause stand or fall together.
         face_pay_pause(user_id=customer_id, reason=f"flagged recognition attempt {attempt.pk}")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from accounts.audit import audit
 from payments import events, ledger, webhooks
 from payments.errors import IdempotencyConflict, InvalidRequest, PaymentError
 from payments.locking import locked
@@ -112,12 +113,13 @@ def wallet_topup(
             lines=[(rows[funding.pk], -amount_minor), (rows[wallet.pk], amount_minor)],
             memo=memo or "top-up",
         )
-        events.record(
-            None,
+        audit(
             "wallet.topped_up",
-            user_id=user_id,
-            amount_minor=amount_minor,
-            currency=currency,
-            transaction_id=txn.pk,
+            data={
+                "user_id": user_id,
+                "amount_minor": amount_minor,
+                "currency": currency,
+                "transaction_id": txn.pk,
+            },
         )
     return txn

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from payments import events
+from accounts.audit import audit
 from payments.funding import wallet_fund, wallet_funding_complete
 from payments.merchant_setup import (
     api_key_create,
@@ -81,8 +81,13 @@ def kiosk_issue_pairing_code(
         pairing_code = KioskPairingCode.objects.create(
             kiosk=kiosk, code_hash=hash_token(code), expires_at=now + ttl
         )
-        events.record(
-            None, "kiosk.pairing_code_issued", kiosk_id=kiosk.pk, merchant_id=kiosk.merchant_id,
-            pairing_code_id=pairing_code.pk, issued_by_id=issued_by_id,
-        )  # fmt: skip
+        audit(
+            "kiosk.pairing_code_issued",
+            data={
+                "kiosk_id": kiosk.pk,
+                "merchant_id": kiosk.merchant_id,
+                "pairing_code_id": pairing_code.pk,
+                "issued_by_id": issued_by_id,
+            },
+        )
     return code

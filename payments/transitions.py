@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts.audit import audit
 from accounts.selectors import customer_limits
 from payments import events, ledger
 from payments.errors import IdempotencyConflict, InvalidRequest, NotYourPayment, PaymentError
@@ -276,7 +277,11 @@ def payment_match(
         if payment.amount_minor < auto_below:
             if allow_auto_approve:
                 return _capture(payment, auto_approved=True)
-            events.record(payment, "payment.auto_approve_withheld", reason="wide_search")
+            audit(
+                "payment.auto_approve_withheld",
+                payment_id=payment.pk,
+                data={"reason": "wide_search"},
+            )
         events.ask_customer_to_confirm(payment, merchant_name=payment.merchant.name)
     return payment
 
@@ -349,7 +354,11 @@ def _close(payment: Payment, status: str, *, reason: str) -> Payment:
         wallet = ledger.wallet_for(user_id=payment.customer_id, currency=payment.currency)
         wallet = ledger.lock_accounts(wallet)[wallet.pk]
         ledger.release_hold(wallet, payment.held_minor)
-        events.record(payment, "payment.hold_released", amount_minor=payment.held_minor)
+        audit(
+            "payment.hold_released",
+            payment_id=payment.pk,
+            data={"amount_minor": payment.held_minor},
+        )
     payment.reason = reason[:64]
     payment.held_minor = 0
     payment.decided_at = timezone.now()

@@ -1,4 +1,4 @@
-"""Payments, their audit trail, refunds and recognition attempts."""
+"""Payments, refunds and recognition attempts (their audit trail: accounts.AuditEvent)."""
 
 from __future__ import annotations
 
@@ -154,23 +154,6 @@ class Payment(models.Model):
         if self.status not in (self.Status.SUCCEEDED, self.Status.PARTIALLY_REFUNDED):
             return 0
         return self.amount_minor - self.refunded_minor
-
-
-class PaymentEvent(models.Model):
-    """Append-only audit trail; names are dotted, e.g. payment.succeeded, wallet.topped_up."""
-
-    payment = models.ForeignKey(
-        Payment, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
-    )
-    name = models.CharField(max_length=64, db_index=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.payment_id})"
 
 
 class Refund(models.Model):

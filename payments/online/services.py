@@ -22,8 +22,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit import audit
 from accounts.selectors import customer_face_pay_status, load_face_templates
-from payments import events, selectors
+from payments import selectors
 from payments.errors import NotYourPayment, PaymentError
 from payments.models import Payment
 from payments.online.verification import FaceCheck, verify_burst
@@ -242,7 +243,7 @@ def _approve(*, payment_id: int, customer_id: int, event: str, **data) -> Paymen
     has just confirmed, so there is nothing left to wait for. payment_match still applies
     the customer's limits and balance (and may decline)."""
     with transaction.atomic():
-        events.record(Payment(pk=payment_id), event, customer_id=customer_id, **data)
+        audit(event, payment_id=payment_id, data={"customer_id": customer_id, **data})
         payment = payment_match(payment_id=payment_id, customer_id=customer_id)
         if payment.status == Status.AWAITING_CONFIRMATION:
             payment = payment_approve(payment_id=payment_id, customer_id=customer_id)

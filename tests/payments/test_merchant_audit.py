@@ -5,20 +5,21 @@ import json
 
 import pytest
 
+from accounts.models import AuditEvent
 from kiosk.devices import kiosk_pair
 from payments import services
-from payments.models import ApiKey, Kiosk, PaymentEvent, WebhookEndpoint
+from payments.models import ApiKey, Kiosk, WebhookEndpoint
 from tests.payments import factories as f
 
 pytestmark = pytest.mark.django_db
 
 
 def audited(name: str) -> list[dict]:
-    return [e.data for e in PaymentEvent.objects.filter(name=name).order_by("id")]
+    return [e.data for e in AuditEvent.objects.filter(name=name).order_by("id")]
 
 
 def every_event_as_text() -> str:
-    return json.dumps(list(PaymentEvent.objects.values("name", "data")))
+    return json.dumps(list(AuditEvent.objects.values("name", "data")))
 
 
 @pytest.fixture
