@@ -121,3 +121,19 @@ def test_disabling_a_webhook_endpoint_twice_changes_and_audits_it_once(cafe):
     endpoint.refresh_from_db()
     assert not endpoint.is_active
     assert len(audited("webhook_endpoint.disabled")) == 1
+
+
+def test_the_operator_reads_a_payments_audit_trail_in_the_admin(admin_client):
+    payment = f.kiosk_payment(f.merchant())
+    services.payment_cancel(payment_id=payment.pk)
+    page = admin_client.get(f"/admin/payments/payment/{payment.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "payment.created" in html and "payment.canceled" in html
+
+
+def test_the_merchant_payment_page_shows_the_trail_oldest_first(cafe, owner, client):
+    payment = f.kiosk_payment(cafe)
+    services.payment_cancel(payment_id=payment.pk)
+    html = client.get(f"/merchant/payments/{payment.pk}/").content.decode()
+    assert html.index("Payment created") < html.rindex("Canceled")
