@@ -23,6 +23,8 @@ def kiosk_payment_state(*, payment: Payment) -> dict:
         "id": payment.pk,
         "status": payment.status,
         "reason": payment.reason,
+        # The screen asks "is it over?" here rather than keeping a list of statuses.
+        "final": payment.is_final,
         "amount_minor": payment.amount_minor,
         "currency": payment.currency,
         "customer": masked_name(customer.full_name or "") if customer else None,
