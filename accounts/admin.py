@@ -74,9 +74,9 @@ class ConsentRecordAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "name", "user", "ip_address"]
+    list_display = ["created_at", "name", "user", "payment_id", "ip_address"]
     list_filter = ["name"]
-    search_fields = ["user__email", "name"]
+    search_fields = ["user__email", "name", "=payment_id"]
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

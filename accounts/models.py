@@ -70,15 +70,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class AuditEvent(models.Model):
-    """An append-only record of something that happened to a person's account.
+    """The append-only audit trail of every app, written only by `accounts.audit.audit`.
 
-    `name` is dotted (consent.granted, face.enrolled, face.deleted, ...). `data` never
-    holds biometric content, codes, keys or images: counts, versions and reasons only.
+    `name` is dotted (consent.granted, face.enrolled, payment.succeeded, kiosk.revoked,
+    api_key.created, ...). `user` is the person whose account it is about, if any.
+    `data` never holds biometric content, codes, keys, tokens or images: ids, counts,
+    versions and reasons only.
     """
 
     user = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
     )
+    # The payment it is about (its trail on the merchant's payment page). A plain id, not
+    # a foreign key: accounts sits below payments and never refers to its models.
+    payment_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     name = models.CharField(max_length=64, db_index=True)
     data = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import audit
 from payments.models import Kiosk, KioskPairingCode, MerchantMembership
 from payments.signals import kiosk_device_revoked
 from payments.tokens import hash_token, new_token, normalize_pairing_code
@@ -50,11 +51,21 @@ def kiosk_pair(*, code: str) -> Pairing:
         pairing_code.used_at = now
         pairing_code.save(update_fields=["used_at"])
         kiosk = Kiosk.objects.select_for_update().get(pk=pairing_code.kiosk_id)
+        replaced_device = bool(kiosk.device_token_hash)
         kiosk.device_token_hash = hash_token(token)
         kiosk.paired_at = now
         kiosk.revoked_at = None
         kiosk.save(update_fields=["device_token_hash", "paired_at", "revoked_at"])
         keep = kiosk.device_token_hash
+        audit(
+            "kiosk.paired",
+            data={
+                "kiosk_id": kiosk.pk,
+                "merchant_id": kiosk.merchant_id,
+                "pairing_code_id": pairing_code.pk,
+                "replaced_device": replaced_device,
+            },
+        )
         transaction.on_commit(
             lambda: kiosk_device_revoked.send(sender=Kiosk, kiosk_id=kiosk.pk, keep_token_hash=keep)
         )

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from accounts.selectors import push_subscription_count
 from payments.models import Payment
-
-OPEN_STATUSES = (
-    Payment.Status.CREATED,
-    Payment.Status.MATCHING,
-    Payment.Status.AWAITING_CONFIRMATION,
-    Payment.Status.FAILED,
-)
+from payments.selectors import payment_events
 
 
 def masked_name(full_name: str) -> str:
@@ -29,6 +23,8 @@ def kiosk_payment_state(*, payment: Payment) -> dict:
         "id": payment.pk,
         "status": payment.status,
         "reason": payment.reason,
+        # The screen asks "is it over?" here rather than keeping a list of statuses.
+        "final": payment.is_final,
         "amount_minor": payment.amount_minor,
         "currency": payment.currency,
         "customer": masked_name(customer.full_name or "") if customer else None,
@@ -45,7 +41,7 @@ def _phone_unreachable(payment: Payment) -> bool:
         return False
     if push_subscription_count(user_id=payment.customer_id) == 0:
         return True
-    return payment.events.filter(name="payment.push_failed").exists()
+    return payment_events(payment_id=payment.pk).filter(name="payment.push_failed").exists()
 
 
 def kiosk_current_payment(*, kiosk_id: int) -> Payment | None:

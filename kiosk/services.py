@@ -39,9 +39,6 @@ class CaptureTicket:
     challenge: dict | None = None
 
 
-RETRYABLE = (Payment.Status.CREATED, Payment.Status.FAILED)
-
-
 def kiosk_start_payment(*, kiosk_id: int, amount_minor: int) -> Payment:
     kiosk = Kiosk.objects.select_related("merchant").get(pk=kiosk_id)
     return payment_services.payment_create(
@@ -92,7 +89,7 @@ def _phone_digits_reason(kiosk_id: int) -> str:
 
 
 def _check_can_attempt(payment: Payment) -> None:
-    if payment.status not in RETRYABLE:
+    if not payment.is_retryable:
         raise CaptureError(
             _("This payment is “%(status)s”.") % {"status": status_label(payment.status)},
             code="wrong_state",

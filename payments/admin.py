@@ -7,6 +7,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
 from django.shortcuts import render
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from payments import services
 from payments.errors import PaymentError
@@ -19,12 +21,12 @@ from payments.models import (
     Merchant,
     MerchantMembership,
     Payment,
-    PaymentEvent,
     RecognitionAttempt,
     Refund,
     WebhookDelivery,
     WebhookEndpoint,
 )
+from payments.selectors import payment_events
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -135,16 +137,6 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
     inlines = [EntryInline]
 
 
-class EventInline(admin.TabularInline):
-    model = PaymentEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ["name", "data", "created_at"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
     list_display = [
@@ -160,7 +152,18 @@ class PaymentAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["status", "channel", "merchant"]
     search_fields = ["pk", "description", "customer__email"]
-    inlines = [EventInline]
+    readonly_fields = ["audit_trail"]
+
+    @admin.display(description="Audit trail")
+    def audit_trail(self, obj: Payment) -> str:
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} {} {}",
+            (
+                (e.created_at.isoformat(timespec="seconds"), e.name, e.data)
+                for e in payment_events(payment_id=obj.pk)
+            ),
+        )
 
 
 @admin.register(Refund)

@@ -1,4 +1,7 @@
-"""The audit trail and the side effects of a status change.
+"""A payment's audit events and the side effects of a status change.
+
+Events are written with the one audit helper, `accounts.audit.audit` (one table,
+`accounts.AuditEvent`; a payment's trail is its rows with that `payment_id`).
 
 Everything here is called inside a service's transaction. Rows (events, webhook
 deliveries) are written in that transaction; anything that leaves the database (the
@@ -16,10 +19,11 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.audit import audit
 from accounts.language import in_language_of
 from accounts.push import PushMessage
 from accounts.services import notify_customer
-from payments.models import Payment, PaymentEvent
+from payments.models import Payment
 from payments.signals import payment_status_changed
 from smilepay.money import format_money
 
@@ -32,13 +36,9 @@ WEBHOOK_FOR_STATUS = {
 }
 
 
-def record(payment: Payment | None, name: str, **data: Any) -> PaymentEvent:
-    return PaymentEvent.objects.create(payment=payment, name=name, data=data)
-
-
 def created(payment: Payment, **data: Any) -> None:
     """Audit a new payment and tell listeners (a kiosk shows one the API made for it)."""
-    record(payment, "payment.created", **data)
+    audit("payment.created", payment_id=payment.pk, data={**data})
     _signal_on_commit(payment)
 
 
@@ -67,12 +67,10 @@ def status_changed(payment: Payment, *, previous: str, **data: Any) -> None:
     """Audit a transition and schedule what follows from it."""
     from payments import webhooks  # webhooks imports the API representation
 
-    record(
-        payment,
+    audit(
         f"payment.{payment.status}",
-        previous=previous,
-        reason=payment.reason,
-        **data,
+        payment_id=payment.pk,
+        data={"previous": previous, "reason": payment.reason, **data},
     )
     event_type = WEBHOOK_FOR_STATUS.get(payment.status)
     if event_type:
@@ -84,6 +82,8 @@ def status_changed(payment: Payment, *, previous: str, **data: Any) -> None:
             "payment_id": payment.pk,
             "status": payment.status,
             "reason": payment.reason,
+            # Pages decide "is it over?" from this, not from a list of statuses of their own.
+            "final": payment.is_final,
         }
         transaction.on_commit(
             partial(notify_customer, user_id=payment.customer_id, event=event), robust=True

@@ -26,7 +26,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from payments import events, ledger
+from accounts.audit import audit
+from payments import ledger
 from payments.errors import InvalidRequest
 from payments.locking import locked
 from payments.models import LedgerTransaction, WalletFunding
@@ -174,14 +175,15 @@ def _record_intent(
                 currency=currency,
                 form_token=form_token,
             )
-            events.record(
-                None,
+            audit(
                 "wallet.funding_requested",
-                user_id=user_id,
-                funding_id=funding.pk,
-                provider=provider,
-                amount_minor=amount_minor,
-                currency=currency,
+                data={
+                    "user_id": user_id,
+                    "funding_id": funding.pk,
+                    "provider": provider,
+                    "amount_minor": amount_minor,
+                    "currency": currency,
+                },
             )
             return funding, True
     except IntegrityError:
@@ -203,8 +205,8 @@ def wallet_funding_complete(*, funding_id: int, outcome: ChargeOutcome) -> Walle
             funding.save(
                 update_fields=["status", "completed_at", "provider_reference", "failure_message"]
             )
-            events.record(
-                None, "wallet.funding_failed", user_id=funding.user_id, funding_id=funding.pk
+            audit(
+                "wallet.funding_failed", data={"user_id": funding.user_id, "funding_id": funding.pk}
             )
             return funding
         wallet = ledger.wallet_for(user_id=funding.user_id, currency=funding.currency)
@@ -223,14 +225,15 @@ def wallet_funding_complete(*, funding_id: int, outcome: ChargeOutcome) -> Walle
         funding.save(
             update_fields=["status", "completed_at", "provider_reference", "ledger_transaction"]
         )
-        events.record(
-            None,
+        audit(
             "wallet.funded",
-            user_id=funding.user_id,
-            funding_id=funding.pk,
-            provider=funding.provider,
-            amount_minor=funding.amount_minor,
-            currency=funding.currency,
-            transaction_id=txn.pk,
+            data={
+                "user_id": funding.user_id,
+                "funding_id": funding.pk,
+                "provider": funding.provider,
+                "amount_minor": funding.amount_minor,
+                "currency": funding.currency,
+                "transaction_id": txn.pk,
+            },
         )
     return funding

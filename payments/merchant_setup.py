@@ -8,8 +8,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit import audit
 from accounts.services import face_pay_pause
-from payments import events, outbound, webhooks
+from payments import outbound, webhooks
 from payments.errors import InvalidRequest
 from payments.models import (
     ApiKey,
@@ -25,14 +26,25 @@ from payments.tokens import hash_token, new_token
 
 
 def kiosk_create(
-    *, merchant_id: int, name: str, location: str = "", require_phone_digits: bool = False
+    *,
+    merchant_id: int,
+    name: str,
+    location: str = "",
+    require_phone_digits: bool = False,
+    created_by_id: int | None = None,
 ) -> Kiosk:
-    return Kiosk.objects.create(
-        merchant_id=merchant_id,
-        name=name[:100],
-        location=location[:200],
-        require_phone_digits=require_phone_digits,
-    )
+    with transaction.atomic():
+        kiosk = Kiosk.objects.create(
+            merchant_id=merchant_id,
+            name=name[:100],
+            location=location[:200],
+            require_phone_digits=require_phone_digits,
+        )
+        audit(
+            "kiosk.created",
+            data={"kiosk_id": kiosk.pk, "merchant_id": merchant_id, "created_by_id": created_by_id},
+        )
+    return kiosk
 
 
 def kiosk_revoke(*, kiosk_id: int, merchant_id: int, revoked_by_id: int | None = None) -> Kiosk:
@@ -53,7 +65,15 @@ def kiosk_revoke(*, kiosk_id: int, merchant_id: int, revoked_by_id: int | None =
         )
         for payment_id in open_ids:
             payment_cancel(payment_id=payment_id, reason="kiosk_revoked")
-        events.record(None, "kiosk.revoked", kiosk_id=kiosk.pk, revoked_by_id=revoked_by_id)
+        audit(
+            "kiosk.revoked",
+            data={
+                "kiosk_id": kiosk.pk,
+                "merchant_id": merchant_id,
+                "revoked_by_id": revoked_by_id,
+                "canceled_payments": len(open_ids),
+            },
+        )
         transaction.on_commit(
             lambda: kiosk_device_revoked.send(sender=Kiosk, kiosk_id=kiosk_id, keep_token_hash="")
         )
@@ -72,33 +92,48 @@ def merchant_return_hosts_set(
             return merchant
         merchant.return_hosts = value
         merchant.save(update_fields=["return_hosts"])
-        events.record(
-            None, "merchant.return_hosts_changed", merchant_id=merchant_id, hosts=hosts,
-            changed_by_id=changed_by_id,
-        )  # fmt: skip
+        audit(
+            "merchant.return_hosts_changed",
+            data={"merchant_id": merchant_id, "hosts": hosts, "changed_by_id": changed_by_id},
+        )
     return merchant
 
 
 def api_key_create(
     *, merchant_id: int, name: str, created_by_id: int | None = None
 ) -> tuple[ApiKey, str]:
-    """Returns the key and its secret; the secret is not stored and cannot be shown again."""
+    """Returns the key and its secret; the secret is not stored and cannot be shown again
+    (nor audited: the event names the key by its id)."""
     secret = new_token("sk")
-    key = ApiKey.objects.create(
-        merchant_id=merchant_id,
-        name=name[:100] or "API key",
-        prefix=secret[:11],
-        key_hash=hash_token(secret),
-        created_by_id=created_by_id,
-    )
+    with transaction.atomic():
+        key = ApiKey.objects.create(
+            merchant_id=merchant_id,
+            name=name[:100] or "API key",
+            prefix=secret[:11],
+            key_hash=hash_token(secret),
+            created_by_id=created_by_id,
+        )
+        audit(
+            "api_key.created",
+            data={"api_key_id": key.pk, "merchant_id": merchant_id, "created_by_id": created_by_id},
+        )
     return key, secret
 
 
-def api_key_revoke(*, api_key_id: int, merchant_id: int) -> ApiKey:
-    key = ApiKey.objects.get(pk=api_key_id, merchant_id=merchant_id)
-    if key.revoked_at is None:
+def api_key_revoke(
+    *, api_key_id: int, merchant_id: int, revoked_by_id: int | None = None
+) -> ApiKey:
+    """The key stops working at once; revoking it again changes nothing."""
+    with transaction.atomic():
+        key = ApiKey.objects.select_for_update().get(pk=api_key_id, merchant_id=merchant_id)
+        if key.revoked_at is not None:
+            return key
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+        audit(
+            "api_key.revoked",
+            data={"api_key_id": key.pk, "merchant_id": merchant_id, "revoked_by_id": revoked_by_id},
+        )
     return key
 
 
@@ -116,25 +151,56 @@ def _check_webhook_url(url: str) -> None:
 
 
 def webhook_endpoint_create(
-    *, merchant_id: int, url: str, event_types: list[str] | None = None
+    *,
+    merchant_id: int,
+    url: str,
+    event_types: list[str] | None = None,
+    created_by_id: int | None = None,
 ) -> WebhookEndpoint:
     _check_webhook_url(url)
     unknown = set(event_types or []) - set(WEBHOOK_EVENT_TYPES)
     if unknown:
         raise InvalidRequest("invalid_event_type", f"unknown: {', '.join(sorted(unknown))}")
-    return WebhookEndpoint.objects.create(
-        merchant_id=merchant_id,
-        url=url,
-        secret=webhooks.new_secret(),
-        event_types=list(event_types or []),
-    )
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.create(
+            merchant_id=merchant_id,
+            url=url,
+            secret=webhooks.new_secret(),
+            event_types=list(event_types or []),
+        )
+        # The host only: a URL may carry a token of the merchant's own in its path or query.
+        audit(
+            "webhook_endpoint.created",
+            data={
+                "endpoint_id": endpoint.pk,
+                "merchant_id": merchant_id,
+                "host": urlparse(url).hostname or "",
+                "created_by_id": created_by_id,
+            },
+        )
+    return endpoint
 
 
-def webhook_endpoint_disable(*, endpoint_id: int, merchant_id: int) -> WebhookEndpoint:
-    endpoint = WebhookEndpoint.objects.get(pk=endpoint_id, merchant_id=merchant_id)
-    if endpoint.is_active:
+def webhook_endpoint_disable(
+    *, endpoint_id: int, merchant_id: int, disabled_by_id: int | None = None
+) -> WebhookEndpoint:
+    """No more deliveries to this endpoint; disabling it again changes nothing."""
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().get(
+            pk=endpoint_id, merchant_id=merchant_id
+        )
+        if not endpoint.is_active:
+            return endpoint
         endpoint.is_active = False
         endpoint.save(update_fields=["is_active"])
+        audit(
+            "webhook_endpoint.disabled",
+            data={
+                "endpoint_id": endpoint.pk,
+                "merchant_id": merchant_id,
+                "disabled_by_id": disabled_by_id,
+            },
+        )
     return endpoint
 
 
@@ -174,11 +240,10 @@ def recognition_attempt_record(
         if near:
             attempt.near_customers.set(near)
         if payment_id is not None:
-            events.record(
-                Payment(pk=payment_id),
+            audit(
                 "recognition.attempted",
-                attempt_id=attempt.pk,
-                outcome=attempt.outcome,
+                payment_id=payment_id,
+                data={"attempt_id": attempt.pk, "outcome": attempt.outcome},
             )
     return attempt
 
@@ -197,11 +262,10 @@ def recognition_attempt_flag(*, attempt_id: int, customer_id: int) -> Recognitio
             return attempt
         attempt.flagged_by_customer_at = timezone.now()
         attempt.save(update_fields=["flagged_by_customer_at"])
-        events.record(
-            Payment(pk=attempt.payment_id) if attempt.payment_id else None,
+        audit(
             "recognition.flagged_by_customer",
-            attempt_id=attempt.pk,
-            customer_id=customer_id,
+            payment_id=attempt.payment_id,
+            data={"attempt_id": attempt.pk, "customer_id": customer_id},
         )
         # In the same transaction: the flag and the pause stand or fall together.
         face_pay_pause(user_id=customer_id, reason=f"flagged recognition attempt {attempt.pk}")

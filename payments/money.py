@@ -7,11 +7,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.audit import audit
 from payments import events, ledger, webhooks
 from payments.errors import IdempotencyConflict, InvalidRequest, PaymentError
 from payments.labels import status_label
 from payments.locking import locked
 from payments.models import LedgerTransaction, Payment, Refund
+from payments.transitions import move
 from smilepay.money import format_money
 
 Status = Payment.Status
@@ -94,10 +96,9 @@ def payment_refund(
             refund_id=refund.pk,
             memo=f"refund {refund.pk} of payment {payment.pk}",
         )
-        previous = payment.status
         payment.refunded_minor += amount
         full = payment.refunded_minor == payment.amount_minor
-        payment.status = Status.REFUNDED if full else Status.PARTIALLY_REFUNDED
+        previous = move(payment, Status.REFUNDED if full else Status.PARTIALLY_REFUNDED)
         payment.save(update_fields=["refunded_minor", "status", "updated_at"])
         events.status_changed(payment, previous=previous, refund_id=refund.pk, amount_minor=amount)
         webhooks.enqueue(payment=payment, event_type="payment.refunded", refund=refund)
@@ -121,12 +122,13 @@ def wallet_topup(
             lines=[(rows[funding.pk], -amount_minor), (rows[wallet.pk], amount_minor)],
             memo=memo or "top-up",
         )
-        events.record(
-            None,
+        audit(
             "wallet.topped_up",
-            user_id=user_id,
-            amount_minor=amount_minor,
-            currency=currency,
-            transaction_id=txn.pk,
+            data={
+                "user_id": user_id,
+                "amount_minor": amount_minor,
+                "currency": currency,
+                "transaction_id": txn.pk,
+            },
         )
     return txn

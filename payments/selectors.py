@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
+from accounts.models import AuditEvent
 from payments.models import (
     LedgerAccount,
     LedgerEntry,
@@ -15,6 +16,11 @@ from payments.models import (
     RecognitionAttempt,
 )
 from smilepay.parsing import strict_id
+
+
+def payment_events(*, payment_id: int) -> QuerySet[AuditEvent]:
+    """A payment's audit trail, oldest first."""
+    return AuditEvent.objects.filter(payment_id=payment_id).order_by("created_at", "id")
 
 
 def _expired_if_due(payment: Payment) -> Payment:

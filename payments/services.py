@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit import audit
 from payments.funding import wallet_fund, wallet_funding_complete
 from payments.merchant_setup import (
     api_key_create,
@@ -64,8 +65,11 @@ __all__ = [
 PAIRING_CODE_TTL = timedelta(minutes=30)
 
 
-def kiosk_issue_pairing_code(*, kiosk_id: int, ttl: timedelta = PAIRING_CODE_TTL) -> str:
-    """Create a fresh one-time pairing code for a kiosk and return it (shown once).
+def kiosk_issue_pairing_code(
+    *, kiosk_id: int, ttl: timedelta = PAIRING_CODE_TTL, issued_by_id: int | None = None
+) -> str:
+    """Create a fresh one-time pairing code for a kiosk and return it (shown once, never
+    audited: the event names the code's row).
 
     Unused earlier codes are spent, so at most one code for a kiosk works at a time.
     """
@@ -74,7 +78,16 @@ def kiosk_issue_pairing_code(*, kiosk_id: int, ttl: timedelta = PAIRING_CODE_TTL
     with transaction.atomic():
         kiosk = Kiosk.objects.select_for_update().get(pk=kiosk_id)
         kiosk.pairing_codes.filter(used_at__isnull=True).update(used_at=now)
-        KioskPairingCode.objects.create(
+        pairing_code = KioskPairingCode.objects.create(
             kiosk=kiosk, code_hash=hash_token(code), expires_at=now + ttl
+        )
+        audit(
+            "kiosk.pairing_code_issued",
+            data={
+                "kiosk_id": kiosk.pk,
+                "merchant_id": kiosk.merchant_id,
+                "pairing_code_id": pairing_code.pk,
+                "issued_by_id": issued_by_id,
+            },
         )
     return code

@@ -1,5 +1,10 @@
 """The payment state machine. Re-exported by payments.services (see docs/contracts.md).
 
+The allowed moves are one table, `Payment.TRANSITIONS` (next to the statuses, so that
+the model's `is_final` / `is_retryable` read it too); every status change goes through
+`move()`, which refuses any other. docs/payments.md draws the same table (checked by
+tests/payments/test_transitions.py).
+
 Each transition: one transaction, the payment row re-read under a lock, an early return
 when it has already moved, `save(update_fields=...)`, an audit event; side effects only
 on commit (payments.events).
@@ -15,6 +20,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.audit import audit
 from accounts.selectors import customer_limits
 from payments import events, ledger
 from payments.errors import IdempotencyConflict, InvalidRequest, NotYourPayment, PaymentError
@@ -24,7 +30,34 @@ from payments.return_urls import return_url_problem
 from smilepay import money
 
 Status = Payment.Status
+TRANSITIONS = Payment.TRANSITIONS
 _FIELDS = ["status", "reason", "held_minor", "decided_at", "updated_at"]
+
+
+class IllegalTransition(PaymentError):
+    """A move the state machine does not allow: a bug in the caller, never an input."""
+
+    def __init__(self, previous: str, to: str) -> None:
+        super().__init__(
+            "illegal_transition", f"a payment cannot go from {previous} to {to}", param=None
+        )
+        self.previous = previous
+        self.to = to
+
+
+def can_move(previous: str, to: str) -> bool:
+    return to in TRANSITIONS.get(previous, frozenset())
+
+
+def move(payment: Payment, to: str) -> str:
+    """Set the status of a locked payment to `to` if the table allows it; the old status.
+
+    The caller saves (with its own update_fields) and records the event."""
+    previous = payment.status
+    if not can_move(previous, to):
+        raise IllegalTransition(previous, to)
+    payment.status = to
+    return previous
 
 
 def _lock(payment_id: int) -> Payment:
@@ -147,8 +180,7 @@ def payment_start_matching(*, payment_id: int) -> Payment:
             return _expire(payment)
         if payment.match_attempts >= settings.PAYMENT_MAX_MATCH_ATTEMPTS:
             raise PaymentError("too_many_attempts", _("no recognition tries left for this payment"))
-        previous = payment.status
-        payment.status = Status.MATCHING
+        previous = move(payment, Status.MATCHING)
         payment.reason = ""
         payment.match_attempts += 1
         payment.save(update_fields=[*_FIELDS, "match_attempts"])
@@ -166,8 +198,7 @@ def payment_fail(*, payment_id: int, reason: str, attempt: int | None = None) ->
         payment = _lock(payment_id)
         if payment.status != Status.MATCHING or not _in_attempt(payment, attempt):
             return payment
-        previous = payment.status
-        payment.status = Status.FAILED
+        previous = move(payment, Status.FAILED)
         payment.reason = reason[:64]
         payment.save(update_fields=_FIELDS)
         events.status_changed(payment, previous=previous)
@@ -237,8 +268,7 @@ def payment_match(
             ledger.place_hold(wallet, payment.amount_minor)
         except ledger.InsufficientFunds:
             return _decline(payment, reason="insufficient_funds")
-        previous = payment.status
-        payment.status = Status.AWAITING_CONFIRMATION
+        previous = move(payment, Status.AWAITING_CONFIRMATION)
         payment.held_minor = payment.amount_minor
         payment.matched_at = now
         payment.expires_at = now + timedelta(seconds=settings.PAYMENT_CONFIRMATION_SECONDS)
@@ -252,7 +282,11 @@ def payment_match(
         if payment.amount_minor < auto_below:
             if allow_auto_approve:
                 return _capture(payment, auto_approved=True)
-            events.record(payment, "payment.auto_approve_withheld", reason="wide_search")
+            audit(
+                "payment.auto_approve_withheld",
+                payment_id=payment.pk,
+                data={"reason": "wide_search"},
+            )
         events.ask_customer_to_confirm(payment, merchant_name=payment.merchant.name)
     return payment
 
@@ -268,11 +302,21 @@ def payment_approve(*, payment_id: int, customer_id: int) -> Payment:
         return _capture(payment, auto_approved=False)
 
 
-def payment_decline(*, payment_id: int, customer_id: int) -> Payment:
+def payment_decline(*, payment_id: int, customer_id: int, before_match: bool = False) -> Payment:
+    """awaiting_confirmation -> declined (customer_declined), releasing the hold.
+
+    `before_match`: the customer may also refuse an online request they have not been
+    matched to yet (created|matching|failed; nothing is held then); an overdue one
+    expires instead. A failed payment with no tries left stays as it is.
+    """
     with transaction.atomic():
         payment = _lock_customers(payment_id, customer_id)
-        if payment.status != Status.AWAITING_CONFIRMATION:
+        if payment.status == Status.AWAITING_CONFIRMATION:
+            return _decline(payment, reason="customer_declined")
+        if not before_match or payment.is_final:
             return payment
+        if _is_overdue(payment):
+            return _expire(payment)
         return _decline(payment, reason="customer_declined")
 
 
@@ -310,13 +354,16 @@ def _decline(payment: Payment, *, reason: str) -> Payment:
 
 def _close(payment: Payment, status: str, *, reason: str) -> Payment:
     """Move a locked open payment to a final state without money moving."""
-    previous = payment.status
+    previous = move(payment, status)
     if payment.held_minor:
         wallet = ledger.wallet_for(user_id=payment.customer_id, currency=payment.currency)
         wallet = ledger.lock_accounts(wallet)[wallet.pk]
         ledger.release_hold(wallet, payment.held_minor)
-        events.record(payment, "payment.hold_released", amount_minor=payment.held_minor)
-    payment.status = status
+        audit(
+            "payment.hold_released",
+            payment_id=payment.pk,
+            data={"amount_minor": payment.held_minor},
+        )
     payment.reason = reason[:64]
     payment.held_minor = 0
     payment.decided_at = timezone.now()
@@ -337,8 +384,7 @@ def _capture(payment: Payment, *, auto_approved: bool) -> Payment:
         release_held={wallet.pk: payment.held_minor},
         memo=f"payment {payment.pk}",
     )
-    previous = payment.status
-    payment.status = Status.SUCCEEDED
+    previous = move(payment, Status.SUCCEEDED)
     payment.reason = "auto_approved" if auto_approved else ""
     payment.held_minor = 0
     payment.decided_at = timezone.now()

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from payments import webhooks
 from payments.demo_shop import keys, store
 from payments.demo_shop.store import PRODUCTS
+from payments.models import Payment
 
 DEMO_PHONE = "+12025550123"
 
@@ -115,8 +116,9 @@ async def order(request: HttpRequest, ref: str) -> HttpResponse:
         return HttpResponse(_("No such order."), status=404)
     if not found["paid"] and found["status"] == "created" and time.time() > found["expires_at"]:
         found["status"] = "expired"
-    closed = found["status"] in ("declined", "expired", "canceled") or (
-        found["status"] == "failed" and found.get("reason") == "too_many_attempts"
+    # Captured is not closed: the order waits for the signed webhook to say "paid".
+    closed = Payment.outcome_is_final(found["status"], found.get("reason", "")) and (
+        found["status"] not in Payment.CAPTURED_STATUSES
     )
     return await render_page(
         request,

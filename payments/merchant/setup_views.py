@@ -37,7 +37,9 @@ def kiosks(request: HttpRequest) -> HttpResponse:
         if not can_manage(request):
             return render(request, "merchant/forbidden.html", status=403)
         if form.is_valid():
-            kiosk = services.kiosk_create(merchant_id=request.merchant.pk, **form.cleaned_data)
+            kiosk = services.kiosk_create(
+                merchant_id=request.merchant.pk, created_by_id=request.user.pk, **form.cleaned_data
+            )
             # The next thing anyone does with a new kiosk is pair it: the code comes at once.
             return _pairing_page(request, kiosk, created=True)
     return render(
@@ -61,7 +63,7 @@ def kiosk_pair(request: HttpRequest, kiosk_id: int) -> HttpResponse:
 
 
 def _pairing_page(request: HttpRequest, kiosk: Kiosk, *, created: bool = False) -> HttpResponse:
-    code = services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk)
+    code = services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk, issued_by_id=request.user.pk)
     pair_url = f"{settings.SITE_URL}/kiosk/?code={code}"
     return _secret_page(
         request,
@@ -108,7 +110,9 @@ def api_keys(request: HttpRequest) -> HttpResponse:
 @merchant_view(manage=True)
 def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
     key = get_object_or_404(ApiKey, pk=key_id, merchant=request.merchant)
-    services.api_key_revoke(api_key_id=key.pk, merchant_id=request.merchant.pk)
+    services.api_key_revoke(
+        api_key_id=key.pk, merchant_id=request.merchant.pk, revoked_by_id=request.user.pk
+    )
     messages.success(request, _("API key %(prefix)s… revoked.") % {"prefix": key.prefix})
     return redirect("merchant:api-keys")
 
@@ -123,6 +127,7 @@ def webhook_endpoints(request: HttpRequest) -> HttpResponse:
                 merchant_id=request.merchant.pk,
                 url=form.cleaned_data["url"],
                 event_types=form.cleaned_data["event_types"],
+                created_by_id=request.user.pk,
             )
         except PaymentError as exc:
             form.add_error("url", exc.message)
@@ -145,7 +150,9 @@ def webhook_endpoint_detail(request: HttpRequest, endpoint_id: int) -> HttpRespo
 @merchant_view(manage=True)
 def webhook_endpoint_disable(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id, merchant=request.merchant)
-    services.webhook_endpoint_disable(endpoint_id=endpoint.pk, merchant_id=request.merchant.pk)
+    services.webhook_endpoint_disable(
+        endpoint_id=endpoint.pk, merchant_id=request.merchant.pk, disabled_by_id=request.user.pk
+    )
     messages.success(request, _("Endpoint %(url)s disabled.") % {"url": endpoint.url})
     return redirect("merchant:webhooks")
 

@@ -196,7 +196,7 @@ def _detail(request: HttpRequest, payment: Payment, form: RefundForm, status: in
         "merchant/payment_detail.html",
         {
             "payment": payment,
-            "events": payment.events.all(),
+            "events": selectors.payment_events(payment_id=payment.pk),
             "attempts": payment.attempts.all(),
             "refunds": payment.refunds.all(),
             "refund_form": form if can_manage(request) and payment.refundable_minor else None,

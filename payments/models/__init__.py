@@ -4,7 +4,7 @@ from payments.models.api import ApiKey, IdempotencyRecord
 from payments.models.funding import WalletFunding
 from payments.models.ledger import LedgerAccount, LedgerEntry, LedgerTransaction
 from payments.models.merchants import Kiosk, KioskPairingCode, Merchant, MerchantMembership
-from payments.models.payment import Payment, PaymentEvent, RecognitionAttempt, Refund
+from payments.models.payment import Payment, RecognitionAttempt, Refund
 from payments.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -18,7 +18,6 @@ __all__ = [
     "Merchant",
     "MerchantMembership",
     "Payment",
-    "PaymentEvent",
     "RecognitionAttempt",
     "Refund",
     "WalletFunding",

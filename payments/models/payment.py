@@ -1,4 +1,4 @@
-"""Payments, their audit trail, refunds and recognition attempts."""
+"""Payments, refunds and recognition attempts (their audit trail: accounts.AuditEvent)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+
+def _states_leading_to(table: dict[str, frozenset[str]], target: str) -> tuple[str, ...]:
+    return tuple(state for state, moves in table.items() if target in moves)
 
 
 class Payment(models.Model):
@@ -25,13 +29,41 @@ class Payment(models.Model):
         KIOSK = "kiosk", _("Kiosk")
         ONLINE = "online", _("Online")
 
-    # States from which a payment can still expire or be canceled.
-    OPEN_STATUSES = (
-        Status.CREATED,
-        Status.MATCHING,
-        Status.AWAITING_CONFIRMATION,
-        Status.FAILED,
-    )
+    # The payment state machine: every status change goes through
+    # payments.transitions.move(), which refuses a move not listed here, and the
+    # diagram in docs/payments.md is checked against this table by a test.
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.CREATED: frozenset(
+            {Status.MATCHING, Status.DECLINED, Status.EXPIRED, Status.CANCELED}
+        ),
+        Status.MATCHING: frozenset(
+            {
+                Status.AWAITING_CONFIRMATION,
+                Status.FAILED,
+                Status.DECLINED,
+                Status.EXPIRED,
+                Status.CANCELED,
+            }
+        ),
+        Status.AWAITING_CONFIRMATION: frozenset(
+            {Status.SUCCEEDED, Status.DECLINED, Status.EXPIRED, Status.CANCELED}
+        ),
+        Status.FAILED: frozenset(
+            {Status.MATCHING, Status.DECLINED, Status.EXPIRED, Status.CANCELED}
+        ),
+        Status.SUCCEEDED: frozenset({Status.PARTIALLY_REFUNDED, Status.REFUNDED}),
+        Status.PARTIALLY_REFUNDED: frozenset({Status.PARTIALLY_REFUNDED, Status.REFUNDED}),
+        Status.DECLINED: frozenset(),
+        Status.EXPIRED: frozenset(),
+        Status.CANCELED: frozenset(),
+        Status.REFUNDED: frozenset(),
+    }
+    # A failed payment with this reason has used its last recognition try: nothing the
+    # customer does can change its outcome any more (webhook payment.failed says so).
+    EXHAUSTED_REASON = "too_many_attempts"
+
+    # States from which a payment can still expire or be canceled (a hold may be released).
+    OPEN_STATUSES = _states_leading_to(TRANSITIONS, Status.EXPIRED)
     CAPTURED_STATUSES = (Status.SUCCEEDED, Status.PARTIALLY_REFUNDED, Status.REFUNDED)
 
     merchant = models.ForeignKey(
@@ -96,28 +128,33 @@ class Payment(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    @classmethod
+    def outcome_is_final(cls, status: str, reason: str) -> bool:
+        """No answer, retry or try can change the outcome any more (refunds aside).
+
+        For code that holds only the status and reason (the demo shop's webhook copy)."""
+        if status not in cls.OPEN_STATUSES:
+            return True
+        return status == cls.Status.FAILED and reason == cls.EXHAUSTED_REASON
+
+    @property
+    def is_final(self) -> bool:
+        """The outcome is decided: the customer goes back to the shop.
+
+        A failed payment that used its last try is final although still open (the
+        expiry sweep may still close it)."""
+        return self.outcome_is_final(self.status, self.reason)
+
+    @property
+    def is_retryable(self) -> bool:
+        """Another recognition try may start (created or failed, tries not used up by reason)."""
+        return self.Status.MATCHING in self.TRANSITIONS[self.status] and not self.is_final
+
     @property
     def refundable_minor(self) -> int:
         if self.status not in (self.Status.SUCCEEDED, self.Status.PARTIALLY_REFUNDED):
             return 0
         return self.amount_minor - self.refunded_minor
-
-
-class PaymentEvent(models.Model):
-    """Append-only audit trail; names are dotted, e.g. payment.succeeded, wallet.topped_up."""
-
-    payment = models.ForeignKey(
-        Payment, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
-    )
-    name = models.CharField(max_length=64, db_index=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.payment_id})"
 
 
 class Refund(models.Model):

@@ -23,17 +23,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.audit import audit
 from accounts.selectors import customer_face_pay_status, load_face_templates
-from payments import events, selectors
+from payments import selectors
 from payments.errors import NotYourPayment, PaymentError
-from payments.locking import locked
 from payments.models import Payment
 from payments.online.verification import FaceCheck, verify_burst
 from payments.return_urls import return_url_problem
 from payments.services import (
     payment_approve,
     payment_decline,
-    payment_expire,
     payment_fail,
     payment_match,
     payment_start_matching,
@@ -47,16 +46,7 @@ Status = Payment.Status
 # A check that started this long ago and never finished (the request died) is failed
 # so that the customer can try again instead of waiting for the payment to expire.
 STALE_CHECK = timedelta(seconds=90)
-TOO_MANY_ATTEMPTS = "too_many_attempts"
-# Statuses after which the customer goes back to the shop.
-FINAL_STATUSES = (
-    Status.SUCCEEDED,
-    Status.DECLINED,
-    Status.EXPIRED,
-    Status.CANCELED,
-    Status.REFUNDED,
-    Status.PARTIALLY_REFUNDED,
-)
+TOO_MANY_ATTEMPTS = Payment.EXHAUSTED_REASON
 
 
 class CheckoutError(PaymentError):
@@ -89,17 +79,11 @@ def attempts_left(payment: Payment) -> int:
     return max(0, settings.PAYMENT_MAX_MATCH_ATTEMPTS - payment.match_attempts)
 
 
-def is_final(payment: Payment) -> bool:
-    if payment.status in FINAL_STATUSES:
-        return True
-    return payment.status == Status.FAILED and payment.reason == TOO_MANY_ATTEMPTS
-
-
 def _start_attempt(*, payment_id: int, customer_id: int) -> Payment:
     payment = online_payment_for(payment_id=payment_id, customer_id=customer_id)
     if payment.status == Status.MATCHING and payment.updated_at < timezone.now() - STALE_CHECK:
         payment_fail(payment_id=payment_id, reason="interrupted")
-    if is_final(payment) or payment.status == Status.AWAITING_CONFIRMATION:
+    if payment.is_final or payment.status == Status.AWAITING_CONFIRMATION:
         raise CheckoutError("not_open", _("this payment is no longer waiting for you"))
     payment = payment_start_matching(payment_id=payment_id)
     if payment.status == Status.EXPIRED:
@@ -126,7 +110,7 @@ def face_capture_open(*, payment_id: int, customer_id: int) -> dict:
     the camera page must follow. Kept in the cache (hashed token) until it is used or
     KIOSK_CAPTURE_TOKEN_SECONDS pass; nothing is counted until a burst comes back."""
     payment = online_payment_for(payment_id=payment_id, customer_id=customer_id)
-    if is_final(payment) or payment.status == Status.AWAITING_CONFIRMATION:
+    if payment.is_final or payment.status == Status.AWAITING_CONFIRMATION:
         raise CheckoutError("not_open", _("this payment is no longer waiting for you"))
     if not customer_face_pay_status(user_id=customer_id).enabled:
         raise CheckoutError("face_pay_off", _("face pay is off: confirm with your password"))
@@ -260,7 +244,7 @@ def _approve(*, payment_id: int, customer_id: int, event: str, **data) -> Paymen
     has just confirmed, so there is nothing left to wait for. payment_match still applies
     the customer's limits and balance (and may decline)."""
     with transaction.atomic():
-        events.record(Payment(pk=payment_id), event, customer_id=customer_id, **data)
+        audit(event, payment_id=payment_id, data={"customer_id": customer_id, **data})
         payment = payment_match(payment_id=payment_id, customer_id=customer_id)
         if payment.status == Status.AWAITING_CONFIRMATION:
             payment = payment_approve(payment_id=payment_id, customer_id=customer_id)
@@ -271,24 +255,7 @@ def online_decline(*, payment_id: int, customer_id: int) -> Payment:
     """The customer refuses the request, whatever step it is at; the merchant gets
     `payment.declined` (reason customer_declined)."""
     online_payment_for(payment_id=payment_id, customer_id=customer_id)
-    with transaction.atomic():
-        payment = locked(Payment.objects.filter(pk=payment_id)).get()
-        if is_final(payment):
-            return payment
-        if payment.status == Status.AWAITING_CONFIRMATION:
-            return payment_decline(payment_id=payment_id, customer_id=customer_id)
-        if payment.status not in (Status.CREATED, Status.MATCHING, Status.FAILED):
-            return payment
-        if payment.expires_at <= timezone.now():
-            return payment_expire(payment_id=payment_id)
-        # Nothing is held before a match, so closing moves no money.
-        previous = payment.status
-        payment.status = Status.DECLINED
-        payment.reason = "customer_declined"
-        payment.decided_at = timezone.now()
-        payment.save(update_fields=["status", "reason", "decided_at", "updated_at"])
-        events.status_changed(payment, previous=previous)
-    return payment
+    return payment_decline(payment_id=payment_id, customer_id=customer_id, before_match=True)
 
 
 def return_url_for(payment: Payment) -> str:

@@ -59,7 +59,7 @@ def confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
             return decline(request, payment_id)
         return redirect("portal:confirm", payment_id=payment_id)
     face_pay = customer_face_pay_status(user_id=request.user.pk)
-    final = services.is_final(payment)
+    final = payment.is_final
     return render(
         request,
         "payments/online/confirm.html",
@@ -96,7 +96,7 @@ def _frames(request: HttpRequest) -> list[bytes]:
 
 
 def _state(payment: Payment, **extra) -> dict:
-    final = services.is_final(payment)
+    final = payment.is_final
     return {
         "payment_id": payment.pk,
         "status": payment.status,
@@ -191,7 +191,7 @@ def decline(request: HttpRequest, payment_id: int) -> HttpResponse:
 
 def _after(request: HttpRequest, payment: Payment) -> HttpResponse:
     """Back to the shop once the request is settled; otherwise the page again (PRG)."""
-    target = services.return_url_for(payment) if services.is_final(payment) else ""
+    target = services.return_url_for(payment) if payment.is_final else ""
     if target:
         return redirect(target)
     if payment.status == Payment.Status.FAILED:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.audit import audit
 from payments import events, selectors
 from payments.models import Payment
 from payments.templatetags.money import money
@@ -59,5 +60,5 @@ def on_push_failed(sender, *, user_id: int, tag: str = "", **kwargs) -> None:
         ).first()
         if payment is None:
             return
-        events.record(payment, "payment.push_failed")
+        audit("payment.push_failed", payment_id=payment.pk)
         events.shown_changed(payment)

@@ -13,7 +13,6 @@
   const errorEl = document.getElementById("error");
   const dot = document.getElementById("connection");
 
-  const TERMINAL = new Set(["succeeded", "declined", "expired", "canceled", "refunded", "partially_refunded"]);
   const FAILURES = {
     no_face: [gettext("We couldn't see a face"), gettext("Look straight at the camera, in good light.")],
     not_live: [gettext("Please follow the prompts"), gettext("Look at the camera, and smile or relax when asked.")],
@@ -111,7 +110,7 @@
     else if (p.status === "matching") show("analysing");
     else if (p.status === "awaiting_confirmation") showConfirm(p);
     else if (p.status === "failed") showFailure(p);
-    else if (TERMINAL.has(p.status)) showDone(p);
+    else if (p.final) showDone(p);
   }
 
   function showConfirm(p) {
@@ -161,7 +160,7 @@
 
   function onServerPayment(p) {
     // A fresh screen ignores an old finished payment; it follows new or tracked ones.
-    if (!p || (TERMINAL.has(p.status) && (!payment || payment.id !== p.id))) return;
+    if (!p || (p.final && (!payment || payment.id !== p.id))) return;
     if (payment && p.id < payment.id) return;
     if (capturing) {
       payment = p;

@@ -83,11 +83,10 @@
   }
   // A kiosk payment's confirm page shows the outcome when it is decided or expires
   // elsewhere. Not the online checkout page: its face check drives its own page.
-  var FINAL = ["succeeded", "declined", "expired", "canceled", "refunded", "partially_refunded"];
   var card = document.querySelector(".confirm-card[data-payment-id]:not(.checkout)");
   document.addEventListener("smilepay:event", function (e) {
     var event = e.detail || {};
-    if (card && event.type === "payment.status" && FINAL.indexOf(event.status) !== -1 &&
+    if (card && event.type === "payment.status" && event.final === true &&
         String(event.payment_id) === card.getAttribute("data-payment-id") &&
         event.status !== card.getAttribute("data-status")) {
       location.reload();

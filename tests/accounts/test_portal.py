@@ -4,7 +4,6 @@ the selectors other apps use; the customer websocket."""
 import asyncio
 
 import pytest
-from django.conf import settings as django_settings
 from django.db import connections
 
 from accounts import services
@@ -203,18 +202,24 @@ def test_the_customer_websocket_refuses_anonymous_visitors():
     assert asyncio.run(scenario()) == (False, 4401)
 
 
-def test_other_apps_can_add_to_the_websocket_state(barack):
+def test_other_apps_can_add_to_the_websocket_state_and_a_failing_one_spoils_nothing(barack):
+    """The hook itself (accounts must not import payments); payments' real receiver, the
+    pending confirmations, is tested in tests/payments/test_portal_live.py."""
     from accounts.consumers import customer_state
     from accounts.signals import customer_state_requested
 
     def pending(sender, user_id, **kwargs):
         return {"pending": [{"payment_id": 1}]}
 
+    def broken(sender, user_id, **kwargs):
+        raise RuntimeError("this app is down")
+
     customer_state_requested.connect(pending)
+    customer_state_requested.connect(broken)
     try:
         state = customer_state(user_id=barack.pk)
     finally:
         customer_state_requested.disconnect(pending)
+        customer_state_requested.disconnect(broken)
     assert state["pending"] == [{"payment_id": 1}]
     assert state["face_pay"]["consent_current"] is True
-    assert django_settings.BIOMETRIC_CONSENT_VERSION

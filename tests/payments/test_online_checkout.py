@@ -15,12 +15,12 @@ from payments.models import (
     LedgerAccount,
     Merchant,
     Payment,
-    PaymentEvent,
     RecognitionAttempt,
     WebhookDelivery,
 )
 from payments.online import services as online
 from payments.online.verification import FaceCheck, Outcome
+from payments.selectors import payment_events
 from tests.payments import factories as f
 from tests.payments.online_helpers import face_pay_customer, online_request, post_face_burst
 
@@ -90,7 +90,7 @@ def test_the_right_face_captures_the_payment_and_goes_back_to_the_shop(casey, cl
     )
     assert engine.calls == [(8, 3)]  # the burst against this customer's own 3 templates
     assert LedgerAccount.objects.get(user=casey).balance_minor == 5000 - 1299
-    names = list(PaymentEvent.objects.filter(payment=payment).values_list("name", flat=True))
+    names = list(payment_events(payment_id=payment.pk).values_list("name", flat=True))
     assert names == [
         "payment.created",
         "payment.matching",
@@ -174,7 +174,7 @@ def test_customers_without_face_pay_confirm_with_their_password(client, shop):
     right = client.post(url + "password/", {"password": "pw-for-tests"})
     assert right["Location"].endswith("status=succeeded")
     assert LedgerAccount.objects.get(user=dana).balance_minor == 4500
-    assert PaymentEvent.objects.filter(payment=payment, name="payment.password_verified").exists()
+    assert payment_events(payment_id=payment.pk).filter(name="payment.password_verified").exists()
     # A face pay customer cannot skip the face check with the password.
     with pytest.raises(online.CheckoutError):
         casey = face_pay_customer()

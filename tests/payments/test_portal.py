@@ -124,6 +124,25 @@ def test_a_match_notifies_the_customer_through_accounts(casey, django_capture_on
     assert "Corner Café" in pushes[0]["push"].title
 
 
+def test_the_customers_pages_are_told_whether_a_status_is_final(
+    casey, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    with (
+        mock.patch("payments.events.notify_customer") as notify,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        payment = f.matched_payment(f.merchant(), casey, amount_minor=300)
+        services.payment_approve(payment_id=payment.pk, customer_id=casey.pk)
+    told = [
+        (c.kwargs["event"]["status"], c.kwargs["event"]["final"])
+        for c in notify.call_args_list
+        if c.kwargs["event"].get("type") == "payment.status"
+    ]
+    assert told == [("awaiting_confirmation", False), ("succeeded", True)]
+
+
 def test_no_confirmation_push_goes_out_for_a_payment_settled_in_the_same_transaction(
     casey, django_capture_on_commit_callbacks
 ):

@@ -8,11 +8,12 @@ import re
 import pytest
 from django.db.models import Sum
 
+from accounts.models import AuditEvent
 from payments import selectors, services
 from payments.errors import InvalidRequest
 from payments.funding import ChargeOutcome
 from payments.locking import without_row_locks
-from payments.models import LedgerEntry, PaymentEvent, WalletFunding
+from payments.models import LedgerEntry, WalletFunding
 from tests.payments import factories as f
 from tests.payments.concurrency import run_concurrently
 
@@ -99,9 +100,10 @@ def test_adding_money_is_audited():
     funding = services.wallet_fund(
         user_id=dana.pk, amount_minor=1500, provider="demo", form_token="a"
     )
-    names = list(PaymentEvent.objects.values_list("name", flat=True))
+    wallet = AuditEvent.objects.filter(name__startswith="wallet.").order_by("created_at", "id")
+    names = list(wallet.values_list("name", flat=True))
     assert names == ["wallet.funding_requested", "wallet.funded"]
-    funded = PaymentEvent.objects.get(name="wallet.funded").data
+    funded = AuditEvent.objects.get(name="wallet.funded").data
     assert funded["funding_id"] == funding.pk and funded["amount_minor"] == 1500
     assert funded["transaction_id"] == funding.ledger_transaction_id
 

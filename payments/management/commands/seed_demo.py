@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import AuditEvent
 from payments import services
 from payments.demo_shop import keys as shop_keys
 from payments.models import (
@@ -21,7 +22,6 @@ from payments.models import (
     Merchant,
     MerchantMembership,
     Payment,
-    PaymentEvent,
     RecognitionAttempt,
     WebhookEndpoint,
 )
@@ -120,7 +120,7 @@ class Command(BaseCommand):
                 decided_at=when + timedelta(seconds=4 + days_ago % 7 + 5),
                 expires_at=when + timedelta(minutes=10),
             )
-            PaymentEvent.objects.filter(payment=payment).update(created_at=when)
+            AuditEvent.objects.filter(payment_id=payment.pk).update(created_at=when)
             RecognitionAttempt.objects.filter(pk=attempt.pk).update(created_at=when)
             LedgerTransaction.objects.filter(payment=payment).update(created_at=when)
 
