@@ -70,6 +70,7 @@ def test_the_right_person_confirms(people):
     assert LedgerAccount.objects.get(user=alice).balance_minor == 5000 - 700
 
 
+@pytest.mark.slow
 def test_another_enrolled_person_fails(people):
     payment = confirm(people["alice"], smile_burst("bob"))
     attempt = RecognitionAttempt.objects.get(payment=payment)
@@ -77,6 +78,7 @@ def test_another_enrolled_person_fails(people):
     assert (payment.status, payment.reason, attempt.outcome) == ("failed", "no_match", "no_match")
 
 
+@pytest.mark.slow
 def test_a_still_photo_fails_liveness(people):
     payment = confirm(people["alice"], still_burst("alice"))
     attempt = RecognitionAttempt.objects.get(payment=payment)
