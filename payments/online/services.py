@@ -25,7 +25,6 @@ from django.utils import timezone
 from accounts.selectors import customer_face_pay_status, load_face_templates
 from payments import events, selectors
 from payments.errors import NotYourPayment, PaymentError
-from payments.locking import locked
 from payments.models import Payment
 from payments.online.verification import FaceCheck, verify_burst
 from payments.return_urls import return_url_problem
@@ -271,7 +270,7 @@ def online_decline(*, payment_id: int, customer_id: int) -> Payment:
     `payment.declined` (reason customer_declined)."""
     online_payment_for(payment_id=payment_id, customer_id=customer_id)
     with transaction.atomic():
-        payment = locked(Payment.objects.filter(pk=payment_id)).get()
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
         if is_final(payment):
             return payment
         if payment.status == Status.AWAITING_CONFIRMATION:

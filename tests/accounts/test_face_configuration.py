@@ -86,7 +86,7 @@ def test_reset_runs_racing_each_other_discard_each_customers_templates_once(
 ):
     from accounts import face_configuration
     from tests.accounts.conftest import make_customer
-    from tests.payments.concurrency import run_concurrently
+    from tests.concurrency import run_concurrently
 
     customers = [make_customer(f"c{i}@example.com", f"+1202555{i:04d}") for i in range(5)]
     for user in customers:

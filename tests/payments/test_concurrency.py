@@ -4,10 +4,9 @@ import pytest
 from django.db.models import Sum
 
 from payments import selectors, services
-from payments.locking import widened_race_window, without_row_locks
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, Payment
+from tests.concurrency import run_concurrently, without_row_locks
 from tests.payments import factories as f
-from tests.payments.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 S = Payment.Status
@@ -26,9 +25,11 @@ def matched_payments(cafe, casey, count: int, amount_minor: int) -> list[int]:
     ]
 
 
-def approve_all(ids: list[int], casey):
+def approve_all(ids: list[int], casey, *, hold_before_writing=()):
     return run_concurrently(
-        len(ids), lambda i: services.payment_approve(payment_id=ids[i], customer_id=casey.pk).status
+        len(ids),
+        lambda i: services.payment_approve(payment_id=ids[i], customer_id=casey.pk).status,
+        hold_before_writing=hold_before_writing,
     )
 
 
@@ -82,21 +83,22 @@ def test_50_concurrent_approvals_of_one_payment_capture_it_once(on_postgres):
 
 
 class TestTheRowLockIsWhatPreventsTheRace:
-    """The same race twice, with the read-then-write window widened: without
-    SELECT ... FOR UPDATE balances lose updates; with it, none."""
+    """The same race twice, every thread held after reading the balances until all have
+    read them or wait for the lock: without SELECT ... FOR UPDATE balances lose updates;
+    with it, none."""
 
     def scenario(self, casey, cafe) -> tuple[LedgerAccount, LedgerAccount, list]:
         ids = matched_payments(cafe, casey, 20, 100)
-        _statuses, errors = approve_all(ids, casey)
+        _statuses, errors = approve_all(ids, casey, hold_before_writing=LedgerAccount)
         wallet = LedgerAccount.objects.get(kind="customer", user=casey)
         till = LedgerAccount.objects.get(kind="merchant", merchant=cafe)
         return wallet, till, errors
 
-    def test_without_the_lock_concurrent_approvals_lose_updates(self, on_postgres):
+    def test_without_the_lock_concurrent_approvals_lose_updates(self, on_postgres, monkeypatch):
         cafe, casey = f.merchant(), f.customer(balance_minor=2001)
         f.paid_payment(cafe, casey, amount_minor=1)  # the merchant account exists up front
-        with without_row_locks(pause_after_read=0.05):
-            wallet, till, errors = self.scenario(casey, cafe)
+        without_row_locks(monkeypatch)
+        wallet, till, errors = self.scenario(casey, cafe)
         assert errors == []
         # 20 captures were written to the ledger, but the balances kept only some of them.
         assert entries_sum(wallet) == 2001 - 1 - 20 * 100
@@ -106,8 +108,7 @@ class TestTheRowLockIsWhatPreventsTheRace:
     def test_with_the_lock_the_same_race_loses_nothing(self, on_postgres):
         cafe, casey = f.merchant(), f.customer(balance_minor=2001)
         f.paid_payment(cafe, casey, amount_minor=1)
-        with widened_race_window(0.05):
-            wallet, till, errors = self.scenario(casey, cafe)
+        wallet, till, errors = self.scenario(casey, cafe)
         assert errors == []
         assert wallet.balance_minor == entries_sum(wallet) == 2001 - 1 - 20 * 100
         assert till.balance_minor == entries_sum(till) == 1 + 20 * 100
