@@ -181,6 +181,7 @@ def match_all_at_once(cafe, casey, *, count: int, amount_minor: int) -> list:
     results, errors = run_concurrently(
         count,
         lambda i: services.payment_match(payment_id=ids[i], customer_id=casey.pk),
+        hold_before_writing=(LedgerAccount, Payment),
     )
     assert errors == []
     return [(p.status, p.reason) for p in results]
@@ -192,6 +193,14 @@ def test_ten_concurrent_matches_stay_within_the_daily_limit(on_postgres):
     assert outcomes.count((S.AWAITING_CONFIRMATION, "")) == 2
     assert outcomes.count((S.DECLINED, "over_daily_limit")) == 8
     assert LedgerAccount.objects.get(kind="customer", user=casey).held_minor == 1000
+
+
+def test_without_the_wallet_lock_concurrent_matches_pass_the_daily_limit(on_postgres, monkeypatch):
+    """The control: the wallet's lock is what makes each match see the others' holds."""
+    cafe, casey = f.merchant(), limited_customer(daily_limit_minor=1000)
+    without_row_locks(monkeypatch, LedgerAccount)
+    outcomes = match_all_at_once(cafe, casey, count=10, amount_minor=500)
+    assert outcomes.count((S.AWAITING_CONFIRMATION, "")) == 10
 
 
 def test_ten_concurrent_auto_approvals_stay_within_the_daily_limit(on_postgres):
