@@ -200,21 +200,6 @@ def _burst_kwargs(capture: FaceCapture | None, times: CaptureTimes | None) -> di
     return {"challenge": capture.challenge, "times": times}
 
 
-def online_face_confirm(
-    *,
-    payment_id: int,
-    customer_id: int,
-    frames: list[bytes],
-    capture: FaceCapture | None = None,
-    times: CaptureTimes | None = None,
-) -> Payment:
-    """``capture``: the claimed ticket whose challenge the burst must follow (the view
-    always passes one); ``times``: the frames' capture times."""
-    ticket = face_check_begin(payment_id=payment_id, customer_id=customer_id)
-    check = verify_burst(frames=frames, templates=ticket.templates, **_burst_kwargs(capture, times))
-    return face_check_finish(ticket=ticket, check=check)
-
-
 async def aonline_face_confirm(
     *,
     payment_id: int,
@@ -223,8 +208,10 @@ async def aonline_face_confirm(
     capture: FaceCapture | None = None,
     times: CaptureTimes | None = None,
 ) -> Payment:
-    """The same for an async view: the face work runs in a worker thread of its own so
-    that it never holds Django's one sync thread (every sync view waits on it)."""
+    """``capture``: the claimed ticket whose challenge the burst must follow (the view
+    always passes one); ``times``: the frames' capture times. The face work runs in a
+    worker thread of its own so that it never holds Django's one sync thread (every sync
+    view waits on it)."""
     ticket = await sync_to_async(face_check_begin)(payment_id=payment_id, customer_id=customer_id)
     check = await asyncio.to_thread(
         verify_burst, frames=frames, templates=ticket.templates, **_burst_kwargs(capture, times)

@@ -3,7 +3,7 @@
 import pytest
 from django.db.models import Sum
 
-from payments import selectors, services
+from payments import services
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, Payment
 from tests.concurrency import run_concurrently, without_row_locks
 from tests.payments import factories as f
@@ -46,7 +46,7 @@ def test_50_concurrent_approvals_never_overdraw_and_lose_no_ledger_entry(on_post
     assert LedgerTransaction.objects.filter(kind="capture").count() == N
     assert LedgerEntry.objects.filter(transaction__kind="capture").count() == 2 * N
     assert entries_sum(wallet) == wallet.balance_minor and entries_sum(till) == till.balance_minor
-    assert selectors.ledger_total() == 0
+    assert f.ledger_total() == 0
 
 
 def test_50_customers_racing_for_more_than_the_wallet_holds_spend_only_what_is_there(on_postgres):
@@ -69,7 +69,7 @@ def test_50_customers_racing_for_more_than_the_wallet_holds_spend_only_what_is_t
     wallet = LedgerAccount.objects.get(kind="customer", user=casey)
     assert (wallet.balance_minor, wallet.held_minor) == (0, 0)
     assert entries_sum(wallet) == 0
-    assert selectors.ledger_total() == 0
+    assert f.ledger_total() == 0
 
 
 def test_50_concurrent_approvals_of_one_payment_capture_it_once(on_postgres):
@@ -211,4 +211,4 @@ def test_ten_concurrent_auto_approvals_stay_within_the_daily_limit(on_postgres):
     assert outcomes.count((S.DECLINED, "over_daily_limit")) == 8
     wallet = LedgerAccount.objects.get(kind="customer", user=casey)
     assert (wallet.balance_minor, wallet.held_minor) == (100_00 - 1000, 0)
-    assert selectors.ledger_total() == 0
+    assert f.ledger_total() == 0

@@ -3,7 +3,7 @@
 import pytest
 from django.db import IntegrityError
 
-from payments import selectors, services
+from payments import services
 from payments.models import LedgerAccount, Payment
 from tests.concurrency import run_concurrently, without_row_locks
 from tests.payments import factories as f
@@ -33,7 +33,7 @@ def test_concurrent_approvals_and_declines_settle_on_one_answer(on_postgres):
     assert set(statuses) == {payment.status}
     spent = 400 if payment.status == S.SUCCEEDED else 0
     assert (wallet.balance_minor, wallet.held_minor) == (1000 - spent, 0)
-    assert selectors.ledger_total() == 0
+    assert f.ledger_total() == 0
 
 
 def test_without_the_payment_lock_every_answer_acts_on_the_hold(on_postgres, monkeypatch):

@@ -5,6 +5,7 @@ confirms, the other person's burst and a still photo do not."""
 from __future__ import annotations
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.conf import settings
 
 from accounts import enrollment
@@ -56,7 +57,7 @@ def people():
 
 def confirm(person_user, frames):
     payment = online_request(f.merchant(), person_user, amount_minor=700)
-    return online.online_face_confirm(
+    return async_to_sync(online.aonline_face_confirm)(
         payment_id=payment.pk, customer_id=person_user.pk, frames=frames
     )
 

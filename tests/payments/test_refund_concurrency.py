@@ -2,7 +2,7 @@
 
 import pytest
 
-from payments import selectors, services
+from payments import services
 from payments.errors import PaymentError
 from payments.models import LedgerAccount, Payment, Refund
 from tests.concurrency import run_concurrently, without_row_locks
@@ -34,7 +34,7 @@ def test_concurrent_full_refunds_of_one_payment_give_the_money_back_once(on_post
     assert all(isinstance(e, PaymentError) and e.code == "not_refundable" for e in errors)
     assert Refund.objects.filter(payment=payment).count() == 1
     assert wallet_of(casey) == 1000
-    assert selectors.ledger_total() == 0
+    assert f.ledger_total() == 0
 
 
 def test_without_the_payment_lock_one_payment_is_refunded_many_times(on_postgres, monkeypatch):

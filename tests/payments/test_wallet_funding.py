@@ -51,7 +51,7 @@ def test_a_new_customer_adds_demo_money_in_the_portal_and_the_ledger_balances(cl
     assert funding.status == "succeeded" and funding.ledger_transaction.kind == "topup"
     entries = LedgerEntry.objects.filter(transaction=funding.ledger_transaction)
     assert sorted(e.amount_minor for e in entries) == [-2500, 2500]
-    assert selectors.ledger_total() == 0
+    assert f.ledger_total() == 0
     assert "$25.00 added to your wallet." in client.get("/me/wallet/").content.decode()
 
 
