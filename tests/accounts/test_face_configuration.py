@@ -47,6 +47,7 @@ def test_templates_of_another_configuration_are_never_searched(
     assert status.template_count == 0 and not status.enabled
 
 
+@pytest.mark.slow
 def test_the_reset_command_says_what_it_would_delete_and_changes_nothing(
     barack, joe, obama_photos, biden_photos
 ):
@@ -61,6 +62,7 @@ def test_the_reset_command_says_what_it_would_delete_and_changes_nothing(
     assert FaceTemplate.objects.filter(user=joe).count() == 3
 
 
+@pytest.mark.slow
 def test_the_reset_command_deletes_only_other_configurations_templates(
     barack, joe, obama_photos, biden_photos
 ):

@@ -249,6 +249,7 @@ def test_a_double_tap_on_smile_leaves_only_the_newest_token_usable(client, count
     assert stale.status_code == 409
 
 
+@pytest.mark.slow
 def test_a_burst_that_is_not_images_is_refused_and_nothing_is_spent(client, counter, adrien):
     payment = charge(client, 300)
     response, _ = capture(client, payment["id"], [b"GIF89a fake"] * 8)
@@ -346,6 +347,7 @@ def set_preferences(customer, *, always_digits: bool = False, auto_approve_below
     )
 
 
+@pytest.mark.slow
 def test_a_customer_who_always_wants_digits_is_asked_for_them_before_one_smile(
     client, counter, adrien
 ):
@@ -371,6 +373,7 @@ def test_the_kiosk_does_not_ask_for_digits_when_no_rule_could_require_them(clien
     assert (opened["require_phone_digits"], opened["phone_digits_reason"]) == (False, "")
 
 
+@pytest.mark.slow
 def test_a_paused_customer_who_wants_digits_makes_no_kiosk_ask(client, counter, adrien):
     from accounts.services import face_pay_pause
 
@@ -457,6 +460,7 @@ def test_a_smile_relax_smile_ticket_is_followed_and_pays(client, counter, adrien
     assert Payment.objects.get(pk=payment["id"]).status == "awaiting_confirmation"
 
 
+@pytest.mark.slow
 def test_a_burst_that_does_not_follow_its_tickets_challenge_is_not_live(
     client, counter, adrien, settings
 ):

@@ -107,6 +107,7 @@ def test_the_page_helper_follows_the_ticket(client, casey, verified):
     assert answer.json()["status"] == "succeeded"
 
 
+@pytest.mark.slow
 def test_a_recording_of_the_usual_sequence_fails_a_smile_relax_smile_ticket(settings):
     if not LFW.exists():
         pytest.skip(f"{LFW} is missing (SMILEPAY_FACES_DIR)")
