@@ -99,7 +99,12 @@ def _start_attempt(*, payment_id: int, customer_id: int) -> Payment:
         payment_fail(payment_id=payment_id, reason="interrupted")
     if is_final(payment) or payment.status == Status.AWAITING_CONFIRMATION:
         raise CheckoutError("not_open", "this payment is no longer waiting for you")
-    payment = payment_start_matching(payment_id=payment_id)
+    with transaction.atomic():
+        # Under the lock, a matching payment is another request's try: this request must
+        # not ride on it, or parallel guesses would be checked while one try is counted.
+        if Payment.objects.select_for_update().get(pk=payment_id).status == Status.MATCHING:
+            raise CheckoutError("busy", "a check for this payment is already running")
+        payment = payment_start_matching(payment_id=payment_id)
     if payment.status == Status.EXPIRED:
         raise CheckoutError("expired", "this payment request has expired")
     if payment.status != Status.MATCHING:
