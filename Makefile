@@ -1,4 +1,5 @@
-# SmilePay: `make run` serves the product on the embedded default, `make test` runs the suite.
+# SmilePay: `make run` serves the product on the embedded default, `make test` runs the fast
+# tier of the suite (no services needed), `make test-all` everything (what CI runs).
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
@@ -13,7 +14,7 @@ export SITE_URL ?= http://$(HOST):$(PORT)
 demo run: export DEMO_SHOP ?= true
 demo run: export WEBHOOK_ALLOW_PRIVATE_TARGETS ?= true
 
-.PHONY: run test worker beat lint format install install-dev migrate demo clean catalogs messages
+.PHONY: run test test-all worker beat lint format install install-dev migrate demo clean catalogs messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,8 +51,16 @@ beat: install
 	@test -n "$$REDIS_URL" || { echo "make beat needs REDIS_URL"; exit 2; }
 	$(BIN)/celery -A smilepay beat -l info
 
+# The fast tier: the embedded default, no services, no browser, nothing that starts
+# processes of its own. Run it often; `make test-all` before pushing.
+FAST_TIER := not integration and not browser and not slow
 test: install-dev catalogs
-	$(BIN)/pytest
+	$(BIN)/pytest -m "$(FAST_TIER)" --durations=20
+
+# Everything: the fast tier plus PostgreSQL/Redis integration, the browser, the adversarial
+# stack and `make run` (TEST_DATABASE_URL, TEST_REDIS_URL; .ci/run sets them up).
+test-all: install-dev catalogs
+	$(BIN)/pytest --durations=20
 
 # The translations (docs/i18n.md): .po files are committed, the .mo files Django reads are
 # compiled here, with GNU msgfmt when it is installed, else with babel (pure Python).

@@ -69,11 +69,6 @@ def face_pay_candidates(*, phone_last4: str | None = None) -> QuerySet[User]:
     return qs
 
 
-def get_face_profile(*, user_id: int) -> FaceProfile:
-    profile, _ = FaceProfile.objects.get_or_create(user_id=user_id)
-    return profile
-
-
 def customer_face_pay_status(*, user_id: int) -> FacePayStatus:
     user = User.objects.get(pk=user_id)
     profile = FaceProfile.objects.filter(user_id=user_id).first() or FaceProfile(user=user)

@@ -65,7 +65,3 @@ def take_frames(key: str) -> list[bytes] | None:
     frames = cache.get(key)
     cache.delete(key)
     return frames
-
-
-def discard_frames(key: str) -> None:
-    cache.delete(key)

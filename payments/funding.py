@@ -29,7 +29,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import audit
 from payments import ledger
 from payments.errors import InvalidRequest
-from payments.locking import locked
 from payments.models import LedgerTransaction, WalletFunding
 from payments.templatetags.money import money
 
@@ -194,7 +193,7 @@ def _record_intent(
 def wallet_funding_complete(*, funding_id: int, outcome: ChargeOutcome) -> WalletFunding:
     """Record the provider's answer once: on success the money moves through the ledger."""
     with transaction.atomic():
-        funding = locked(WalletFunding.objects.filter(pk=funding_id)).get()
+        funding = WalletFunding.objects.select_for_update().get(pk=funding_id)
         if funding.status != WalletFunding.Status.PENDING:
             return funding
         funding.completed_at = timezone.now()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from payments.locking import locked, race_window
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
 
 
@@ -46,9 +45,8 @@ def funding_account_for(*, currency: str) -> LedgerAccount:
 def lock_accounts(*accounts: LedgerAccount) -> dict[int, LedgerAccount]:
     """Re-read the accounts under a row lock, in pk order; returns them by pk."""
     ids = sorted({account.pk for account in accounts})
-    rows = {row.pk: row for row in locked(LedgerAccount.objects.filter(pk__in=ids).order_by("pk"))}
-    race_window()
-    return rows
+    rows = LedgerAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    return {row.pk: row for row in rows}
 
 
 def place_hold(account: LedgerAccount, amount_minor: int) -> None:

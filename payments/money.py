@@ -11,7 +11,6 @@ from accounts.audit import audit
 from payments import events, ledger, webhooks
 from payments.errors import IdempotencyConflict, InvalidRequest, PaymentError
 from payments.labels import status_label
-from payments.locking import locked
 from payments.models import LedgerTransaction, Payment, Refund
 from payments.transitions import move
 from smilepay.money import format_money
@@ -37,7 +36,7 @@ def payment_refund(
     the database's unique constraint stands behind it.
     """
     with transaction.atomic():
-        payment = locked(Payment.objects.filter(pk=payment_id)).get()
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
         if idempotency_key:
             earlier = payment.refunds.filter(idempotency_key=idempotency_key).first()
             if earlier is not None:

@@ -4,13 +4,12 @@ nobody is ever shown "awaiting confirmation" for a payment that can no longer su
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import AuditEvent
 from payments.models import (
     LedgerAccount,
-    LedgerEntry,
     MerchantMembership,
     Payment,
     RecognitionAttempt,
@@ -129,11 +128,6 @@ def merchant_balance(*, merchant_id: int) -> list[LedgerAccount]:
             kind=LedgerAccount.Kind.MERCHANT, merchant_id=merchant_id
         ).order_by("currency")
     )
-
-
-def ledger_total() -> int:
-    """The sum of every entry ever written: zero, always."""
-    return LedgerEntry.objects.aggregate(total=Sum("amount_minor"))["total"] or 0
 
 
 def memberships_of(*, user_id: int) -> QuerySet[MerchantMembership]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 
 PAIRING_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -13,10 +12,6 @@ def hash_token(token: str) -> str:
     # Tokens are long random strings, so a fast keyed-free hash is enough; a slow
     # password hash would only cost every authenticated request time.
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def tokens_match(token: str, stored_hash: str) -> bool:
-    return hmac.compare_digest(hash_token(token), stored_hash)
 
 
 def new_token(prefix: str, nbytes: int = 32) -> str:

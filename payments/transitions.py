@@ -24,7 +24,6 @@ from accounts.audit import audit
 from accounts.selectors import customer_limits
 from payments import events, ledger
 from payments.errors import IdempotencyConflict, InvalidRequest, NotYourPayment, PaymentError
-from payments.locking import locked
 from payments.models import Kiosk, LedgerTransaction, Merchant, Payment, RecognitionAttempt
 from payments.return_urls import return_url_problem
 from smilepay import money
@@ -61,7 +60,7 @@ def move(payment: Payment, to: str) -> str:
 
 
 def _lock(payment_id: int) -> Payment:
-    return locked(Payment.objects.filter(pk=payment_id)).get()
+    return Payment.objects.select_for_update().get(pk=payment_id)
 
 
 def _lock_customers(payment_id: int, customer_id: int) -> Payment:

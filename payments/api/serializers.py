@@ -72,7 +72,8 @@ class PaymentCreateSerializer(serializers.Serializer):
         required=False,
         help_text="ISO 4217; the merchant's own currency (the default) is the only one accepted.",
     )
-    kiosk_id = serializers.IntegerField(required=False)
+    # A row id: beyond 64 bits no row can match, and SQLite refuses to bind it at all.
+    kiosk_id = serializers.IntegerField(required=False, min_value=-(2**63), max_value=2**63 - 1)
     customer_phone = serializers.CharField(
         required=False, max_length=32, help_text="Online request: the customer's phone number."
     )

@@ -98,7 +98,7 @@ class PaymentCursor(CursorPagination):
 
 class PaymentFilters(serializers.Serializer):
     status = serializers.ChoiceField(choices=Payment.Status.choices, required=False)
-    kiosk_id = serializers.IntegerField(required=False)
+    kiosk_id = serializers.IntegerField(required=False, min_value=-(2**63), max_value=2**63 - 1)
     channel = serializers.ChoiceField(choices=Payment.Channel.choices, required=False)
     created_gte = serializers.DateTimeField(required=False)
     created_lt = serializers.DateTimeField(required=False)

@@ -85,7 +85,12 @@ def _start_attempt(*, payment_id: int, customer_id: int) -> Payment:
         payment_fail(payment_id=payment_id, reason="interrupted")
     if payment.is_final or payment.status == Status.AWAITING_CONFIRMATION:
         raise CheckoutError("not_open", _("this payment is no longer waiting for you"))
-    payment = payment_start_matching(payment_id=payment_id)
+    with transaction.atomic():
+        # Under the lock, a matching payment is another request's try: this request must
+        # not ride on it, or parallel guesses would be checked while one try is counted.
+        if Payment.objects.select_for_update().get(pk=payment_id).status == Status.MATCHING:
+            raise CheckoutError("busy", _("a check for this payment is already running"))
+        payment = payment_start_matching(payment_id=payment_id)
     if payment.status == Status.EXPIRED:
         raise CheckoutError("expired", _("this payment request has expired"))
     if payment.status != Status.MATCHING:
@@ -186,21 +191,6 @@ def _burst_kwargs(capture: FaceCapture | None, times: CaptureTimes | None) -> di
     return {"challenge": capture.challenge, "times": times}
 
 
-def online_face_confirm(
-    *,
-    payment_id: int,
-    customer_id: int,
-    frames: list[bytes],
-    capture: FaceCapture | None = None,
-    times: CaptureTimes | None = None,
-) -> Payment:
-    """``capture``: the claimed ticket whose challenge the burst must follow (the view
-    always passes one); ``times``: the frames' capture times."""
-    ticket = face_check_begin(payment_id=payment_id, customer_id=customer_id)
-    check = verify_burst(frames=frames, templates=ticket.templates, **_burst_kwargs(capture, times))
-    return face_check_finish(ticket=ticket, check=check)
-
-
 async def aonline_face_confirm(
     *,
     payment_id: int,
@@ -209,8 +199,10 @@ async def aonline_face_confirm(
     capture: FaceCapture | None = None,
     times: CaptureTimes | None = None,
 ) -> Payment:
-    """The same for an async view: the face work runs in a worker thread of its own so
-    that it never holds Django's one sync thread (every sync view waits on it)."""
+    """``capture``: the claimed ticket whose challenge the burst must follow (the view
+    always passes one); ``times``: the frames' capture times. The face work runs in a
+    worker thread of its own so that it never holds Django's one sync thread (every sync
+    view waits on it)."""
     ticket = await sync_to_async(face_check_begin)(payment_id=payment_id, customer_id=customer_id)
     check = await asyncio.to_thread(
         verify_burst, frames=frames, templates=ticket.templates, **_burst_kwargs(capture, times)

@@ -151,12 +151,6 @@ def _load_model(path: str = str(MODEL_PATH)) -> dict[str, np.ndarray]:
         return {key: data[key] for key in data.files}
 
 
-def model_info() -> dict[str, float]:
-    """Operating point and test figures stored with the weights (for docs and CLI)."""
-    model = _load_model()
-    return {key: float(model[key]) for key in model if model[key].ndim == 0}
-
-
 def logits(features: np.ndarray) -> np.ndarray:
     """The model's raw output for a (n, dim) or (dim,) feature array."""
     m = _load_model()

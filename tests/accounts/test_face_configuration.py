@@ -47,6 +47,7 @@ def test_templates_of_another_configuration_are_never_searched(
     assert status.template_count == 0 and not status.enabled
 
 
+@pytest.mark.slow
 def test_the_reset_command_says_what_it_would_delete_and_changes_nothing(
     barack, joe, obama_photos, biden_photos
 ):
@@ -61,6 +62,7 @@ def test_the_reset_command_says_what_it_would_delete_and_changes_nothing(
     assert FaceTemplate.objects.filter(user=joe).count() == 3
 
 
+@pytest.mark.slow
 def test_the_reset_command_deletes_only_other_configurations_templates(
     barack, joe, obama_photos, biden_photos
 ):
@@ -86,7 +88,7 @@ def test_reset_runs_racing_each_other_discard_each_customers_templates_once(
 ):
     from accounts import face_configuration
     from tests.accounts.conftest import make_customer
-    from tests.payments.concurrency import run_concurrently
+    from tests.concurrency import run_concurrently
 
     customers = [make_customer(f"c{i}@example.com", f"+1202555{i:04d}") for i in range(5)]
     for user in customers:

@@ -106,6 +106,7 @@ def test_the_research_tools_import_nothing_from_django():
     assert not {m.split(".")[0] for m in loaded} & {"django", "rest_framework", "celery"}
 
 
+@pytest.mark.slow
 def test_calibrate_prints_rates_and_writes_a_roc_png(examples, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SMILEPAY_FACES_CACHE", str(tmp_path / "cache"))
     folder = examples / "knn_examples" / "train"  # 5 people, 1-2 photos each
@@ -139,6 +140,7 @@ def test_fusion_weights_the_second_encoder_where_it_misses_least():
     assert row[share]["fnmr_1e-4"] < row[0.0]["fnmr_1e-4"] and 0.3 < share < 1
 
 
+@pytest.mark.slow
 def test_calibrate_writes_a_record_the_engine_then_starts_with(
     faces_dir, tmp_path, monkeypatch, capsys, engine_env
 ):

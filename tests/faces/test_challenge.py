@@ -93,6 +93,7 @@ def test_a_neutral_then_smile_burst_does_not_pass_a_smile_relax_smile_ticket(adr
     assert result.reason in {"not_relaxed", "smiling_from_start"}
 
 
+@pytest.mark.slow
 def test_check_burst_fails_a_burst_whose_times_do_not_follow_its_ticket(adrien):
     neutral, smiling = adrien
     challenge = fixed_challenge("neutral-smile", holds=[600])

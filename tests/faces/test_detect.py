@@ -28,6 +28,7 @@ def test_blazeface_has_mediapipes_896_anchors_in_its_order():
     )
 
 
+@pytest.mark.slow
 def test_the_default_detector_finds_every_face_hog_finds_in_the_example_photos(examples):
     # Large faces are BlazeFace's; the two-people photo and the small faces of
     # obama_and_biden (found by the HOG fallback) must not be lost.
@@ -46,6 +47,7 @@ def test_a_seal_on_the_wall_behind_a_speaker_is_not_a_face(examples):
     assert len(detect.detect(rgb, method="blazeface")) == 1
 
 
+@pytest.mark.slow
 def test_the_mapped_box_is_the_box_hog_would_draw_on_lfw_faces(faces_dir):
     photos = sorted((faces_dir / "lfw-dev").glob("*/*_0001.jpg"))[:40]
     overlaps, shifts = [], []

@@ -143,6 +143,7 @@ def test_a_model_file_of_the_wrong_kind_is_refused_at_start_up(engine_env, mobil
         engine_env(SMILEPAY_FACE_ENCODERS=f"dlib,arcface-onnx:{mobilefacenet}")
 
 
+@pytest.mark.slow
 def test_mobilefacenet_fused_with_dlib_recognises_real_faces(engine_env, mobilefacenet, examples):
     loaded = engine_env(SMILEPAY_FACE_ENCODERS=_fused_config(mobilefacenet))
     assert loaded.dim == 320 and loaded.fingerprint.startswith("dlib+mobilefacenet@")
@@ -165,6 +166,7 @@ def test_the_mobilefacenet_test_model_is_the_one_measured(mobilefacenet):
     assert config._sha256(mobilefacenet) == SHA256
 
 
+@pytest.mark.slow
 def test_liveness_returns_the_fused_encoding_for_the_search(engine_env, mobilefacenet, faces_dir):
     from smilepay.faces import liveness
     from smilepay.faces.lab import bursts

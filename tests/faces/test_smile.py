@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from smilepay.faces import analyze
 from smilepay.faces.smile import MODEL_PATH
@@ -17,6 +18,7 @@ def test_the_model_weights_ship_with_the_code():
     assert MODEL_PATH.exists() and MODEL_PATH.stat().st_size < 2_000_000
 
 
+@pytest.mark.slow
 def test_smiling_faces_score_higher_than_neutral_ones(faces_dir):
     import io
 

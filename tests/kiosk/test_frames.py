@@ -3,7 +3,7 @@ import io
 import pytest
 from PIL import Image
 
-from kiosk.frames import FrameError, discard_frames, stash_frames, take_frames, validate_burst
+from kiosk.frames import FrameError, stash_frames, take_frames, validate_burst
 
 
 def jpeg() -> bytes:
@@ -37,4 +37,3 @@ def test_stashed_frames_can_be_taken_only_once():
     key = stash_frames([b"a", b"b"])
     assert take_frames(key) == [b"a", b"b"]
     assert take_frames(key) is None
-    discard_frames(key)

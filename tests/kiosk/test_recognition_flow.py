@@ -32,6 +32,8 @@ from tests.accounts.conftest import enroll, make_customer
 from tests.kiosk.factories import make_kiosk
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# Each scenario runs the real engine on whole bursts, seconds apiece: the main paths stay
+# in `make test`, the variations are marked slow and run in `make test-all`.
 
 LFW = Path(settings.FACES_DIR) / "lfw-dev"
 
@@ -173,6 +175,7 @@ def test_a_stranger_who_never_enrolled_is_not_recognised(client, counter, adrien
     assert (stored.status, stored.reason, stored.customer_id) == ("failed", "no_match", None)
 
 
+@pytest.mark.slow
 def test_a_video_of_a_still_photo_fails_liveness_and_can_be_retried(client, counter, adrien):
     payment = charge(client, 300)
     capture(client, payment["id"], bursts.replayed_photo_burst(lfw("Adrien_Brody", 7)))
@@ -184,6 +187,7 @@ def test_a_video_of_a_still_photo_fails_liveness_and_can_be_retried(client, coun
     assert Payment.objects.get(pk=payment["id"]).status == "awaiting_confirmation"
 
 
+@pytest.mark.slow
 def test_two_customers_with_the_same_last_four_digits_are_told_apart_by_face(
     client, counter, adrien, joan
 ):
@@ -193,6 +197,7 @@ def test_two_customers_with_the_same_last_four_digits_are_told_apart_by_face(
     assert (stored.status, stored.customer_id) == ("awaiting_confirmation", joan.pk)
 
 
+@pytest.mark.slow
 def test_phone_digits_narrow_the_search_to_those_customers_only(client, counter, adrien, joan):
     payment = charge(client, 300)
     capture(client, payment["id"], burst_of("Joan_Laporta", 1, 2), digits="9999")
@@ -200,6 +205,7 @@ def test_phone_digits_narrow_the_search_to_those_customers_only(client, counter,
     assert (stored.status, stored.reason) == ("failed", "no_match")
 
 
+@pytest.mark.slow
 def test_a_customer_who_paused_face_pay_is_not_charged_and_nobody_else_is(
     client, counter, adrien, joan
 ):
@@ -213,6 +219,7 @@ def test_a_customer_who_paused_face_pay_is_not_charged_and_nobody_else_is(
     assert RecognitionAttempt.objects.get(payment=stored).outcome == "unavailable"
 
 
+@pytest.mark.slow
 def test_an_unanswered_confirmation_expires_and_releases_the_hold(client, counter, adrien):
     payment = charge(client, 700)
     capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
@@ -233,6 +240,7 @@ def test_a_capture_token_works_once(client, counter, adrien):
     assert replay.json()["error"]["code"] == "token_used"
 
 
+@pytest.mark.slow
 def test_a_double_tap_on_smile_leaves_only_the_newest_token_usable(client, counter, adrien):
     payment = charge(client, 300)
     first = client.post(f"/kiosk/api/payments/{payment['id']}/capture-session").json()["token"]
@@ -241,6 +249,7 @@ def test_a_double_tap_on_smile_leaves_only_the_newest_token_usable(client, count
     assert stale.status_code == 409
 
 
+@pytest.mark.slow
 def test_a_burst_that_is_not_images_is_refused_and_nothing_is_spent(client, counter, adrien):
     payment = charge(client, 300)
     response, _ = capture(client, payment["id"], [b"GIF89a fake"] * 8)
@@ -257,6 +266,7 @@ def test_a_revoked_kiosk_is_locked_out_and_its_open_payment_canceled(client, cou
     assert Payment.objects.get(pk=payment["id"]).status == "canceled"
 
 
+@pytest.mark.slow
 def test_a_kiosk_cannot_touch_another_kiosks_payment(client, counter, adrien):
     other = make_kiosk(name="Counter 2", merchant_name="Other Shop")
     foreign = payment_services.payment_create(
@@ -277,6 +287,7 @@ def test_a_kiosk_that_tries_too_often_is_told_to_wait(client, counter, settings)
     assert refused["Retry-After"] == "60"
 
 
+@pytest.mark.slow
 def test_the_same_phone_digits_cannot_be_tried_without_end(client, counter, adrien, settings):
     settings.KIOSK_ATTEMPTS_PER_PHONE_DIGITS = 1
     frames = bursts.replayed_photo_burst(lfw("Adrien_Brody", 7))
@@ -307,6 +318,7 @@ def test_uploaded_frames_are_never_spooled_to_disk(client, counter, settings, mo
     assert spooled == []
 
 
+@pytest.mark.slow
 def test_a_kiosk_that_requires_phone_digits_asks_for_them(client, counter, adrien):
     counter.require_phone_digits = True
     counter.save(update_fields=["require_phone_digits"])
@@ -335,6 +347,7 @@ def set_preferences(customer, *, always_digits: bool = False, auto_approve_below
     )
 
 
+@pytest.mark.slow
 def test_a_customer_who_always_wants_digits_is_asked_for_them_before_one_smile(
     client, counter, adrien
 ):
@@ -360,6 +373,7 @@ def test_the_kiosk_does_not_ask_for_digits_when_no_rule_could_require_them(clien
     assert (opened["require_phone_digits"], opened["phone_digits_reason"]) == (False, "")
 
 
+@pytest.mark.slow
 def test_a_paused_customer_who_wants_digits_makes_no_kiosk_ask(client, counter, adrien):
     from accounts.services import face_pay_pause
 
@@ -370,6 +384,7 @@ def test_a_paused_customer_who_wants_digits_makes_no_kiosk_ask(client, counter, 
     assert opened["require_phone_digits"] is False
 
 
+@pytest.mark.slow
 def test_once_enrolment_outgrows_an_open_search_the_kiosk_asks_for_digits_first(
     client, counter, adrien, joan, settings
 ):
@@ -403,6 +418,7 @@ def test_once_enrolment_outgrows_an_open_search_the_kiosk_asks_for_digits_first(
     assert listing.status_code == 200 and "searched identities" in listing.content.decode().lower()
 
 
+@pytest.mark.slow
 def test_a_search_grown_too_wide_since_the_ticket_is_not_run_without_digits(adrien, joan, settings):
     settings.KIOSK_OPEN_SEARCH_MAX_RISK = false_match_risk(identities=1)
     result = recognize_burst(frames=burst_of("Adrien_Brody", 5, 7), amount_minor=300)
@@ -410,6 +426,7 @@ def test_a_search_grown_too_wide_since_the_ticket_is_not_run_without_digits(adri
     assert (result.customer_id, result.best_distance, result.searched) == (None, None, 2)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("searched_within_budget", "status"),
     [(2, "succeeded"), (1, "awaiting_confirmation")],
@@ -435,6 +452,7 @@ def test_the_capture_ticket_carries_a_challenge_of_the_servers_choosing(client, 
     assert stored.challenge == tickets[-1], "bound to the token it was issued with"
 
 
+@pytest.mark.slow
 def test_a_smile_relax_smile_ticket_is_followed_and_pays(client, counter, adrien, settings):
     settings.FACE_CHALLENGES = ["smile-neutral-smile"]
     payment = charge(client, 300)
@@ -442,6 +460,7 @@ def test_a_smile_relax_smile_ticket_is_followed_and_pays(client, counter, adrien
     assert Payment.objects.get(pk=payment["id"]).status == "awaiting_confirmation"
 
 
+@pytest.mark.slow
 def test_a_burst_that_does_not_follow_its_tickets_challenge_is_not_live(
     client, counter, adrien, settings
 ):
@@ -455,6 +474,7 @@ def test_a_burst_that_does_not_follow_its_tickets_challenge_is_not_live(
     assert (attempt.outcome, attempt.customer_id) == ("not_live", adrien.pk)
 
 
+@pytest.mark.slow
 def test_capture_times_must_come_with_the_burst_and_nothing_is_spent_without_them(
     client, counter, adrien
 ):
@@ -474,6 +494,7 @@ def test_capture_times_must_come_with_the_burst_and_nothing_is_spent_without_the
     assert CaptureSession.objects.get(token_hash=hash_token(token)).used_at is None
 
 
+@pytest.mark.slow
 def test_a_look_alike_smiling_after_the_customers_neutral_photo_is_refused_and_named(
     client, counter, adrien, settings, monkeypatch
 ):

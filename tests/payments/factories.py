@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 
 from django.contrib.auth import get_user_model
+from django.db.models import Sum
 from django.utils import timezone
 
 from payments import services
-from payments.models import Kiosk, Merchant, MerchantMembership, Payment
+from payments.models import Kiosk, LedgerEntry, Merchant, MerchantMembership, Payment
 
 _seq = itertools.count(1)
 
@@ -82,3 +83,8 @@ def api_key(merchant_: Merchant) -> str:
     """A live secret key of the merchant."""
     _, secret = services.api_key_create(merchant_id=merchant_.pk, name="tests")
     return secret
+
+
+def ledger_total() -> int:
+    """The sum of every ledger entry ever written: zero, always (double entry)."""
+    return LedgerEntry.objects.aggregate(total=Sum("amount_minor"))["total"] or 0

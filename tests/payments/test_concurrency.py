@@ -3,11 +3,10 @@
 import pytest
 from django.db.models import Sum
 
-from payments import selectors, services
-from payments.locking import widened_race_window, without_row_locks
+from payments import services
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, Payment
+from tests.concurrency import run_concurrently, without_row_locks
 from tests.payments import factories as f
-from tests.payments.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 S = Payment.Status
@@ -26,9 +25,11 @@ def matched_payments(cafe, casey, count: int, amount_minor: int) -> list[int]:
     ]
 
 
-def approve_all(ids: list[int], casey):
+def approve_all(ids: list[int], casey, *, hold_before_writing=()):
     return run_concurrently(
-        len(ids), lambda i: services.payment_approve(payment_id=ids[i], customer_id=casey.pk).status
+        len(ids),
+        lambda i: services.payment_approve(payment_id=ids[i], customer_id=casey.pk).status,
+        hold_before_writing=hold_before_writing,
     )
 
 
@@ -45,7 +46,7 @@ def test_50_concurrent_approvals_never_overdraw_and_lose_no_ledger_entry(on_post
     assert LedgerTransaction.objects.filter(kind="capture").count() == N
     assert LedgerEntry.objects.filter(transaction__kind="capture").count() == 2 * N
     assert entries_sum(wallet) == wallet.balance_minor and entries_sum(till) == till.balance_minor
-    assert selectors.ledger_total() == 0
+    assert f.ledger_total() == 0
 
 
 def test_50_customers_racing_for_more_than_the_wallet_holds_spend_only_what_is_there(on_postgres):
@@ -68,7 +69,7 @@ def test_50_customers_racing_for_more_than_the_wallet_holds_spend_only_what_is_t
     wallet = LedgerAccount.objects.get(kind="customer", user=casey)
     assert (wallet.balance_minor, wallet.held_minor) == (0, 0)
     assert entries_sum(wallet) == 0
-    assert selectors.ledger_total() == 0
+    assert f.ledger_total() == 0
 
 
 def test_50_concurrent_approvals_of_one_payment_capture_it_once(on_postgres):
@@ -82,21 +83,22 @@ def test_50_concurrent_approvals_of_one_payment_capture_it_once(on_postgres):
 
 
 class TestTheRowLockIsWhatPreventsTheRace:
-    """The same race twice, with the read-then-write window widened: without
-    SELECT ... FOR UPDATE balances lose updates; with it, none."""
+    """The same race twice, every thread held after reading the balances until all have
+    read them or wait for the lock: without SELECT ... FOR UPDATE balances lose updates;
+    with it, none."""
 
     def scenario(self, casey, cafe) -> tuple[LedgerAccount, LedgerAccount, list]:
         ids = matched_payments(cafe, casey, 20, 100)
-        _statuses, errors = approve_all(ids, casey)
+        _statuses, errors = approve_all(ids, casey, hold_before_writing=LedgerAccount)
         wallet = LedgerAccount.objects.get(kind="customer", user=casey)
         till = LedgerAccount.objects.get(kind="merchant", merchant=cafe)
         return wallet, till, errors
 
-    def test_without_the_lock_concurrent_approvals_lose_updates(self, on_postgres):
+    def test_without_the_lock_concurrent_approvals_lose_updates(self, on_postgres, monkeypatch):
         cafe, casey = f.merchant(), f.customer(balance_minor=2001)
         f.paid_payment(cafe, casey, amount_minor=1)  # the merchant account exists up front
-        with without_row_locks(pause_after_read=0.05):
-            wallet, till, errors = self.scenario(casey, cafe)
+        without_row_locks(monkeypatch)
+        wallet, till, errors = self.scenario(casey, cafe)
         assert errors == []
         # 20 captures were written to the ledger, but the balances kept only some of them.
         assert entries_sum(wallet) == 2001 - 1 - 20 * 100
@@ -106,8 +108,7 @@ class TestTheRowLockIsWhatPreventsTheRace:
     def test_with_the_lock_the_same_race_loses_nothing(self, on_postgres):
         cafe, casey = f.merchant(), f.customer(balance_minor=2001)
         f.paid_payment(cafe, casey, amount_minor=1)
-        with widened_race_window(0.05):
-            wallet, till, errors = self.scenario(casey, cafe)
+        wallet, till, errors = self.scenario(casey, cafe)
         assert errors == []
         assert wallet.balance_minor == entries_sum(wallet) == 2001 - 1 - 20 * 100
         assert till.balance_minor == entries_sum(till) == 1 + 20 * 100
@@ -180,6 +181,7 @@ def match_all_at_once(cafe, casey, *, count: int, amount_minor: int) -> list:
     results, errors = run_concurrently(
         count,
         lambda i: services.payment_match(payment_id=ids[i], customer_id=casey.pk),
+        hold_before_writing=(LedgerAccount, Payment),
     )
     assert errors == []
     return [(p.status, p.reason) for p in results]
@@ -193,6 +195,14 @@ def test_ten_concurrent_matches_stay_within_the_daily_limit(on_postgres):
     assert LedgerAccount.objects.get(kind="customer", user=casey).held_minor == 1000
 
 
+def test_without_the_wallet_lock_concurrent_matches_pass_the_daily_limit(on_postgres, monkeypatch):
+    """The control: the wallet's lock is what makes each match see the others' holds."""
+    cafe, casey = f.merchant(), limited_customer(daily_limit_minor=1000)
+    without_row_locks(monkeypatch, LedgerAccount)
+    outcomes = match_all_at_once(cafe, casey, count=10, amount_minor=500)
+    assert outcomes.count((S.AWAITING_CONFIRMATION, "")) == 10
+
+
 def test_ten_concurrent_auto_approvals_stay_within_the_daily_limit(on_postgres):
     cafe = f.merchant()
     casey = limited_customer(daily_limit_minor=1000, auto_approve_below_minor=1000)
@@ -201,4 +211,4 @@ def test_ten_concurrent_auto_approvals_stay_within_the_daily_limit(on_postgres):
     assert outcomes.count((S.DECLINED, "over_daily_limit")) == 8
     wallet = LedgerAccount.objects.get(kind="customer", user=casey)
     assert (wallet.balance_minor, wallet.held_minor) == (100_00 - 1000, 0)
-    assert selectors.ledger_total() == 0
+    assert f.ledger_total() == 0

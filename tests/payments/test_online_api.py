@@ -5,6 +5,7 @@ after a face confirmation, and expiry."""
 from __future__ import annotations
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.utils import timezone
 
 from payments import services
@@ -93,7 +94,9 @@ def test_the_merchant_gets_a_signed_webhook_when_the_face_confirms(
     casey = face_pay_customer()
     body = create(api, customer_phone=casey.phone_e164)
     with django_capture_on_commit_callbacks(execute=True):
-        online.online_face_confirm(payment_id=body["id"], customer_id=casey.pk, frames=[])
+        async_to_sync(online.aonline_face_confirm)(
+            payment_id=body["id"], customer_id=casey.pk, frames=[]
+        )
     (hook,) = receiver.received
     assert hook["verified"] is True
     assert hook["event"]["type"] == "payment.succeeded"

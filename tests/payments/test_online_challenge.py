@@ -9,6 +9,7 @@ import io
 import json
 
 import pytest
+from asgiref.sync import async_to_sync
 from PIL import Image
 
 from payments.models import Payment, RecognitionAttempt
@@ -106,6 +107,7 @@ def test_the_page_helper_follows_the_ticket(client, casey, verified):
     assert answer.json()["status"] == "succeeded"
 
 
+@pytest.mark.slow
 def test_a_recording_of_the_usual_sequence_fails_a_smile_relax_smile_ticket(settings):
     if not LFW.exists():
         pytest.skip(f"{LFW} is missing (SMILEPAY_FACES_DIR)")
@@ -118,7 +120,7 @@ def test_a_recording_of_the_usual_sequence_fails_a_smile_relax_smile_ticket(sett
     )
     recording = smile_burst("alice", per_phase=4) + smile_burst("alice", per_phase=1)[-1:]
     times = CaptureTimes(capture.challenge.planned_times())
-    failed = online.online_face_confirm(
+    failed = async_to_sync(online.aonline_face_confirm)(
         payment_id=payment.pk, customer_id=alice.pk, frames=recording, capture=capture, times=times
     )
     attempt = RecognitionAttempt.objects.get(payment=failed)

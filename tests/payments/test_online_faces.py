@@ -5,6 +5,7 @@ confirms, the other person's burst and a still photo do not."""
 from __future__ import annotations
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.conf import settings
 
 from accounts import enrollment
@@ -56,7 +57,7 @@ def people():
 
 def confirm(person_user, frames):
     payment = online_request(f.merchant(), person_user, amount_minor=700)
-    return online.online_face_confirm(
+    return async_to_sync(online.aonline_face_confirm)(
         payment_id=payment.pk, customer_id=person_user.pk, frames=frames
     )
 
@@ -70,6 +71,7 @@ def test_the_right_person_confirms(people):
     assert LedgerAccount.objects.get(user=alice).balance_minor == 5000 - 700
 
 
+@pytest.mark.slow
 def test_another_enrolled_person_fails(people):
     payment = confirm(people["alice"], smile_burst("bob"))
     attempt = RecognitionAttempt.objects.get(payment=payment)
@@ -77,6 +79,7 @@ def test_another_enrolled_person_fails(people):
     assert (payment.status, payment.reason, attempt.outcome) == ("failed", "no_match", "no_match")
 
 
+@pytest.mark.slow
 def test_a_still_photo_fails_liveness(people):
     payment = confirm(people["alice"], still_burst("alice"))
     attempt = RecognitionAttempt.objects.get(payment=payment)

@@ -161,6 +161,7 @@ def _jpeg():
     return out
 
 
+@pytest.mark.slow
 def test_the_demo_shop_is_not_mounted_unless_enabled(tmp_path):
     import subprocess
 

@@ -213,7 +213,7 @@ def test_the_ledger_always_sums_to_zero():
     services.payment_refund(payment_id=paid.pk, amount_minor=34)
     f.matched_payment(cafe, robin, amount_minor=100)  # declined: not enough
     f.matched_payment(cafe, casey, amount_minor=99)  # held, never captured
-    assert selectors.ledger_total() == 0
+    assert f.ledger_total() == 0
     for account in LedgerAccount.objects.all():
         assert account.balance_minor == sum(account.entries.values_list("amount_minor", flat=True))
     assert sum(LedgerAccount.objects.values_list("balance_minor", flat=True)) == 0
@@ -310,7 +310,7 @@ def test_a_topup_command_credits_the_wallet(capsys):
     casey = f.customer(email="topup@example.com")
     call_command("topup_wallet", "topup@example.com", "2500")
     assert wallet(casey).balance_minor == 2500
-    assert selectors.ledger_total() == 0
+    assert f.ledger_total() == 0
 
 
 def test_an_operator_tops_up_wallets_from_the_django_admin(admin_client):

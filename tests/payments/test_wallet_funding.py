@@ -12,10 +12,9 @@ from accounts.models import AuditEvent
 from payments import selectors, services
 from payments.errors import InvalidRequest
 from payments.funding import ChargeOutcome
-from payments.locking import without_row_locks
 from payments.models import LedgerEntry, WalletFunding
+from tests.concurrency import run_concurrently, without_row_locks
 from tests.payments import factories as f
-from tests.payments.concurrency import run_concurrently
 
 
 class RefusingProvider:
@@ -53,7 +52,7 @@ def test_a_new_customer_adds_demo_money_in_the_portal_and_the_ledger_balances(cl
     assert funding.status == "succeeded" and funding.ledger_transaction.kind == "topup"
     entries = LedgerEntry.objects.filter(transaction=funding.ledger_transaction)
     assert sorted(e.amount_minor for e in entries) == [-2500, 2500]
-    assert selectors.ledger_total() == 0
+    assert f.ledger_total() == 0
     assert "$25.00 added to your wallet." in client.get("/me/wallet/").content.decode()
 
 
@@ -147,17 +146,19 @@ def test_the_dashboard_offers_to_add_money_and_says_it_is_demo_money(client):
 def test_concurrent_top_ups_never_pass_the_daily_cap_together(on_postgres, settings):
     settings.WALLET_FUNDING_DAILY_MAX_MINOR = 1000
     dana = f.customer()
+    # The wallet exists before the race: creating it would queue the threads on its own.
+    services.wallet_fund(user_id=dana.pk, amount_minor=1, provider="demo", form_token="warm")
 
     def fund(i: int) -> str:
         return services.wallet_fund(
             user_id=dana.pk, amount_minor=600, provider="demo", form_token=f"t{i}"
         ).status
 
-    results, errors = run_concurrently(4, fund)
+    results, errors = run_concurrently(4, fund, hold_before_writing=WalletFunding)
     assert len(errors) == 3 and all(e.code == "over_daily_funding_limit" for e in errors)
     assert results.count("succeeded") == 1
     added = WalletFunding.objects.aggregate(total=Sum("amount_minor"))["total"]
-    assert added == 600 and balance(dana) == 600
+    assert added == 601 and balance(dana) == 601
 
 
 @pytest.mark.django_db(transaction=True)
@@ -178,18 +179,19 @@ def test_concurrent_clicks_of_one_form_add_the_money_once(on_postgres):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.integration
-def test_without_the_wallet_lock_the_daily_cap_is_overrun(on_postgres, settings):
+def test_without_the_wallet_lock_the_daily_cap_is_overrun(on_postgres, settings, monkeypatch):
     """The control for the cap test above: the lock is what keeps the cap."""
     settings.WALLET_FUNDING_DAILY_MAX_MINOR = 1000
     dana = f.customer()
     services.wallet_fund(user_id=dana.pk, amount_minor=1, provider="demo", form_token="warm")
-    with without_row_locks(pause_after_read=0.3):
-        results, _ = run_concurrently(
-            4,
-            lambda i: (
-                services.wallet_fund(
-                    user_id=dana.pk, amount_minor=600, provider="demo", form_token=f"t{i}"
-                ).status
-            ),
-        )
-    assert results.count("succeeded") > 1
+    without_row_locks(monkeypatch)
+    results, _ = run_concurrently(
+        4,
+        lambda i: (
+            services.wallet_fund(
+                user_id=dana.pk, amount_minor=600, provider="demo", form_token=f"t{i}"
+            ).status
+        ),
+        hold_before_writing=WalletFunding,
+    )
+    assert results.count("succeeded") == 4

@@ -22,6 +22,7 @@ def needs_gettext() -> None:
         service_missing("GNU gettext is not installed (apt-get install gettext)")
 
 
+@pytest.mark.slow
 def test_every_marked_string_is_in_the_catalogs_and_translated(tmp_path):
     needs_gettext()
     result = subprocess.run(

@@ -57,6 +57,7 @@ def test_the_switcher_never_sends_anyone_to_another_site(client):
     assert settings.LANGUAGE_COOKIE_NAME not in answer.cookies
 
 
+@pytest.mark.slow
 def test_the_language_cookie_is_secure_in_production(tmp_path):
     probe = "import django; from django.conf import settings; django.setup(); "
     probe += "print(settings.LANGUAGE_COOKIE_SECURE)"
@@ -76,6 +77,7 @@ def test_the_language_cookie_is_secure_in_production(tmp_path):
     assert result.stdout.strip().splitlines()[-1] == "True"
 
 
+@pytest.mark.slow
 def test_a_default_language_we_do_not_have_stops_django_at_start_up(tmp_path):
     result = subprocess.run(
         [python(), "-c", "import django; django.setup()"],

@@ -5,6 +5,7 @@ import pytest
 from tests.services import clean_env, run_manage
 
 
+@pytest.mark.slow
 def test_migrations_apply_on_a_fresh_sqlite_file(tmp_path):
     env = clean_env(SQLITE_PATH=str(tmp_path / "fresh.sqlite3"), SMILEPAY_LOCAL_DIR=str(tmp_path))
     result = run_manage("migrate", "--noinput", env=env)

@@ -150,6 +150,7 @@ PROBE = (
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("https", ["false", "true"])
 def test_private_targets_are_off_unless_opted_in_even_without_https(tmp_path, https):
     result = subprocess.run(

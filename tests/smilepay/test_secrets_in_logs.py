@@ -20,6 +20,7 @@ PRODUCTION = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("variable", "backends"),
     [
@@ -40,6 +41,7 @@ def test_production_refuses_to_start_on_a_console_backend(tmp_path, variable, ba
     assert "ALLOW_CONSOLE_MESSAGES=true" in error
 
 
+@pytest.mark.slow
 def test_production_starts_on_a_console_backend_when_the_operator_allows_it(tmp_path):
     resolved = resolve(tmp_path, **PRODUCTION, ALLOW_CONSOLE_MESSAGES="true")
     assert resolved["sms"] == "accounts.sms.ConsoleSmsBackend"
@@ -59,6 +61,7 @@ ConsoleEmailBackend().send_messages(
 """
 
 
+@pytest.mark.slow
 def test_a_production_server_logs_neither_codes_nor_reset_links_even_at_debug(tmp_path):
     result = subprocess.run(
         [python(), "-c", SEND_BOTH],
@@ -80,6 +83,7 @@ def test_a_production_server_logs_neither_codes_nor_reset_links_even_at_debug(tm
     assert "c3x9ab" not in logged and "/accounts/reset/" not in logged
 
 
+@pytest.mark.slow
 def test_a_laptop_still_shows_the_developer_the_code(tmp_path):
     result = subprocess.run(
         [python(), "-c", SEND_BOTH],

@@ -1,7 +1,12 @@
 import json
 import subprocess
 
+import pytest
+
 from tests.services import REPO, clean_env, python
+
+# Every test here starts Django in a fresh process: the `make test-all` tier.
+pytestmark = pytest.mark.slow
 
 PROBE = """
 import json, django

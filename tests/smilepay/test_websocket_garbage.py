@@ -9,6 +9,10 @@ from channels.testing import WebsocketCommunicator
 
 from smilepay.asgi import application
 
+# The consumer closes stale database connections between frames (channels does, for every
+# consumer): with a connection left open by an earlier test, that needs database access.
+pytestmark = pytest.mark.django_db
+
 GARBAGE = [
     {"text_data": "not json {"},
     {"text_data": "[" * 50_000 + "]" * 50_000},
