@@ -54,7 +54,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("payments", "0007_recognition_attempt_pad_score"),
-        ("accounts", "0004_auditevent_payment_id"),
+        ("accounts", "0005_auditevent_payment_id"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0003_facetemplate_configuration"),
+        ("accounts", "0004_user_language"),
     ]
 
     operations = [
