@@ -38,7 +38,7 @@ WEBHOOK_FOR_STATUS = {
 
 def created(payment: Payment, **data: Any) -> None:
     """Audit a new payment and tell listeners (a kiosk shows one the API made for it)."""
-    audit("payment.created", payment_id=payment.pk, data={**data})
+    audit("payment.created", payment_id=payment.pk, data=data)
     _signal_on_commit(payment)
 
 

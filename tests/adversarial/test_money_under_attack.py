@@ -175,7 +175,7 @@ def test_approve_decline_cancel_and_expiry_racing_on_each_payment_settle_it_once
     for payment_id in ids[::2]:
         assert final[payment_id][0] != "succeeded", "an overdue payment was captured"
     decided_twice = stack.sql(
-        "select payment_id, count(*) from payments_paymentevent where payment_id = any(%s) "
+        "select payment_id, count(*) from accounts_auditevent where payment_id = any(%s) "
         "and name in ('payment.succeeded', 'payment.declined', 'payment.canceled', "
         "'payment.expired') group by payment_id having count(*) <> 1",
         (ids,),
