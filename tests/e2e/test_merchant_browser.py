@@ -108,3 +108,47 @@ def test_the_merchant_dashboard_fits_a_phone(demo):
         label = page.query_selector(".chart text")
         assert float(label.evaluate("t => t.getBoundingClientRect().height")) >= 10
         snap(page, "merchant-dashboard-phone")
+
+
+def test_staff_refund_part_of_a_payment_after_reading_the_amount_back_in_money(demo):
+    live, password = demo
+    paid = live.shell(
+        "from payments.models import Payment; "
+        "p = Payment.objects.filter(status='succeeded', merchant__name='Demo Café')"
+        ".order_by('pk').first(); print(p.pk, p.amount_minor)"
+    ).split()
+    payment_id, amount_minor = int(paid[0]), int(paid[1])
+    with chromium_browser() as browser:
+        page = sign_in_as_staff(browser, live, password, DESK)
+        page.goto(f"/merchant/payments/{payment_id}/")
+        page.fill("input[name=amount]", "abc")
+        page.click("text=Review refund")
+        assert page.is_visible(".errorlist")  # nothing refunded on a mistyped amount
+        page.fill("input[name=amount]", "0.50")
+        page.click("text=Review refund")
+        assert "$0.50" in page.inner_text(".refund-confirm")
+        snap(page, "merchant-refund-confirm", full_page=False)
+        page.click("button.danger")
+        page.wait_for_url(f"**/merchant/payments/{payment_id}/")
+        assert "$0.50" in page.inner_text("main")
+    refunded = live.shell(
+        f"from payments.models import Payment; print(Payment.objects.get(pk={payment_id})"
+        ".refunded_minor)"
+    )
+    assert int(refunded) == 50 < amount_minor
+
+
+def test_a_missing_page_on_a_phone_is_styled_and_leads_home(demo):
+    live, _password = demo
+    with chromium_browser() as browser:
+        page = browser.new_context(base_url=live.url, viewport={"width": 390, "height": 844})
+        page = page.new_page()
+        response = page.goto("/merchant/payments/999999999/nothing-here/")
+        assert response.status == 404
+        assert page.is_visible(".error-page h1")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0
+        page.click("text=Go to the home page")
+        page.wait_for_url(f"{live.url}/")
