@@ -49,13 +49,23 @@ def port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+# The caller's services and its own address: a child server has its own (`make test-all`
+# exports SITE_URL for `make run`, which would send the demo shop's API calls elsewhere).
+CALLERS_OWN = frozenset(
+    {
+        "DATABASE_URL",
+        "REDIS_URL",
+        "CELERY_BROKER_URL",
+        "DJANGO_SETTINGS_MODULE",
+        "SITE_URL",
+        "DEMO_SHOP_API_URL",
+    }
+)
+
+
 def clean_env(**overrides: str) -> dict[str, str]:
     """The environment for a child process of the project, without the caller's service URLs."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
-    }
+    env = {key: value for key, value in os.environ.items() if key not in CALLERS_OWN}
     env.update(overrides)
     return env
 

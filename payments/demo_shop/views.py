@@ -53,7 +53,14 @@ def _call_api(method: str, url: str, body: dict | None = None) -> tuple[int, dic
         with urllib.request.urlopen(request, timeout=20) as answer:  # noqa: S310
             return answer.status, json.loads(answer.read())
     except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}")
+        try:
+            return exc.code, json.loads(exc.read() or b"{}")
+        except ValueError:
+            return exc.code, {}
+    except (OSError, ValueError):
+        # Unreachable, timed out or not JSON: the shopper gets a page saying so, not a 500.
+        unreachable = _("SmilePay could not be reached. Please try again in a moment.")
+        return 503, {"error": {"code": "api_unreachable", "message": str(unreachable)}}
 
 
 @require_GET
@@ -90,7 +97,7 @@ async def buy(request: HttpRequest) -> HttpResponse:
             request,
             "shop/index.html",
             {"products": PRODUCTS, "phone": request.POST.get("phone", ""), "error": message},
-            status=400,
+            status=502 if status >= 500 else 400,
         )
     # A number that is nobody's gets the same order page as a customer's: the request
     # went out, and whoever owns the number sees it (or nobody does). It then expires.

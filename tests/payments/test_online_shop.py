@@ -20,6 +20,7 @@ from payments.models import ApiKey, Payment, WebhookDelivery, WebhookEndpoint
 from payments.online import services as online
 from payments.online.verification import FaceCheck, Outcome
 from tests.payments.online_helpers import post_face_burst
+from tests.services import free_port
 
 # The shop calls the API from a worker thread: its rows must be committed to be seen.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -183,3 +184,16 @@ def test_the_demo_shop_is_not_mounted_unless_enabled(tmp_path):
         )
         answers[flag] = result.stdout.strip().splitlines()[-1]
     assert answers == {"": "absent", "true": "mounted"}
+
+
+def test_when_smilepay_cannot_be_reached_the_shopper_is_told_and_nothing_is_ordered(
+    settings, client
+):
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    call_command("seed_demo", "--quiet", stdout=StringIO())
+    settings.DEMO_SHOP_API_URL = f"http://127.0.0.1:{free_port()}/api/v1/"  # nobody listens
+    payments_before = Payment.objects.count()
+    answer = client.post("/shop/buy", {"product": "beans", "phone": "+12025550123"})
+    assert answer.status_code == 502
+    assert "SmilePay could not be reached" in answer.content.decode()
+    assert Payment.objects.count() == payments_before
