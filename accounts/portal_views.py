@@ -261,7 +261,7 @@ def face_pay_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.customer_settings_update(
+            services.face_pay_settings_save(
                 user_id=user_id,
                 change=services.SettingsChange(
                     always_require_phone_digits=data["always_require_phone_digits"],
@@ -269,6 +269,7 @@ def face_pay_settings(request: HttpRequest) -> HttpResponse:
                     daily_limit_minor=to_minor(data["daily_limit"]),
                     auto_approve_below_minor=to_minor(data["auto_approve_below"]) or 0,
                 ),
+                paused=data["paused"],
                 **client_meta(request),
             )
         except ValidationError as exc:
@@ -280,10 +281,6 @@ def face_pay_settings(request: HttpRequest) -> HttpResponse:
             for field, errors in exc.message_dict.items():
                 form.add_error(names.get(field), errors)
         else:
-            if data["paused"] and not status.paused:
-                services.face_pay_pause(user_id=user_id, reason="paused by the customer")
-            elif not data["paused"] and status.paused:
-                services.face_pay_resume(user_id=user_id, **client_meta(request))
             messages.success(request, _("Settings saved."))
             return redirect("portal:settings")
     return render(

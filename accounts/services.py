@@ -51,6 +51,7 @@ __all__ = [
     "face_data_delete",
     "face_pay_pause",
     "face_pay_resume",
+    "face_pay_settings_save",
     "face_templates_bump",
     "notify_customer",
     "phone_code_send",
@@ -343,6 +344,24 @@ def customer_settings_update(
         profile.save(update_fields=[*changed, "updated_at"])
         audit("settings.changed", user_id=user_id, data=changed, ip=ip, user_agent=user_agent)
     return profile
+
+
+def face_pay_settings_save(
+    *,
+    user_id: int,
+    change: SettingsChange,
+    paused: bool,
+    ip: str | None = None,
+    user_agent: str = "",
+) -> None:
+    """The settings page's one action: the limits and the pause switch together, so that
+    a failure in either leaves both as they were (each keeps its own audit event)."""
+    with transaction.atomic():
+        customer_settings_update(user_id=user_id, change=change, ip=ip, user_agent=user_agent)
+        if paused:
+            face_pay_pause(user_id=user_id, reason="paused by the customer")
+        else:
+            face_pay_resume(user_id=user_id, ip=ip, user_agent=user_agent)
 
 
 # --- account ----------------------------------------------------------------------------
