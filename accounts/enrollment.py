@@ -208,7 +208,9 @@ class CaptureResult:
 
 
 def enrollment_start(*, user_id: int) -> None:
-    """Forget unfinished captures (the page calls this when it opens)."""
+    """Begin a new enrolment: unfinished captures are forgotten. The page POSTs this once
+    its camera runs (never on the GET of the page, which must not write)."""
+    _require_ready(user_id)
     with transaction.atomic():
         FaceProfile.objects.select_for_update().get_or_create(user_id=user_id)
         FaceTemplate.objects.filter(user_id=user_id, status=FaceTemplate.Status.PENDING).delete()

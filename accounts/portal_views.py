@@ -110,7 +110,6 @@ def enroll(request: HttpRequest) -> HttpResponse:
     if not status.consent_current:
         messages.info(request, _("Please read and accept the biometric consent first."))
         return redirect("portal:consent")
-    enrollment.enrollment_start(user_id=request.user.pk)
     return render(
         request,
         "portal/enroll.html",
@@ -120,6 +119,17 @@ def enroll(request: HttpRequest) -> HttpResponse:
             "section": "face",
         },
     )
+
+
+@login_required
+@require_POST
+def enroll_start(request: HttpRequest) -> JsonResponse:
+    """The enrolment page, once its camera runs: a fresh start (earlier captures go)."""
+    try:
+        enrollment.enrollment_start(user_id=request.user.pk)
+    except (ConsentRequired, PhoneNotVerified) as exc:
+        return _json_error(403, exc.code, exc.message)
+    return JsonResponse({"ok": True, "needed": settings.FACE_ENROLL_CAPTURES})
 
 
 def _frame_endpoint(handler):
