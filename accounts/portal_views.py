@@ -36,20 +36,6 @@ def _json_error(status: int, code: str, message: str, **extra) -> JsonResponse:
     return JsonResponse({"error": code, "message": message, **extra}, status=status)
 
 
-def _rate_limited(user_id: int) -> bool:
-    """At most FACE_CHECKS_PER_MINUTE frames (checks + captures) per customer a minute."""
-    try:
-        ratelimit.hit(
-            f"rl:frames:{user_id}",
-            limit=settings.FACE_CHECKS_PER_MINUTE,
-            window=60,
-            scope="face checks",
-        )
-    except ratelimit.RateLimited:
-        return True
-    return False
-
-
 # --- consent ----------------------------------------------------------------------------
 
 
@@ -138,7 +124,9 @@ def _frame_endpoint(handler):
     @login_required
     @require_POST
     def view(request: HttpRequest) -> JsonResponse:
-        if _rate_limited(request.user.pk):
+        try:
+            enrollment.enrollment_frame_count(user_id=request.user.pk)
+        except ratelimit.RateLimited:
             return _json_error(429, "rate_limited", _("Slow down a little."))
         try:
             image = request.body

@@ -40,6 +40,7 @@ from accounts.models import (
 from accounts.otp import VerifyOutcome, phone_code_send, phone_code_verify
 from accounts.phones import normalize_phone
 from accounts.push import PushMessage, notify_customer, push_subscribe, push_unsubscribe
+from accounts.selectors import customer_face_pay_status
 
 __all__ = [
     "PushMessage",
@@ -79,9 +80,8 @@ def _locked_profile(user_id: int) -> FaceProfile:
     return FaceProfile.objects.select_for_update().get(user_id=user_id)
 
 
-def _status_event(user_id: int) -> None:
+def face_status_announce(*, user_id: int) -> None:
     """After commit, tell the customer's open portal pages that face pay state changed."""
-    from accounts.selectors import customer_face_pay_status
 
     def send() -> None:
         status = customer_face_pay_status(user_id=user_id)
@@ -195,7 +195,7 @@ def consent_grant(
             ip=ip,
             user_agent=user_agent,
         )
-        _status_event(user_id)
+        face_status_announce(user_id=user_id)
     return record
 
 
@@ -231,7 +231,7 @@ def consent_withdraw(
             profile.consent_granted_at = None
             profile.save(update_fields=["consent_version", "consent_granted_at", "updated_at"])
         _shred(profile, reason="consent_withdrawn", ip=ip, user_agent=user_agent)
-        _status_event(user_id)
+        face_status_announce(user_id=user_id)
     return record
 
 
@@ -268,7 +268,7 @@ def face_data_delete(
     with transaction.atomic():
         profile = _locked_profile(user_id)
         removed = _shred(profile, reason=reason, ip=ip, user_agent=user_agent)
-        _status_event(user_id)
+        face_status_announce(user_id=user_id)
     return removed
 
 
@@ -284,7 +284,7 @@ def face_pay_pause(*, user_id: int, reason: str) -> None:
         profile.save(update_fields=["paused", "paused_reason", "paused_at", "updated_at"])
         face_templates_bump()
         audit("face_pay.paused", user_id=user_id, data={"reason": profile.paused_reason})
-        _status_event(user_id)
+        face_status_announce(user_id=user_id)
 
 
 def face_pay_resume(*, user_id: int, ip: str | None = None, user_agent: str = "") -> None:
@@ -298,7 +298,7 @@ def face_pay_resume(*, user_id: int, ip: str | None = None, user_agent: str = ""
         profile.save(update_fields=["paused", "paused_reason", "paused_at", "updated_at"])
         face_templates_bump()
         audit("face_pay.resumed", user_id=user_id, ip=ip, user_agent=user_agent)
-        _status_event(user_id)
+        face_status_announce(user_id=user_id)
 
 
 @dataclass(frozen=True)
