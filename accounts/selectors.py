@@ -69,6 +69,19 @@ def face_pay_candidates(*, phone_last4: str | None = None) -> QuerySet[User]:
     return qs
 
 
+def customer_id_by_contact(*, phone_e164: str = "", email: str = "") -> int | None:
+    """The active customer with a verified phone who has this number (E.164) or this
+    e-mail (give one); None when there is none."""
+    customers = User.objects.filter(is_active=True, phone_verified_at__isnull=False)
+    if phone_e164:
+        customers = customers.filter(phone_e164=phone_e164)
+    elif email:
+        customers = customers.filter(email=email.strip().lower())
+    else:
+        return None
+    return customers.values_list("pk", flat=True).first()
+
+
 def customer_face_pay_status(*, user_id: int) -> FacePayStatus:
     user = User.objects.get(pk=user_id)
     profile = FaceProfile.objects.filter(user_id=user_id).first() or FaceProfile(user=user)
