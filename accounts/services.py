@@ -5,9 +5,10 @@ Every state change runs in `transaction.atomic()`, re-reads the row under
 `update_fields` and records an audit event with a dotted name. Side effects (SMS, push,
 websocket events) are scheduled with `transaction.on_commit`.
 
-Phone codes live in `accounts.otp`, enrollment in `accounts.enrollment`, Web Push and
-`notify_customer` in `accounts.push`; they are re-exported here so callers import
-services from one place.
+Phone codes live in `accounts.otp`, Web Push and `notify_customer` in `accounts.push`;
+they are re-exported here so callers import services from one place. Enrollment is not:
+its steps are called from `accounts.enrollment` directly (only the portal's enrollment
+page calls them).
 """
 
 from __future__ import annotations
