@@ -26,7 +26,6 @@ from accounts.forms import (
     from_minor,
     to_minor,
 )
-from accounts.models import PushSubscription
 from accounts.views import client_meta
 from smilepay import ratelimit
 from smilepay.json_body import BadJsonBody, read_json_object
@@ -163,7 +162,7 @@ enroll_self_check = _frame_endpoint(
 @never_cache
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    devices = PushSubscription.objects.filter(user=request.user)
+    devices = selectors.push_subscriptions(user_id=request.user.pk)
     return render(
         request,
         "portal/notifications.html",

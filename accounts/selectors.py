@@ -15,7 +15,14 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts import crypto
-from accounts.models import FaceDataKey, FaceProfile, FaceRegistry, FaceTemplate, User
+from accounts.models import (
+    FaceDataKey,
+    FaceProfile,
+    FaceRegistry,
+    FaceTemplate,
+    PushSubscription,
+    User,
+)
 from smilepay.faces.config import current as face_engine_config
 
 
@@ -187,7 +194,10 @@ def consent_history(*, user_id: int):
     return ConsentRecord.objects.filter(user_id=user_id).order_by("-created_at", "-id")
 
 
-def push_subscription_count(*, user_id: int) -> int:
-    from accounts.models import PushSubscription
+def push_subscriptions(*, user_id: int) -> QuerySet[PushSubscription]:
+    """The customer's devices that take notifications."""
+    return PushSubscription.objects.filter(user_id=user_id)
 
-    return PushSubscription.objects.filter(user_id=user_id).count()
+
+def push_subscription_count(*, user_id: int) -> int:
+    return push_subscriptions(user_id=user_id).count()
