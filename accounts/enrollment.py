@@ -29,6 +29,8 @@ from accounts.errors import ConsentRequired, EnrollmentRefused, PhoneNotVerified
 from accounts.face_search import searched_together_with
 from accounts.models import FaceDataKey, FaceFlag, FaceProfile, FaceTemplate, User
 from accounts.selectors import face_configuration, load_face_templates
+from accounts.services import face_status_announce, face_templates_bump
+from smilepay import ratelimit
 from smilepay.faces import (
     FaceImageError,
     Gallery,
@@ -182,6 +184,17 @@ def _require_ready(user_id: int) -> None:
         raise ConsentRequired(_("Please read and accept the biometric consent first."))
 
 
+def enrollment_frame_count(*, user_id: int) -> None:
+    """Count one frame the page sends (check, capture or self-check) with the shared
+    limiter; past FACE_CHECKS_PER_MINUTE a minute raise smilepay.ratelimit.RateLimited."""
+    ratelimit.hit(
+        ratelimit.key_for("frames", user_id),
+        limit=settings.FACE_CHECKS_PER_MINUTE,
+        window=60,
+        scope="face checks",
+    )
+
+
 def enrollment_check_frame(*, user_id: int, image: bytes) -> FrameCheck:
     """Live guidance for one preview frame: nothing is stored."""
     _require_ready(user_id)
@@ -208,7 +221,9 @@ class CaptureResult:
 
 
 def enrollment_start(*, user_id: int) -> None:
-    """Forget unfinished captures (the page calls this when it opens)."""
+    """Begin a new enrolment: unfinished captures are forgotten. The page POSTs this once
+    its camera runs (never on the GET of the page, which must not write)."""
+    _require_ready(user_id)
     with transaction.atomic():
         FaceProfile.objects.select_for_update().get_or_create(user_id=user_id)
         FaceTemplate.objects.filter(user_id=user_id, status=FaceTemplate.Status.PENDING).delete()
@@ -366,8 +381,6 @@ def enrollment_self_check(*, user_id: int, image: bytes) -> SelfCheckResult:
         with transaction.atomic():
             audit("face.self_check_failed", user_id=user_id)
         return SelfCheckResult(matched=False, distance=distance, check=analysis.check)
-    from accounts.services import _status_event, face_templates_bump
-
     with transaction.atomic():
         profile = FaceProfile.objects.select_for_update().get(user_id=user_id)
         if profile.consent_version != settings.BIOMETRIC_CONSENT_VERSION:
@@ -392,5 +405,5 @@ def enrollment_self_check(*, user_id: int, image: bytes) -> SelfCheckResult:
             user_id=user_id,
             data={"templates": len(pending_ids), "replaced": replaced},
         )
-        _status_event(user_id)
+        face_status_announce(user_id=user_id)
     return SelfCheckResult(matched=True, distance=distance, check=analysis.check)

@@ -13,7 +13,11 @@ class AccountsError(Exception):
             self.code = code
 
 
-class RateLimited(AccountsError):
+class CodeRequestRefused(AccountsError):
+    """Another phone code asked for too soon or too often. Not the shared limiter
+    (smilepay.ratelimit): the rule counts the codes actually sent, PhoneCode rows read
+    under the customer's lock, so it holds exactly and survives a cache flush."""
+
     code = "rate_limited"
 
     def __init__(self, message: str, *, retry_after: int) -> None:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.audit import audit
-from accounts.errors import AccountsError, RateLimited
+from accounts.errors import AccountsError, CodeRequestRefused
 from accounts.language import in_language_of
 from accounts.models import PhoneCode, User
 from accounts.sms import send_sms
@@ -47,7 +47,7 @@ def _new_code() -> str:
 
 
 def phone_code_send(*, user_id: int, ip: str | None = None, user_agent: str = "") -> PhoneCode:
-    """Send a fresh code to the user's phone number, or raise RateLimited."""
+    """Send a fresh code to the user's phone number, or raise CodeRequestRefused."""
     now = timezone.now()
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user_id)
@@ -59,7 +59,7 @@ def phone_code_send(*, user_id: int, ip: str | None = None, user_agent: str = ""
             wait = settings.PHONE_CODE_RESEND_SECONDS - (now - latest.created_at).total_seconds()
             if wait > 0:
                 seconds = int(wait) + 1
-                raise RateLimited(
+                raise CodeRequestRefused(
                     ngettext(
                         "Please wait %(seconds)d second before asking for another code.",
                         "Please wait %(seconds)d seconds before asking for another code.",
@@ -71,7 +71,7 @@ def phone_code_send(*, user_id: int, ip: str | None = None, user_agent: str = ""
         if recent.count() >= settings.PHONE_CODE_MAX_PER_HOUR:
             oldest = recent.order_by("created_at").first()
             retry = int((oldest.created_at + timedelta(hours=1) - now).total_seconds()) + 1
-            raise RateLimited(
+            raise CodeRequestRefused(
                 _("Too many codes sent to this number. Try again later."), retry_after=retry
             )
         PhoneCode.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now).update(

@@ -12,6 +12,7 @@ urlpatterns = [
     path("consent/withdraw/", views.consent_withdraw, name="consent_withdraw"),
     path("face/", views.face, name="face"),
     path("face/enroll/", views.enroll, name="enroll"),
+    path("face/enroll/start/", views.enroll_start, name="enroll_start"),
     path("face/enroll/check/", views.enroll_check, name="enroll_check"),
     path("face/enroll/capture/", views.enroll_capture, name="enroll_capture"),
     path("face/enroll/self-check/", views.enroll_self_check, name="enroll_self_check"),

@@ -26,7 +26,6 @@ from accounts.forms import (
     from_minor,
     to_minor,
 )
-from accounts.models import PushSubscription
 from accounts.views import client_meta
 from smilepay import ratelimit
 from smilepay.json_body import BadJsonBody, read_json_object
@@ -34,20 +33,6 @@ from smilepay.json_body import BadJsonBody, read_json_object
 
 def _json_error(status: int, code: str, message: str, **extra) -> JsonResponse:
     return JsonResponse({"error": code, "message": message, **extra}, status=status)
-
-
-def _rate_limited(user_id: int) -> bool:
-    """At most FACE_CHECKS_PER_MINUTE frames (checks + captures) per customer a minute."""
-    try:
-        ratelimit.hit(
-            f"rl:frames:{user_id}",
-            limit=settings.FACE_CHECKS_PER_MINUTE,
-            window=60,
-            scope="face checks",
-        )
-    except ratelimit.RateLimited:
-        return True
-    return False
 
 
 # --- consent ----------------------------------------------------------------------------
@@ -110,7 +95,6 @@ def enroll(request: HttpRequest) -> HttpResponse:
     if not status.consent_current:
         messages.info(request, _("Please read and accept the biometric consent first."))
         return redirect("portal:consent")
-    enrollment.enrollment_start(user_id=request.user.pk)
     return render(
         request,
         "portal/enroll.html",
@@ -122,13 +106,26 @@ def enroll(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+@require_POST
+def enroll_start(request: HttpRequest) -> JsonResponse:
+    """The enrolment page, once its camera runs: a fresh start (earlier captures go)."""
+    try:
+        enrollment.enrollment_start(user_id=request.user.pk)
+    except (ConsentRequired, PhoneNotVerified) as exc:
+        return _json_error(403, exc.code, exc.message)
+    return JsonResponse({"ok": True, "needed": settings.FACE_ENROLL_CAPTURES})
+
+
 def _frame_endpoint(handler):
     """POST an image (image/jpeg body) -> JSON; the common checks and error shapes."""
 
     @login_required
     @require_POST
     def view(request: HttpRequest) -> JsonResponse:
-        if _rate_limited(request.user.pk):
+        try:
+            enrollment.enrollment_frame_count(user_id=request.user.pk)
+        except ratelimit.RateLimited:
             return _json_error(429, "rate_limited", _("Slow down a little."))
         try:
             image = request.body
@@ -165,7 +162,7 @@ enroll_self_check = _frame_endpoint(
 @never_cache
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    devices = PushSubscription.objects.filter(user=request.user)
+    devices = selectors.push_subscriptions(user_id=request.user.pk)
     return render(
         request,
         "portal/notifications.html",
@@ -261,7 +258,7 @@ def face_pay_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.customer_settings_update(
+            services.face_pay_settings_save(
                 user_id=user_id,
                 change=services.SettingsChange(
                     always_require_phone_digits=data["always_require_phone_digits"],
@@ -269,6 +266,7 @@ def face_pay_settings(request: HttpRequest) -> HttpResponse:
                     daily_limit_minor=to_minor(data["daily_limit"]),
                     auto_approve_below_minor=to_minor(data["auto_approve_below"]) or 0,
                 ),
+                paused=data["paused"],
                 **client_meta(request),
             )
         except ValidationError as exc:
@@ -280,10 +278,6 @@ def face_pay_settings(request: HttpRequest) -> HttpResponse:
             for field, errors in exc.message_dict.items():
                 form.add_error(names.get(field), errors)
         else:
-            if data["paused"] and not status.paused:
-                services.face_pay_pause(user_id=user_id, reason="paused by the customer")
-            elif not data["paused"] and status.paused:
-                services.face_pay_resume(user_id=user_id, **client_meta(request))
             messages.success(request, _("Settings saved."))
             return redirect("portal:settings")
     return render(

@@ -15,7 +15,14 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts import crypto
-from accounts.models import FaceDataKey, FaceProfile, FaceRegistry, FaceTemplate, User
+from accounts.models import (
+    FaceDataKey,
+    FaceProfile,
+    FaceRegistry,
+    FaceTemplate,
+    PushSubscription,
+    User,
+)
 from smilepay.faces.config import current as face_engine_config
 
 
@@ -67,6 +74,19 @@ def face_pay_candidates(*, phone_last4: str | None = None) -> QuerySet[User]:
     if phone_last4 is not None:
         qs = qs.filter(phone_last4=phone_last4)
     return qs
+
+
+def customer_id_by_contact(*, phone_e164: str = "", email: str = "") -> int | None:
+    """The active customer with a verified phone who has this number (E.164) or this
+    e-mail (give one); None when there is none."""
+    customers = User.objects.filter(is_active=True, phone_verified_at__isnull=False)
+    if phone_e164:
+        customers = customers.filter(phone_e164=phone_e164)
+    elif email:
+        customers = customers.filter(email=email.strip().lower())
+    else:
+        return None
+    return customers.values_list("pk", flat=True).first()
 
 
 def customer_face_pay_status(*, user_id: int) -> FacePayStatus:
@@ -174,7 +194,10 @@ def consent_history(*, user_id: int):
     return ConsentRecord.objects.filter(user_id=user_id).order_by("-created_at", "-id")
 
 
-def push_subscription_count(*, user_id: int) -> int:
-    from accounts.models import PushSubscription
+def push_subscriptions(*, user_id: int) -> QuerySet[PushSubscription]:
+    """The customer's devices that take notifications."""
+    return PushSubscription.objects.filter(user_id=user_id)
 
-    return PushSubscription.objects.filter(user_id=user_id).count()
+
+def push_subscription_count(*, user_id: int) -> int:
+    return push_subscriptions(user_id=user_id).count()

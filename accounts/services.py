@@ -5,9 +5,10 @@ Every state change runs in `transaction.atomic()`, re-reads the row under
 `update_fields` and records an audit event with a dotted name. Side effects (SMS, push,
 websocket events) are scheduled with `transaction.on_commit`.
 
-Phone codes live in `accounts.otp`, enrollment in `accounts.enrollment`, Web Push and
-`notify_customer` in `accounts.push`; they are re-exported here so callers import
-services from one place.
+Phone codes live in `accounts.otp`, Web Push and `notify_customer` in `accounts.push`;
+they are re-exported here so callers import services from one place. Enrollment is not:
+its steps are called from `accounts.enrollment` directly (only the portal's enrollment
+page calls them).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from accounts.models import (
 from accounts.otp import VerifyOutcome, phone_code_send, phone_code_verify
 from accounts.phones import normalize_phone
 from accounts.push import PushMessage, notify_customer, push_subscribe, push_unsubscribe
+from accounts.selectors import customer_face_pay_status
 
 __all__ = [
     "PushMessage",
@@ -51,6 +53,7 @@ __all__ = [
     "face_data_delete",
     "face_pay_pause",
     "face_pay_resume",
+    "face_pay_settings_save",
     "face_templates_bump",
     "notify_customer",
     "phone_code_send",
@@ -78,9 +81,8 @@ def _locked_profile(user_id: int) -> FaceProfile:
     return FaceProfile.objects.select_for_update().get(user_id=user_id)
 
 
-def _status_event(user_id: int) -> None:
+def face_status_announce(*, user_id: int) -> None:
     """After commit, tell the customer's open portal pages that face pay state changed."""
-    from accounts.selectors import customer_face_pay_status
 
     def send() -> None:
         status = customer_face_pay_status(user_id=user_id)
@@ -194,7 +196,7 @@ def consent_grant(
             ip=ip,
             user_agent=user_agent,
         )
-        _status_event(user_id)
+        face_status_announce(user_id=user_id)
     return record
 
 
@@ -230,7 +232,7 @@ def consent_withdraw(
             profile.consent_granted_at = None
             profile.save(update_fields=["consent_version", "consent_granted_at", "updated_at"])
         _shred(profile, reason="consent_withdrawn", ip=ip, user_agent=user_agent)
-        _status_event(user_id)
+        face_status_announce(user_id=user_id)
     return record
 
 
@@ -267,7 +269,7 @@ def face_data_delete(
     with transaction.atomic():
         profile = _locked_profile(user_id)
         removed = _shred(profile, reason=reason, ip=ip, user_agent=user_agent)
-        _status_event(user_id)
+        face_status_announce(user_id=user_id)
     return removed
 
 
@@ -283,7 +285,7 @@ def face_pay_pause(*, user_id: int, reason: str) -> None:
         profile.save(update_fields=["paused", "paused_reason", "paused_at", "updated_at"])
         face_templates_bump()
         audit("face_pay.paused", user_id=user_id, data={"reason": profile.paused_reason})
-        _status_event(user_id)
+        face_status_announce(user_id=user_id)
 
 
 def face_pay_resume(*, user_id: int, ip: str | None = None, user_agent: str = "") -> None:
@@ -297,7 +299,7 @@ def face_pay_resume(*, user_id: int, ip: str | None = None, user_agent: str = ""
         profile.save(update_fields=["paused", "paused_reason", "paused_at", "updated_at"])
         face_templates_bump()
         audit("face_pay.resumed", user_id=user_id, ip=ip, user_agent=user_agent)
-        _status_event(user_id)
+        face_status_announce(user_id=user_id)
 
 
 @dataclass(frozen=True)
@@ -343,6 +345,24 @@ def customer_settings_update(
         profile.save(update_fields=[*changed, "updated_at"])
         audit("settings.changed", user_id=user_id, data=changed, ip=ip, user_agent=user_agent)
     return profile
+
+
+def face_pay_settings_save(
+    *,
+    user_id: int,
+    change: SettingsChange,
+    paused: bool,
+    ip: str | None = None,
+    user_agent: str = "",
+) -> None:
+    """The settings page's one action: the limits and the pause switch together, so that
+    a failure in either leaves both as they were (each keeps its own audit event)."""
+    with transaction.atomic():
+        customer_settings_update(user_id=user_id, change=change, ip=ip, user_agent=user_agent)
+        if paused:
+            face_pay_pause(user_id=user_id, reason="paused by the customer")
+        else:
+            face_pay_resume(user_id=user_id, ip=ip, user_agent=user_agent)
 
 
 # --- account ----------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.errors import AccountsError, RateLimited
+from accounts.errors import AccountsError
 from accounts.forms import LimitedPasswordResetForm, PhoneCodeForm, SignInForm, SignUpForm
 from accounts.otp import VerifyOutcome
 
@@ -124,9 +124,7 @@ def verify_phone(request: HttpRequest) -> HttpResponse:
 def resend_code(request: HttpRequest) -> HttpResponse:
     try:
         services.phone_code_send(user_id=request.user.pk, **client_meta(request))
-    except RateLimited as exc:
-        messages.error(request, exc.message)
-    except AccountsError as exc:
+    except AccountsError as exc:  # CodeRequestRefused among them
         messages.error(request, exc.message)
     else:
         messages.success(

@@ -17,7 +17,7 @@ Frames are smile bursts (four neutral camera frames, then four smiling ones) mad
 ``smilepay.faces.lab.bursts.genuine_burst`` from lfw-dev photos of several people. Both
 pipelines run on the same frames in the same process, alternating burst by burst, so
 machine load hits them alike. One core: BLAS/OpenMP threads are pinned to 1 before numpy
-loads. Target (issue 13): decided burst <= 0.25x the plain calls.
+loads. Target: decided burst <= 0.25x the plain calls.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What a pixel bomb costs before and after the header checks (issue 12, item 18).
+"""What a pixel bomb costs before and after the header checks.
 
     PYTHONPATH=. DJANGO_SETTINGS_MODULE=smilepay.settings .venv/bin/python benchmarks/pixel_bombs.py
 

@@ -44,6 +44,11 @@ def _phone_unreachable(payment: Payment) -> bool:
     return payment_events(payment_id=payment.pk).filter(name="payment.push_failed").exists()
 
 
+def kiosk_payment(*, kiosk_id: int, payment_id: int) -> Payment | None:
+    """A payment made at this kiosk; None for any other (another kiosk's is not ours)."""
+    return Payment.objects.filter(pk=payment_id, kiosk_id=kiosk_id).first()
+
+
 def kiosk_current_payment(*, kiosk_id: int) -> Payment | None:
     """The payment on the kiosk's screen: the newest one still open, or just finished."""
     return (

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kiosk import devices, limits
 from kiosk.frames import burst_body_cap
-from kiosk.selectors import kiosk_current_payment, kiosk_payment_state
+from kiosk.selectors import kiosk_current_payment, kiosk_payment, kiosk_payment_state
 from kiosk.services import (
     CaptureError,
     capture_session_open,
@@ -22,7 +22,6 @@ from kiosk.services import (
 )
 from payments import services as payment_services
 from payments.errors import PaymentError
-from payments.models import Payment
 from smilepay import ratelimit
 from smilepay.json_body import BadJsonBody, read_json_object
 from smilepay.money import currency_exponent
@@ -191,7 +190,7 @@ def api_submit_capture(request: HttpRequest) -> JsonResponse:
 @require_POST
 @kiosk_device_required
 def api_cancel_payment(request: HttpRequest, payment_id: int) -> JsonResponse:
-    payment = Payment.objects.filter(pk=payment_id, kiosk_id=request.kiosk.pk).first()
+    payment = kiosk_payment(kiosk_id=request.kiosk.pk, payment_id=payment_id)
     if payment is None:
         return _error(_("No such payment at this kiosk."), code="not_found", status=404)
     payment = payment_services.payment_cancel(payment_id=payment.pk, reason="canceled_at_kiosk")

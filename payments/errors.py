@@ -19,6 +19,12 @@ class InvalidRequest(PaymentError):
     http_status = 400
 
 
+class NotFound(PaymentError):
+    """No such object for this caller (a kiosk of another merchant, an unknown customer)."""
+
+    http_status = 404
+
+
 class NotYourPayment(PaymentError):
     http_status = 403
 

@@ -8,7 +8,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from accounts.selectors import customer_id_by_contact
+from payments.errors import NotFound
 from payments.models import (
+    Kiosk,
     LedgerAccount,
     MerchantMembership,
     Payment,
@@ -128,6 +131,23 @@ def merchant_balance(*, merchant_id: int) -> list[LedgerAccount]:
             kind=LedgerAccount.Kind.MERCHANT, merchant_id=merchant_id
         ).order_by("currency")
     )
+
+
+def online_customer_id(*, phone_e164: str = "", email: str = "") -> int:
+    """Who an online payment request goes to, by phone number (E.164) or e-mail; NotFound
+    when no customer with a verified phone has it."""
+    customer_id = customer_id_by_contact(phone_e164=phone_e164, email=email)
+    if customer_id is None:
+        if phone_e164:
+            message, param = "no SmilePay customer with this phone number", "customer_phone"
+        else:
+            message, param = "no SmilePay customer with this e-mail", "customer_email"
+        raise NotFound("customer_not_found", message, param=param)
+    return customer_id
+
+
+def merchant_kiosks(*, merchant_id: int) -> QuerySet[Kiosk]:
+    return Kiosk.objects.filter(merchant_id=merchant_id).order_by("name")
 
 
 def memberships_of(*, user_id: int) -> QuerySet[MerchantMembership]:

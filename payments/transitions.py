@@ -23,7 +23,13 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit
 from accounts.selectors import customer_limits
 from payments import events, ledger
-from payments.errors import IdempotencyConflict, InvalidRequest, NotYourPayment, PaymentError
+from payments.errors import (
+    IdempotencyConflict,
+    InvalidRequest,
+    NotFound,
+    NotYourPayment,
+    PaymentError,
+)
 from payments.models import Kiosk, LedgerTransaction, Merchant, Payment, RecognitionAttempt
 from payments.return_urls import return_url_problem
 from smilepay import money
@@ -123,6 +129,11 @@ def payment_create(
     expires_in = expires_in or timedelta(seconds=settings.PAYMENT_TTL_SECONDS)
     with transaction.atomic():
         merchant = Merchant.objects.get(pk=merchant_id)
+        kiosk = None
+        if kiosk_id is not None:
+            kiosk = Kiosk.objects.filter(pk=kiosk_id, merchant=merchant).first()
+            if kiosk is None:
+                raise NotFound("resource_missing", _("no such kiosk"), param="kiosk_id")
         if return_url:
             problem = return_url_problem(return_url, registered=merchant.return_host_list)
             if problem:
@@ -135,14 +146,8 @@ def payment_create(
                 _same_request(existing.request_fingerprint, request_fingerprint)
                 return existing
         _validate_money(amount_minor, currency, merchant)
-        if kiosk_id is not None:
-            kiosk = Kiosk.objects.filter(pk=kiosk_id, merchant=merchant).first()
-            if kiosk is None:
-                raise InvalidRequest("kiosk_not_found", _("no such kiosk"), param="kiosk_id")
-            if not kiosk.is_active:
-                raise PaymentError(
-                    "kiosk_revoked", _("this kiosk has been revoked"), param="kiosk_id"
-                )
+        if kiosk is not None and not kiosk.is_active:
+            raise PaymentError("kiosk_revoked", _("this kiosk has been revoked"), param="kiosk_id")
         payment = Payment.objects.create(
             merchant=merchant,
             kiosk_id=kiosk_id,

@@ -316,7 +316,7 @@ LOGGING = {
     "loggers": {"smilepay.outbox": {"level": "INFO" if HTTPS else "DEBUG"}},
 }
 
-# --- accounts: sign-up, phone codes, consent, enrollment, push (edit only this block) ---
+# --- accounts: sign-up, phone codes, consent, enrollment, push ---
 # One-time phone codes: lifetime, wrong guesses per code, wait between sends, sends per hour.
 PHONE_CODE_TTL_SECONDS = env_int("PHONE_CODE_TTL_SECONDS", 600)
 PHONE_CODE_MAX_ATTEMPTS = env_int("PHONE_CODE_MAX_ATTEMPTS", 5)
@@ -359,7 +359,7 @@ LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
 PASSWORD_RESETS_PER_ACCOUNT_HOUR = env_int("PASSWORD_RESETS_PER_ACCOUNT_HOUR", 3)
 PASSWORD_RESETS_PER_IP_HOUR = env_int("PASSWORD_RESETS_PER_IP_HOUR", 10)
 
-# --- payments: ledger, API, webhooks, merchant site (edit only this block) ---
+# --- payments: ledger, API, webhooks, merchant site ---
 # Seconds a new payment stays open (kiosk capture or online request) before it expires.
 PAYMENT_TTL_SECONDS = env_int("PAYMENT_TTL_SECONDS", 600)
 # Recognition tries per payment (matching -> failed -> matching ...) before it stays failed.
@@ -408,7 +408,7 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
-# --- kiosk: capture, recognition (edit only this block) ---
+# --- kiosk: capture, recognition ---
 KIOSK_CAPTURE_TOKEN_SECONDS = env_int("KIOSK_CAPTURE_TOKEN_SECONDS", 60)
 KIOSK_MIN_FRAMES = env_int("KIOSK_MIN_FRAMES", 4)
 KIOSK_MAX_FRAMES = env_int("KIOSK_MAX_FRAMES", 12)

@@ -60,9 +60,11 @@ def api_exception_handler(exc: Exception, context: dict | None = None) -> Respon
     if isinstance(exc, ApiError):
         return Response(error_body(exc.type, exc.code, exc.message, exc.param), status=exc.status)
     if isinstance(exc, PaymentError):
-        type_ = {400: "invalid_request_error", 422: "idempotency_error"}.get(
-            exc.http_status, "payment_error"
-        )
+        type_ = {
+            400: "invalid_request_error",
+            404: "invalid_request_error",
+            422: "idempotency_error",
+        }.get(exc.http_status, "payment_error")
         return Response(error_body(type_, exc.code, exc.message, exc.param), status=exc.http_status)
     if isinstance(exc, (Http404, ObjectDoesNotExist)):
         return Response(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from accounts.phones import normalize_phone
 from payments.models import Kiosk, Payment, Refund
 from smilepay import money
 
@@ -84,6 +86,13 @@ class PaymentCreateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, max_length=200)
     return_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
     expires_in_seconds = serializers.IntegerField(required=False, min_value=30, max_value=86400)
+
+    def validate_customer_phone(self, value: str) -> str:
+        """The number in E.164, as customers' numbers are stored."""
+        try:
+            return normalize_phone(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError("not a valid phone number") from exc
 
     def validate(self, attrs: dict) -> dict:
         given = [name for name in ("kiosk_id", "customer_phone", "customer_email") if name in attrs]

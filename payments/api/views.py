@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,13 +14,12 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.phones import normalize_phone
 from payments import selectors, services
 from payments.api import serializers as s
 from payments.api.auth import ApiKeyAuthentication, HasApiKey
 from payments.api.errors import ApiError, api_exception_handler
 from payments.api.idempotency import HEADER, idempotent
-from payments.models import Kiosk, Payment
+from payments.models import Payment
 from smilepay.json_body import SafeJSONParser
 
 IDEMPOTENCY_PARAM = OpenApiParameter(
@@ -104,54 +102,6 @@ class PaymentFilters(serializers.Serializer):
     created_lt = serializers.DateTimeField(required=False)
 
 
-def _customer_by_phone(raw: str) -> int:
-    try:
-        phone = normalize_phone(raw)
-    except Exception as exc:
-        raise ApiError(
-            400,
-            "invalid_request_error",
-            "parameter_invalid",
-            "not a valid phone number",
-            "customer_phone",
-        ) from exc
-    customer = (
-        get_user_model()
-        .objects.filter(phone_e164=phone, is_active=True, phone_verified_at__isnull=False)
-        .only("pk")
-        .first()
-    )
-    if customer is None:
-        raise ApiError(
-            404,
-            "invalid_request_error",
-            "customer_not_found",
-            "no SmilePay customer with this phone number",
-            "customer_phone",
-        )
-    return customer.pk
-
-
-def _customer_by_email(email: str) -> int:
-    customer = (
-        get_user_model()
-        .objects.filter(
-            email=email.strip().lower(), is_active=True, phone_verified_at__isnull=False
-        )
-        .only("pk")
-        .first()
-    )
-    if customer is None:
-        raise ApiError(
-            404,
-            "invalid_request_error",
-            "customer_not_found",
-            "no SmilePay customer with this e-mail",
-            "customer_email",
-        )
-    return customer.pk
-
-
 class PaymentListCreateView(MerchantApiView):
     @extend_schema(
         operation_id="payments_list",
@@ -182,25 +132,17 @@ class PaymentListCreateView(MerchantApiView):
         data = s.PaymentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        kiosk_id = values.get("kiosk_id")
-        if (
-            kiosk_id is not None
-            and not Kiosk.objects.filter(pk=kiosk_id, merchant_id=self.merchant_id).exists()
-        ):
-            raise ApiError(
-                404, "invalid_request_error", "resource_missing", "no such kiosk", "kiosk_id"
-            )
         customer_id = None
         if "customer_phone" in values:
-            customer_id = _customer_by_phone(values["customer_phone"])
+            customer_id = selectors.online_customer_id(phone_e164=values["customer_phone"])
         elif "customer_email" in values:
-            customer_id = _customer_by_email(values["customer_email"])
+            customer_id = selectors.online_customer_id(email=values["customer_email"])
         expires = values.get("expires_in_seconds")
         payment = services.payment_create(
             merchant_id=self.merchant_id,
             amount_minor=values["amount_minor"],
             currency=values.get("currency") or request.auth.merchant.currency,
-            kiosk_id=kiosk_id,
+            kiosk_id=values.get("kiosk_id"),
             customer_id=customer_id,
             description=values.get("description", ""),
             return_url=values.get("return_url", ""),
@@ -271,5 +213,5 @@ class PaymentRefundView(MerchantApiView):
 class KioskListView(MerchantApiView):
     @extend_schema(operation_id="kiosks_list", responses={200: s.KioskSerializer(many=True)})
     def get(self, request):
-        kiosks = Kiosk.objects.filter(merchant_id=self.merchant_id).order_by("name")
+        kiosks = selectors.merchant_kiosks(merchant_id=self.merchant_id)
         return Response({"object": "list", "results": s.KioskSerializer(kiosks, many=True).data})

@@ -50,7 +50,7 @@ def _own(request: HttpRequest, payment_id: int) -> Payment:
 @login_required
 def confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
     """The push notification's link. Kiosk payments keep the portal's approve/decline page."""
-    payment = portal_views._own_payment(request, payment_id)
+    payment = portal_views.own_payment(request, payment_id)
     if payment.channel != Payment.Channel.ONLINE:
         return portal_views.confirm(request, payment_id)
     if request.method == "POST":

@@ -72,7 +72,9 @@ def flag_attempt(request: HttpRequest, attempt_id: int) -> HttpResponse:
     return redirect("portal:activity")
 
 
-def _own_payment(request: HttpRequest, payment_id: int) -> Payment:
+def own_payment(request: HttpRequest, payment_id: int) -> Payment:
+    """The signed-in customer's payment, kiosk or online; 404 for anyone else's. Public:
+    the online confirm page (payments.online.views) shares it."""
     try:
         return selectors.payment_for_customer(payment_id=payment_id, customer_id=request.user.pk)
     except Payment.DoesNotExist as exc:
@@ -82,7 +84,7 @@ def _own_payment(request: HttpRequest, payment_id: int) -> Payment:
 @login_required
 def confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
     """Approve or decline a matched payment. Answering twice changes nothing."""
-    payment = _own_payment(request, payment_id)
+    payment = own_payment(request, payment_id)
     if request.method == "POST":
         action = request.POST.get("action")
         try:

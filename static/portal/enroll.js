@@ -13,6 +13,7 @@
   var restart = document.getElementById("enroll-start");
   var needed = parseInt(root.getAttribute("data-needed"), 10) || 3;
   var urls = {
+    start: root.getAttribute("data-start-url"),
     check: root.getAttribute("data-check-url"),
     capture: root.getAttribute("data-capture-url"),
     selfCheck: root.getAttribute("data-self-check-url"),
@@ -172,10 +173,19 @@
     video.srcObject = s;
     return video.play();
   }).then(function () {
-    setState("guiding");
-    say(gettext("Look straight at the camera"));
-    loop();
-  }).catch(function () {
+    // A fresh start on the server: captures left from an earlier visit are forgotten.
+    return send(urls.start, null).then(function (r) {
+      if (r.status !== 200) {
+        if (!refused(r.data)) finish("error", r.data.message || gettext("Please start again."));
+        return;
+      }
+      setState("guiding");
+      say(gettext("Look straight at the camera"));
+      loop();
+    }, function () {
+      finish("error", gettext("Connection problem — please try again."));
+    });
+  }, function () {
     finish("error", gettext("We need your camera to enroll. Allow it in the browser and try again."));
   });
 })();

@@ -189,11 +189,25 @@ def test_re_enrolling_replaces_the_old_templates(barack, obama_photos):
     assert AuditEvent.objects.filter(name="face.enrolled").first().data["replaced"] == 3
 
 
-def test_opening_the_page_again_forgets_unfinished_captures(client, barack, obama_photos):
+def test_opening_the_page_writes_nothing_and_its_start_forgets_unfinished_captures(
+    client, barack, obama_photos
+):
     enrollment.enrollment_capture(user_id=barack.pk, image=obama_photos[0])
     client.force_login(barack)
-    client.get("/me/face/enroll/")
+    page = client.get("/me/face/enroll/")
+    assert 'data-start-url="/me/face/enroll/start/"' in page.content.decode()
+    assert FaceTemplate.objects.filter(user=barack, status="pending").count() == 1
+    assert client.get("/me/face/enroll/start/").status_code == 405
+    response = client.post("/me/face/enroll/start/")
+    assert response.status_code == 200 and response.json()["needed"] == 3
     assert not FaceTemplate.objects.filter(user=barack).exists()
+
+
+def test_an_enrolment_cannot_start_without_consent(client, ada):
+    client.force_login(ada)
+    response = client.post("/me/face/enroll/start/")
+    assert response.status_code == 403
+    assert response.json()["error"] == "consent_required"
 
 
 def test_at_most_five_captures(settings, barack, obama_photos):

@@ -5,6 +5,7 @@ import asyncio
 
 import pytest
 from django.db import connections
+from django.test import Client
 
 from accounts import services
 from accounts.models import AuditEvent, ConsentRecord, FaceDataKey, FaceTemplate, PhoneCode, User
@@ -102,6 +103,35 @@ def test_pausing_face_pay_takes_barack_out_of_the_kiosk_search_until_he_resumes(
     assert face_templates_version() > version
     client.post("/me/settings/", {"auto_approve_below": "0"})
     assert list(face_pay_candidates()) == [barack]
+
+
+def test_a_pause_that_fails_leaves_the_new_limits_unsaved_too(ada, monkeypatch):
+    def registry_down() -> None:
+        raise RuntimeError("registry down")
+
+    monkeypatch.setattr(services, "face_templates_bump", registry_down)
+    client = Client(raise_request_exception=False)
+    client.force_login(ada)
+    response = client.post("/me/settings/", {"paused": "on", "per_payment_limit": "25"})
+    assert response.status_code == 500
+    assert customer_limits(user_id=ada.pk).per_payment_limit_minor is None
+    assert not customer_face_pay_status(user_id=ada.pk).paused
+    assert not AuditEvent.objects.filter(user=ada, name="settings.changed").exists()
+
+
+def test_saving_limits_and_the_pause_together_records_both_events(barack, obama_photos):
+    enroll(barack, obama_photos)
+    change = services.SettingsChange(
+        always_require_phone_digits=False,
+        per_payment_limit_minor=500,
+        daily_limit_minor=None,
+        auto_approve_below_minor=0,
+    )
+    services.face_pay_settings_save(user_id=barack.pk, change=change, paused=True)
+    services.face_pay_settings_save(user_id=barack.pk, change=change, paused=False)
+    names = AuditEvent.objects.filter(user=barack).values_list("name", flat=True)
+    assert {"settings.changed", "face_pay.paused", "face_pay.resumed"} <= set(names)
+    assert customer_limits(user_id=barack.pk).per_payment_limit_minor == 500
 
 
 def test_face_pay_pause_from_another_app_is_idempotent_and_audited(barack):

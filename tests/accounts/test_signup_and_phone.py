@@ -8,7 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts import services
-from accounts.errors import RateLimited
+from accounts.errors import CodeRequestRefused
 from accounts.models import AuditEvent, PhoneCode, User
 from accounts.otp import VerifyOutcome
 from tests.accounts.conftest import PASSWORD, last_sms_code
@@ -115,7 +115,7 @@ def test_resending_is_rate_limited_per_minute_and_per_hour(client, tmp_path, set
         PhoneCode.objects.update(created_at=timezone.now() - timedelta(minutes=5))
         services.phone_code_send(user_id=grace.pk)
     PhoneCode.objects.update(created_at=timezone.now() - timedelta(minutes=5))
-    with pytest.raises(RateLimited) as excinfo:
+    with pytest.raises(CodeRequestRefused) as excinfo:
         services.phone_code_send(user_id=grace.pk)
     assert "Too many codes" in excinfo.value.message
     assert 0 < excinfo.value.retry_after <= 3600

@@ -3,7 +3,7 @@ upload, query string and websocket of the product; no 5xx anywhere, and the serv
 serves afterwards.
 
 Against a real uvicorn on PostgreSQL and Redis (fuzz_stack.py), over HTTP like an attacker.
-The corpus is the black-box probe's findings (issue 12, items 17-19) plus systematic
+The corpus is the black-box probe's findings plus systematic
 mutations: value types, sizes, encodings, nesting, unicode digits, huge integers,
 multipart where JSON is expected and back, missing and forged credentials. Hypothesis
 adds generated JSON documents, derandomized and bounded, so the run is the same each time

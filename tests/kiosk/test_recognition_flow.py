@@ -276,6 +276,18 @@ def test_a_kiosk_cannot_touch_another_kiosks_payment(client, counter, adrien):
     assert response.status_code == 404
 
 
+def test_a_kiosk_cancels_its_own_payment_and_not_another_kiosks(client, counter):
+    other = make_kiosk(name="Counter 2", merchant_name="Other Shop")
+    foreign = payment_services.payment_create(
+        merchant_id=other.merchant_id, amount_minor=100, currency="USD", kiosk_id=other.pk
+    )
+    assert client.post(f"/kiosk/api/payments/{foreign.pk}/cancel").status_code == 404
+    assert Payment.objects.get(pk=foreign.pk).status == "created"
+    own = charge(client, 300)
+    response = client.post(f"/kiosk/api/payments/{own['id']}/cancel")
+    assert response.json()["payment"]["status"] == "canceled"
+
+
 def test_a_kiosk_that_tries_too_often_is_told_to_wait(client, counter, settings):
     settings.KIOSK_ATTEMPTS_PER_MINUTE = 2
     payment = charge(client, 300)

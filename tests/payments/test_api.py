@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from payments import services
+from payments.errors import NotFound
 from payments.models import IdempotencyRecord, Payment
 from tests.payments import factories as f
 from tests.payments.api_client import Api
@@ -56,6 +57,34 @@ def test_an_online_request_finds_the_customer_by_phone(cafe, api):
     assert created.json()["channel"] == "online"
     missing = api.post("payments", {"amount_minor": 999, "customer_phone": "+12025559999"})
     assert_error(missing, 404, "customer_not_found")
+
+
+def test_an_online_request_is_only_for_a_customer_with_a_verified_phone(cafe, api):
+    casey = f.customer(email="casey@example.com")
+    local = casey.phone_e164.removeprefix("+1")  # a national number is normalised first
+    created = api.post("payments", {"amount_minor": 100, "customer_phone": local})
+    assert Payment.objects.get(pk=created.json()["id"]).customer == casey
+    by_email = api.post("payments", {"amount_minor": 100, "customer_email": "Casey@Example.com"})
+    assert Payment.objects.get(pk=by_email.json()["id"]).customer == casey
+    bad = assert_error(
+        api.post("payments", {"amount_minor": 100, "customer_phone": "12"}),
+        400,
+        "parameter_invalid",
+    )
+    assert (bad["param"], bad["message"]) == ("customer_phone", "not a valid phone number")
+    type(casey).objects.filter(pk=casey.pk).update(phone_verified_at=None)
+    unverified = api.post("payments", {"amount_minor": 100, "customer_email": "casey@example.com"})
+    assert assert_error(unverified, 404, "customer_not_found")["param"] == "customer_email"
+
+
+def test_the_service_refuses_another_merchants_kiosk_as_missing(cafe):
+    other_kiosk = f.kiosk(f.merchant())
+    with pytest.raises(NotFound) as refused:
+        services.payment_create(
+            merchant_id=cafe.pk, amount_minor=100, currency="USD", kiosk_id=other_kiosk.pk
+        )
+    assert (refused.value.code, refused.value.param) == ("resource_missing", "kiosk_id")
+    assert not Payment.objects.exists()
 
 
 def test_bad_input_gets_the_one_error_object(cafe, api):

@@ -181,7 +181,7 @@ def markdown(doc: dict) -> list[str]:
     acc = doc.get("pairs_10_fold", {}).get("fused", {}).get("accuracy")
     lines += [
         "",
-        "Targets (issue 13, held-out identities, 3-image enrolment):",
+        "Targets (raised bar, held-out identities, 3-image enrolment):",
         f"- FNMR <= 2% at FMR <= 1e-4: {_pct(f4)} — **{'met' if f4 <= 0.02 else 'not met'}**.",
         f"- FNMR <= 5% at FMR <= 1e-5: {_pct(f5)} — **{'met' if f5 <= 0.05 else 'not met'}**.",
     ]

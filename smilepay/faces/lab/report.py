@@ -414,7 +414,7 @@ def markdown(doc: dict) -> str:
     fnmr4 = r["fnmr_at_fmr_1e-4_rederived"]["fnmr"]
     lines += [
         "",
-        "## Targets (issue 3)",
+        "## Targets (first bar)",
         f"- FNMR <= 3% at FMR <= 1e-4, 3-image enrolment, held-apart identities: measured "
         f"{_pct(fnmr4)} — **{'met' if fnmr4 <= 0.03 else 'not met'}**.",
     ]
