@@ -30,7 +30,7 @@ from django.test.utils import override_settings
 # What the project catalog covers, relative to BASE_DIR. The apps' Python strings are
 # here too: they share most words with the templates ("Paid", "Approve"), which one
 # catalog translates once.
-PROJECT_SOURCES = ("templates", "static", "smilepay", "accounts", "payments", "kiosk")
+PROJECT_SOURCES = ("templates", "static", "smilepay", "accounts", "payments", "kiosk", "demo_shop")
 # The face engine imports nothing of Django and shows nothing to a person.
 IGNORED = ("smilepay/faces",)
 DOMAINS = ("django", "djangojs")

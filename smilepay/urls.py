@@ -25,7 +25,7 @@ urlpatterns = [
     path("kiosk/", include("kiosk.urls")),
 ]
 if settings.DEMO_SHOP:  # the demo web shop (online checkout), off unless enabled
-    urlpatterns.append(path("shop/", include("payments.demo_shop.urls")))
+    urlpatterns.append(path("shop/", include("demo_shop.urls")))
 
 handler400 = "smilepay.error_views.bad_request"
 handler403 = "smilepay.error_views.permission_denied"
