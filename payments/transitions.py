@@ -331,11 +331,14 @@ def payment_expire(*, payment_id: int, force: bool = False) -> Payment:
 
 
 def payment_cancel(*, payment_id: int, reason: str = "canceled") -> Payment:
-    """Any open payment -> canceled (merchant or kiosk gave up), releasing any hold."""
+    """Any open payment -> canceled (merchant or kiosk gave up), releasing any hold; an
+    overdue one expires instead (reads already reported it expired)."""
     with transaction.atomic():
         payment = _lock(payment_id)
         if payment.status not in Payment.OPEN_STATUSES:
             return payment
+        if _is_overdue(payment):
+            return _expire(payment)
         return _close(payment, Status.CANCELED, reason=reason)
 
 
