@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit
 from accounts.selectors import customer_limits
-from payments import events, ledger
+from payments import events, postings
 from payments.errors import IdempotencyConflict, InvalidRequest, NotYourPayment, PaymentError
 from payments.models import Kiosk, LedgerTransaction, Merchant, Payment, RecognitionAttempt
 from payments.return_urls import return_url_problem
@@ -255,8 +255,8 @@ def payment_match(
             return _expire(payment)
         if payment.customer_id is not None and payment.customer_id != customer_id:
             raise NotYourPayment("customer_mismatch", _("this payment is for another customer"))
-        wallet = ledger.wallet_for(user_id=customer_id, currency=payment.currency)
-        wallet = ledger.lock_accounts(wallet)[wallet.pk]
+        wallet = postings.wallet_for(user_id=customer_id, currency=payment.currency)
+        wallet = postings.lock_accounts(wallet)[wallet.pk]
         limits = customer_limits(user_id=customer_id)
         now = timezone.now()
         payment.customer_id = customer_id
@@ -264,8 +264,8 @@ def payment_match(
         if refusal:
             return _decline(payment, reason=refusal)
         try:
-            ledger.place_hold(wallet, payment.amount_minor)
-        except ledger.InsufficientFunds:
+            postings.place_hold(wallet, payment.amount_minor)
+        except postings.InsufficientFunds:
             return _decline(payment, reason="insufficient_funds")
         previous = move(payment, Status.AWAITING_CONFIRMATION)
         payment.held_minor = payment.amount_minor
@@ -358,9 +358,9 @@ def _close(payment: Payment, status: str, *, reason: str) -> Payment:
     """Move a locked open payment to a final state without money moving."""
     previous = move(payment, status)
     if payment.held_minor:
-        wallet = ledger.wallet_for(user_id=payment.customer_id, currency=payment.currency)
-        wallet = ledger.lock_accounts(wallet)[wallet.pk]
-        ledger.release_hold(wallet, payment.held_minor)
+        wallet = postings.wallet_for(user_id=payment.customer_id, currency=payment.currency)
+        wallet = postings.lock_accounts(wallet)[wallet.pk]
+        postings.release_hold(wallet, payment.held_minor)
         audit(
             "payment.hold_released",
             payment_id=payment.pk,
@@ -375,11 +375,11 @@ def _close(payment: Payment, status: str, *, reason: str) -> Payment:
 
 
 def _capture(payment: Payment, *, auto_approved: bool) -> Payment:
-    wallet = ledger.wallet_for(user_id=payment.customer_id, currency=payment.currency)
-    till = ledger.merchant_account_for(merchant_id=payment.merchant_id, currency=payment.currency)
-    rows = ledger.lock_accounts(wallet, till)
+    wallet = postings.wallet_for(user_id=payment.customer_id, currency=payment.currency)
+    till = postings.merchant_account_for(merchant_id=payment.merchant_id, currency=payment.currency)
+    rows = postings.lock_accounts(wallet, till)
     wallet, till = rows[wallet.pk], rows[till.pk]
-    ledger.post(
+    postings.post(
         kind=LedgerTransaction.Kind.CAPTURE,
         lines=[(wallet, -payment.amount_minor), (till, payment.amount_minor)],
         payment_id=payment.pk,

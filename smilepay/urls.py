@@ -19,9 +19,9 @@ urlpatterns = [
     path("apple-touch-icon.png", views.apple_touch_icon, name="apple_touch_icon"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    path("me/", include("payments.portal_urls")),
-    path("merchant/", include("payments.urls")),
-    path("api/", include("payments.api_urls")),
+    path("me/", include("payments.portal.urls")),
+    path("merchant/", include("payments.merchant.urls")),
+    path("api/", include("payments.api.urls")),
     path("kiosk/", include("kiosk.urls")),
 ]
 if settings.DEMO_SHOP:  # the demo web shop (online checkout), off unless enabled
