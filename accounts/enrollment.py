@@ -29,6 +29,7 @@ from accounts.errors import ConsentRequired, EnrollmentRefused, PhoneNotVerified
 from accounts.face_search import searched_together_with
 from accounts.models import FaceDataKey, FaceFlag, FaceProfile, FaceTemplate, User
 from accounts.selectors import face_configuration, load_face_templates
+from accounts.services import _status_event, face_templates_bump
 from smilepay.faces import (
     FaceImageError,
     Gallery,
@@ -366,7 +367,6 @@ def enrollment_self_check(*, user_id: int, image: bytes) -> SelfCheckResult:
         with transaction.atomic():
             audit("face.self_check_failed", user_id=user_id)
         return SelfCheckResult(matched=False, distance=distance, check=analysis.check)
-    from accounts.services import _status_event, face_templates_bump
 
     with transaction.atomic():
         profile = FaceProfile.objects.select_for_update().get(user_id=user_id)

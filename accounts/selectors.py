@@ -15,7 +15,15 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts import crypto
-from accounts.models import FaceDataKey, FaceProfile, FaceRegistry, FaceTemplate, User
+from accounts.models import (
+    ConsentRecord,
+    FaceDataKey,
+    FaceProfile,
+    FaceRegistry,
+    FaceTemplate,
+    PushSubscription,
+    User,
+)
 from smilepay.faces.config import current as face_engine_config
 
 
@@ -169,12 +177,8 @@ def face_templates_version() -> int:
 
 
 def consent_history(*, user_id: int):
-    from accounts.models import ConsentRecord
-
     return ConsentRecord.objects.filter(user_id=user_id).order_by("-created_at", "-id")
 
 
 def push_subscription_count(*, user_id: int) -> int:
-    from accounts.models import PushSubscription
-
     return PushSubscription.objects.filter(user_id=user_id).count()

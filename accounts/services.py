@@ -40,6 +40,7 @@ from accounts.models import (
 from accounts.otp import VerifyOutcome, phone_code_send, phone_code_verify
 from accounts.phones import normalize_phone
 from accounts.push import PushMessage, notify_customer, push_subscribe, push_unsubscribe
+from accounts.selectors import customer_face_pay_status
 
 __all__ = [
     "PushMessage",
@@ -80,7 +81,6 @@ def _locked_profile(user_id: int) -> FaceProfile:
 
 def _status_event(user_id: int) -> None:
     """After commit, tell the customer's open portal pages that face pay state changed."""
-    from accounts.selectors import customer_face_pay_status
 
     def send() -> None:
         status = customer_face_pay_status(user_id=user_id)
