@@ -5,7 +5,8 @@ the dependency). Each layer may import only the layers below it:
     demo_shop -> payments (nothing imports the demo shop; smilepay/urls.py mounts it by name)
     the project modules (urls, routing, asgi, ...) sit on top and may import every app.
 
-And no function-level import hides a cycle: the ones left are listed below with why."""
+No module-level import cycle between modules, and no function-level import hiding one:
+the ones left are listed below with why."""
 
 from __future__ import annotations
 
@@ -124,3 +125,59 @@ def test_no_function_level_import_hides_a_cycle():
             if in_function and _app_of(imported):
                 found.add((name, imported))
     assert found == FUNCTION_LEVEL
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Module-level imports between the project's own modules."""
+    modules = list(_modules())
+    known = {name for _, name, _ in modules}
+    graph: dict[str, set[str]] = {name: set() for name in known}
+    for _, name, tree in modules:
+        for imported, in_function in _imports(tree):
+            parts = imported.split(".")
+            while parts and ".".join(parts) not in known:  # `from a.b import name`
+                parts.pop()
+            target = ".".join(parts)
+            if parts and not in_function and target != name:
+                graph[name].add(target)
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_there_is_no_import_cycle_between_modules():
+    assert _cycles(_module_graph()) == []
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
