@@ -17,6 +17,8 @@ import logging
 from channels.db import database_sync_to_async
 
 from accounts.push import customer_group
+from accounts.selectors import customer_face_pay_status, push_subscription_count
+from accounts.signals import customer_state_requested
 from smilepay.websocket_json import SafeJsonWebsocketConsumer
 
 logger = logging.getLogger(__name__)
@@ -63,9 +65,6 @@ def on_logged_out(sender, request=None, user=None, **kwargs) -> None:
 
 
 def customer_state(*, user_id: int) -> dict:
-    from accounts.selectors import customer_face_pay_status, push_subscription_count
-    from accounts.signals import customer_state_requested
-
     status = customer_face_pay_status(user_id=user_id)
     state = {
         "type": "state",

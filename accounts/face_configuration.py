@@ -18,6 +18,7 @@ from django.db.models import Count
 from accounts.audit import audit
 from accounts.models import FaceTemplate
 from accounts.selectors import face_configuration
+from accounts.services import face_templates_bump
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,6 @@ def face_templates_discard_foreign() -> ForeignTemplates:
     """Delete every template of another configuration, one customer at a time (each in
     its own transaction, so an interrupted run can simply be repeated), with an audit
     event per customer. Returns what was deleted."""
-    from accounts.services import face_templates_bump
 
     report = foreign_templates()
     current = report.configuration

@@ -1,4 +1,4 @@
-"""Portal pages owned by accounts, included by payments/portal_urls.py under /me/.
+"""Portal pages owned by accounts, included by payments/portal/urls.py under /me/.
 
 No app_name: the names join the including "portal" namespace (portal:face, ...).
 """

@@ -28,6 +28,7 @@ from accounts.audit import audit
 from accounts.errors import PushSubscriptionInvalid
 from accounts.language import in_language_of
 from accounts.models import PushSubscription
+from accounts.signals import push_failed
 from smilepay import outbound
 
 logger = logging.getLogger(__name__)
@@ -174,7 +175,6 @@ def push_send_test(*, user_id: int) -> int:
 
 def _report_failure(*, user_id: int, payload: str) -> None:
     """Tell other apps (accounts.signals.push_failed) which message did not arrive."""
-    from accounts.signals import push_failed
 
     try:
         tag = str(json.loads(payload).get("tag") or "")

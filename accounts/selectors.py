@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts import crypto
 from accounts.models import (
+    ConsentRecord,
     FaceDataKey,
     FaceProfile,
     FaceRegistry,
@@ -189,8 +190,6 @@ def face_templates_version() -> int:
 
 
 def consent_history(*, user_id: int):
-    from accounts.models import ConsentRecord
-
     return ConsentRecord.objects.filter(user_id=user_id).order_by("-created_at", "-id")
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit
 from payments.models import Kiosk, KioskPairingCode, MerchantMembership
+from payments.services import kiosk_revoke
 from payments.signals import kiosk_device_revoked
 from payments.tokens import hash_token, new_token, normalize_pairing_code
 from smilepay import ratelimit
@@ -97,7 +98,6 @@ def kiosk_unpair(
     their own sign-in, then the kiosk is revoked on the server (token gone, sockets
     closed). Raises UnpairRefused, or RateLimited past KIOSK_UNPAIR_ATTEMPTS per 15
     minutes per kiosk (sign-in limits per account and address apply too)."""
-    from payments.services import kiosk_revoke
 
     ratelimit.hit(
         ratelimit.key_for("kiosk-unpair", kiosk.pk),

@@ -23,6 +23,7 @@ from accounts.audit import audit
 from accounts.language import in_language_of
 from accounts.push import PushMessage
 from accounts.services import notify_customer
+from payments import webhooks
 from payments.models import Payment
 from payments.signals import payment_status_changed
 from smilepay.money import format_money
@@ -65,7 +66,6 @@ def _signal_on_commit(payment: Payment) -> None:
 
 def status_changed(payment: Payment, *, previous: str, **data: Any) -> None:
     """Audit a transition and schedule what follows from it."""
-    from payments import webhooks  # webhooks imports the API representation
 
     audit(
         f"payment.{payment.status}",

@@ -27,7 +27,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit
-from payments import ledger
+from payments import postings
 from payments.errors import InvalidRequest
 from payments.models import LedgerTransaction, WalletFunding
 from payments.templatetags.money import money
@@ -153,8 +153,8 @@ def _record_intent(
         with transaction.atomic():
             # The wallet's lock puts one customer's requests in a row: the second of two
             # clicks sees the first, and two different requests cannot both pass the cap.
-            wallet = ledger.wallet_for(user_id=user_id, currency=currency)
-            ledger.lock_accounts(wallet)
+            wallet = postings.wallet_for(user_id=user_id, currency=currency)
+            postings.lock_accounts(wallet)
             earlier = WalletFunding.objects.filter(user_id=user_id, form_token=form_token).first()
             if earlier is not None:
                 return earlier, False
@@ -208,10 +208,10 @@ def wallet_funding_complete(*, funding_id: int, outcome: ChargeOutcome) -> Walle
                 "wallet.funding_failed", data={"user_id": funding.user_id, "funding_id": funding.pk}
             )
             return funding
-        wallet = ledger.wallet_for(user_id=funding.user_id, currency=funding.currency)
-        source = ledger.funding_account_for(currency=funding.currency)
-        rows = ledger.lock_accounts(wallet, source)
-        txn = ledger.post(
+        wallet = postings.wallet_for(user_id=funding.user_id, currency=funding.currency)
+        source = postings.funding_account_for(currency=funding.currency)
+        rows = postings.lock_accounts(wallet, source)
+        txn = postings.post(
             kind=LedgerTransaction.Kind.TOPUP,
             lines=[
                 (rows[source.pk], -funding.amount_minor),

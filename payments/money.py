@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit
-from payments import events, ledger, webhooks
+from payments import events, postings, webhooks
 from payments.errors import IdempotencyConflict, InvalidRequest, PaymentError
 from payments.labels import status_label
 from payments.models import LedgerTransaction, Payment, Refund
@@ -83,12 +83,12 @@ def payment_refund(
             idempotency_key=idempotency_key,
             request_fingerprint=request_fingerprint if idempotency_key else "",
         )
-        wallet = ledger.wallet_for(user_id=payment.customer_id, currency=payment.currency)
-        till = ledger.merchant_account_for(
+        wallet = postings.wallet_for(user_id=payment.customer_id, currency=payment.currency)
+        till = postings.merchant_account_for(
             merchant_id=payment.merchant_id, currency=payment.currency
         )
-        rows = ledger.lock_accounts(wallet, till)
-        ledger.post(
+        rows = postings.lock_accounts(wallet, till)
+        postings.post(
             kind=LedgerTransaction.Kind.REFUND,
             lines=[(rows[till.pk], -amount), (rows[wallet.pk], amount)],
             payment_id=payment.pk,
@@ -113,10 +113,10 @@ def wallet_topup(
         raise InvalidRequest("invalid_amount", _("amount_minor must be a positive integer"))
     get_user_model().objects.get(pk=user_id)
     with transaction.atomic():
-        wallet = ledger.wallet_for(user_id=user_id, currency=currency)
-        funding = ledger.funding_account_for(currency=currency)
-        rows = ledger.lock_accounts(wallet, funding)
-        txn = ledger.post(
+        wallet = postings.wallet_for(user_id=user_id, currency=currency)
+        funding = postings.funding_account_for(currency=currency)
+        rows = postings.lock_accounts(wallet, funding)
+        txn = postings.post(
             kind=LedgerTransaction.Kind.TOPUP,
             lines=[(rows[funding.pk], -amount_minor), (rows[wallet.pk], amount_minor)],
             memo=memo or "top-up",

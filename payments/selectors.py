@@ -1,10 +1,14 @@
-"""Reads. Reading an overdue open payment expires it first (through the service), so
-nobody is ever shown "awaiting confirmation" for a payment that can no longer succeed.
-"""
+"""Reads, which never write. An overdue open payment is reported as expired (in memory)
+so that nobody is shown "awaiting confirmation" for a payment that can no longer succeed;
+writing the expiry down (hold released, webhook sent) belongs to the transitions, which
+expire an overdue payment instead of moving it, and to the sweep (payments.tasks)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
+from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from accounts.models import AuditEvent
@@ -25,40 +29,55 @@ def payment_events(*, payment_id: int) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(payment_id=payment_id).order_by("created_at", "id")
 
 
-def _expired_if_due(payment: Payment) -> Payment:
-    if payment.is_open and payment.expires_at <= timezone.now():
-        from payments.transitions import payment_expire
-
-        return payment_expire(payment_id=payment.pk)
+def as_seen(payment: Payment, now: datetime | None = None) -> Payment:
+    """The payment as it stands now: open and past its expiry reads as expired, as the
+    sweep will write it (the row itself is left to the sweep or the next transition)."""
+    if payment.is_open and payment.expires_at <= (now or timezone.now()):
+        payment.status = Payment.Status.EXPIRED
+        payment.reason = "timeout"
+        payment.held_minor = 0
+        payment.decided_at = payment.expires_at
     return payment
 
 
-def expire_overdue(queryset: QuerySet[Payment], *, limit: int = 100) -> int:
-    """Expire the overdue open payments a list is about to show."""
-    from payments.transitions import payment_expire
+class _SeenIterable(ModelIterable):
+    """Payments of a list as they stand now (see as_seen)."""
 
-    due = list(
-        queryset.filter(status__in=Payment.OPEN_STATUSES, expires_at__lte=timezone.now())
-        .order_by()
-        .values_list("pk", flat=True)[:limit]
-    )
-    for payment_id in due:
-        payment_expire(payment_id=payment_id)
-    return len(due)
+    def __iter__(self):
+        now = timezone.now()
+        for payment in super().__iter__():
+            yield as_seen(payment, now)
+
+
+def _seen(queryset: QuerySet[Payment]) -> QuerySet[Payment]:
+    # Django's own hook for what a queryset yields; it survives filter/slice/paginate.
+    queryset = queryset.all()
+    queryset._iterable_class = _SeenIterable
+    return queryset
+
+
+def _with_status(queryset: QuerySet[Payment], status: str) -> QuerySet[Payment]:
+    """Filter on the status as reads report it (an overdue open payment is expired)."""
+    now = timezone.now()
+    if status == Payment.Status.EXPIRED:
+        overdue = Q(status__in=Payment.OPEN_STATUSES, expires_at__lte=now)
+        return queryset.filter(Q(status=status) | overdue)
+    if status in Payment.OPEN_STATUSES:
+        return queryset.filter(status=status, expires_at__gt=now)
+    return queryset.filter(status=status)
 
 
 def payment_get(*, payment_id: int, merchant_id: int | None = None) -> Payment:
-    """One payment (scoped to a merchant when given), expired lazily if overdue."""
+    """One payment (scoped to a merchant when given), as it stands now."""
     qs = Payment.objects.all()
     if merchant_id is not None:
         qs = qs.filter(merchant_id=merchant_id)
-    return _expired_if_due(qs.get(pk=payment_id))
+    return as_seen(qs.get(pk=payment_id))
 
 
 def payment_for_customer(*, payment_id: int, customer_id: int) -> Payment:
     qs = Payment.objects.select_related("merchant", "kiosk").filter(customer_id=customer_id)
-    payment = _expired_if_due(qs.get(pk=payment_id))
-    return payment
+    return as_seen(qs.get(pk=payment_id))
 
 
 def merchant_payments(
@@ -71,10 +90,9 @@ def merchant_payments(
     created_lt=None,
     search: str = "",
 ) -> QuerySet[Payment]:
-    qs = Payment.objects.filter(merchant_id=merchant_id)
-    expire_overdue(qs)
+    qs = _seen(Payment.objects.filter(merchant_id=merchant_id))
     if status:
-        qs = qs.filter(status=status)
+        qs = _with_status(qs, status)
     if kiosk_id:
         qs = qs.filter(kiosk_id=kiosk_id)
     if channel:
@@ -92,9 +110,9 @@ def merchant_payments(
 
 
 def customer_payments(*, customer_id: int) -> QuerySet[Payment]:
-    qs = Payment.objects.filter(customer_id=customer_id)
-    expire_overdue(qs)
-    return qs.select_related("merchant", "kiosk")
+    return _seen(Payment.objects.filter(customer_id=customer_id)).select_related(
+        "merchant", "kiosk"
+    )
 
 
 def customer_pending_confirmations(*, customer_id: int) -> QuerySet[Payment]:
@@ -102,7 +120,6 @@ def customer_pending_confirmations(*, customer_id: int) -> QuerySet[Payment]:
         customer_id=customer_id,
         status__in=[Payment.Status.AWAITING_CONFIRMATION, Payment.Status.CREATED],
     )
-    expire_overdue(qs)
     return qs.filter(expires_at__gt=timezone.now()).select_related("merchant", "kiosk")
 
 

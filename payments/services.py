@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.audit import audit
 from payments.funding import wallet_fund, wallet_funding_complete
-from payments.merchant_setup import (
+from payments.merchant_config_services import (
     api_key_create,
     api_key_revoke,
     kiosk_create,

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from payments import webhooks
 from payments.models import IdempotencyRecord, Payment, WebhookDelivery
+from payments.services import payment_expire, payment_fail
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
@@ -42,8 +43,6 @@ def retry_due_webhooks(limit: int = 200) -> int:
 
 @shared_task
 def expire_due_payments(limit: int = 500) -> int:
-    from payments.services import payment_expire
-
     due = list(
         Payment.objects.filter(
             status__in=Payment.OPEN_STATUSES, expires_at__lte=timezone.now()
@@ -63,7 +62,6 @@ def fail_stuck_matching(limit: int = 200) -> int:
     kiosk and the customer would wait for nothing. The kiosk is told through the usual
     status change.
     """
-    from payments.services import payment_fail
 
     cutoff = timezone.now() - timedelta(seconds=settings.PAYMENT_MATCHING_TIMEOUT_SECONDS)
     stuck = list(

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit
 from accounts.selectors import customer_limits
-from payments import events, ledger
+from payments import events, postings
 from payments.errors import (
     IdempotencyConflict,
     InvalidRequest,
@@ -260,8 +260,8 @@ def payment_match(
             return _expire(payment)
         if payment.customer_id is not None and payment.customer_id != customer_id:
             raise NotYourPayment("customer_mismatch", _("this payment is for another customer"))
-        wallet = ledger.wallet_for(user_id=customer_id, currency=payment.currency)
-        wallet = ledger.lock_accounts(wallet)[wallet.pk]
+        wallet = postings.wallet_for(user_id=customer_id, currency=payment.currency)
+        wallet = postings.lock_accounts(wallet)[wallet.pk]
         limits = customer_limits(user_id=customer_id)
         now = timezone.now()
         payment.customer_id = customer_id
@@ -269,8 +269,8 @@ def payment_match(
         if refusal:
             return _decline(payment, reason=refusal)
         try:
-            ledger.place_hold(wallet, payment.amount_minor)
-        except ledger.InsufficientFunds:
+            postings.place_hold(wallet, payment.amount_minor)
+        except postings.InsufficientFunds:
             return _decline(payment, reason="insufficient_funds")
         previous = move(payment, Status.AWAITING_CONFIRMATION)
         payment.held_minor = payment.amount_minor
@@ -336,11 +336,14 @@ def payment_expire(*, payment_id: int, force: bool = False) -> Payment:
 
 
 def payment_cancel(*, payment_id: int, reason: str = "canceled") -> Payment:
-    """Any open payment -> canceled (merchant or kiosk gave up), releasing any hold."""
+    """Any open payment -> canceled (merchant or kiosk gave up), releasing any hold; an
+    overdue one expires instead (reads already reported it expired)."""
     with transaction.atomic():
         payment = _lock(payment_id)
         if payment.status not in Payment.OPEN_STATUSES:
             return payment
+        if _is_overdue(payment):
+            return _expire(payment)
         return _close(payment, Status.CANCELED, reason=reason)
 
 
@@ -360,9 +363,9 @@ def _close(payment: Payment, status: str, *, reason: str) -> Payment:
     """Move a locked open payment to a final state without money moving."""
     previous = move(payment, status)
     if payment.held_minor:
-        wallet = ledger.wallet_for(user_id=payment.customer_id, currency=payment.currency)
-        wallet = ledger.lock_accounts(wallet)[wallet.pk]
-        ledger.release_hold(wallet, payment.held_minor)
+        wallet = postings.wallet_for(user_id=payment.customer_id, currency=payment.currency)
+        wallet = postings.lock_accounts(wallet)[wallet.pk]
+        postings.release_hold(wallet, payment.held_minor)
         audit(
             "payment.hold_released",
             payment_id=payment.pk,
@@ -377,11 +380,11 @@ def _close(payment: Payment, status: str, *, reason: str) -> Payment:
 
 
 def _capture(payment: Payment, *, auto_approved: bool) -> Payment:
-    wallet = ledger.wallet_for(user_id=payment.customer_id, currency=payment.currency)
-    till = ledger.merchant_account_for(merchant_id=payment.merchant_id, currency=payment.currency)
-    rows = ledger.lock_accounts(wallet, till)
+    wallet = postings.wallet_for(user_id=payment.customer_id, currency=payment.currency)
+    till = postings.merchant_account_for(merchant_id=payment.merchant_id, currency=payment.currency)
+    rows = postings.lock_accounts(wallet, till)
     wallet, till = rows[wallet.pk], rows[till.pk]
-    ledger.post(
+    postings.post(
         kind=LedgerTransaction.Kind.CAPTURE,
         lines=[(wallet, -payment.amount_minor), (till, payment.amount_minor)],
         payment_id=payment.pk,

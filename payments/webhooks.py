@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from payments import outbound
 from payments.models import Payment, Refund, WebhookDelivery, WebhookEndpoint
+from payments.webhook_payloads import payment_payload, refund_payload
 
 SIGNATURE_HEADER = "SmilePay-Signature"
 
@@ -48,11 +49,9 @@ def verify(*, secret: str, body: bytes, header: str, tolerance: int = 300) -> bo
 
 
 def _payload(*, event_id: str, event_type: str, payment: Payment, refund: Refund | None) -> dict:
-    from payments.api.serializers import PaymentSerializer, RefundSerializer
-
-    data: dict = {"object": json.loads(json.dumps(PaymentSerializer(payment).data, default=str))}
+    data: dict = {"object": payment_payload(payment)}
     if refund is not None:
-        data["refund"] = json.loads(json.dumps(RefundSerializer(refund).data, default=str))
+        data["refund"] = refund_payload(refund)
     return {
         "id": event_id,
         "type": event_type,

@@ -29,6 +29,10 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from accounts.enrollment import MAX_IMAGE_BYTES
+from kiosk.devices import DEVICE_COOKIE, kiosk_for_device
+from kiosk.frames import burst_body_cap
+
 Scope = dict
 Message = dict
 Receive = Callable[[], Awaitable[Message]]
@@ -46,14 +50,10 @@ class UploadRoute:
 
 
 def _burst_cap() -> int:
-    from kiosk.frames import burst_body_cap
-
     return burst_body_cap()
 
 
 def _enrollment_cap() -> int:
-    from accounts.enrollment import MAX_IMAGE_BYTES
-
     return MAX_IMAGE_BYTES
 
 
@@ -103,8 +103,6 @@ def _cookies(scope: Scope) -> dict[str, str]:
 
 
 def _kiosk_known(token: str) -> bool:
-    from kiosk.devices import kiosk_for_device
-
     return kiosk_for_device(device_token=token) is not None
 
 
@@ -121,8 +119,6 @@ async def sender_known(route: UploadRoute, scope: Scope) -> bool:
     """Whether the request names a paired kiosk or a signed-in customer (headers only)."""
     cookies = _cookies(scope)
     if route.sender == KIOSK:
-        from kiosk.devices import DEVICE_COOKIE
-
         token = cookies.get(DEVICE_COOKIE, "")
         return bool(token) and await database_sync_to_async(_kiosk_known)(token)
     session_key = cookies.get(settings.SESSION_COOKIE_NAME, "")

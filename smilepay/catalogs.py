@@ -33,6 +33,8 @@ PROJECT_SOURCES = ("templates", "static", "smilepay")
 # The face engine imports nothing of Django and shows nothing to a person.
 IGNORED = ("smilepay/faces",)
 DOMAINS = ("django", "djangojs")
+# Apps that a setting leaves out of INSTALLED_APPS, whose translations are still ours.
+OPTIONAL_APPS = ("demo_shop",)
 
 
 def project_apps() -> list[AppConfig]:
@@ -51,12 +53,27 @@ def target_languages() -> list[str]:
     return [code for code, _name in settings.LANGUAGES if code != "en"]
 
 
-def apps_with_catalogs() -> list[AppConfig]:
-    return [
-        app
+@dataclass(frozen=True)
+class SourceApp:
+    """An app of this project as the catalogs see it: a folder with its own locale/."""
+
+    name: str
+    path: str
+
+
+def apps_with_catalogs() -> list[SourceApp]:
+    """The installed apps with a locale/, and the optional ones (the demo shop, installed
+    only with DEMO_SHOP): their catalogs are made, checked and compiled all the same."""
+    found = {
+        app.name: SourceApp(app.name, app.path)
         for app in project_apps()
         if app.name != "smilepay" and (Path(app.path) / "locale").is_dir()
-    ]
+    }
+    for name in OPTIONAL_APPS:
+        folder = Path(settings.BASE_DIR) / name
+        if name not in found and (folder / "locale").is_dir():
+            found[name] = SourceApp(name, str(folder))
+    return list(found.values())
 
 
 def catalog_dirs() -> list[Path]:

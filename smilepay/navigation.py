@@ -6,11 +6,12 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from payments.selectors import memberships_of
+
 
 def is_merchant_staff(user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    from payments.selectors import memberships_of
 
     return memberships_of(user_id=user.pk).exists()
 

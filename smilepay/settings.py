@@ -277,9 +277,11 @@ DEFAULT_CURRENCY = env_str("DEFAULT_CURRENCY", "USD")
 
 # --- demo -----------------------------------------------------------------------------
 DEMO_PASSWORD = _secret("DEMO_PASSWORD")
-# The demo web shop at /shop/ (payments/demo_shop): mounted only when enabled. `make run`
-# enables it for the embedded demo; a production deployment leaves it off.
+# The demo web shop at /shop/ (the demo_shop app): installed and mounted only when
+# enabled. `make run` enables it for the embedded demo; a production deployment leaves it off.
 DEMO_SHOP = env_bool("DEMO_SHOP", False)
+if DEMO_SHOP:
+    INSTALLED_APPS.append("demo_shop")
 # Where the demo shop calls SmilePay's API (with its API key): configured, never taken
 # from a request's Host header.
 DEMO_SHOP_API_URL = env_str("DEMO_SHOP_API_URL", SITE_URL + "/api/v1/")

@@ -25,6 +25,8 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connections
 
+from payments import tasks
+
 logger = logging.getLogger(__name__)
 
 # One sweeper per event loop (a server process has one loop; tests may run several).
@@ -35,7 +37,6 @@ _started: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task] = (
 
 def run_sweeps() -> dict[str, int]:
     """One round of every sweep, in the calling thread; returns what each one did."""
-    from payments import tasks
 
     close_old_connections()
     try:

@@ -19,13 +19,13 @@ urlpatterns = [
     path("apple-touch-icon.png", views.apple_touch_icon, name="apple_touch_icon"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    path("me/", include("payments.portal_urls")),
-    path("merchant/", include("payments.urls")),
-    path("api/", include("payments.api_urls")),
+    path("me/", include("payments.portal.urls")),
+    path("merchant/", include("payments.merchant.urls")),
+    path("api/", include("payments.api.urls")),
     path("kiosk/", include("kiosk.urls")),
 ]
 if settings.DEMO_SHOP:  # the demo web shop (online checkout), off unless enabled
-    urlpatterns.append(path("shop/", include("payments.demo_shop.urls")))
+    urlpatterns.append(path("shop/", include("demo_shop.urls")))
 
 handler400 = "smilepay.error_views.bad_request"
 handler403 = "smilepay.error_views.permission_denied"

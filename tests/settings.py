@@ -29,6 +29,8 @@ WEBPUSH_ALLOW_PRIVATE_ENDPOINTS = True
 # The demo shop is mounted for the unit tests of it (production leaves it off; a test
 # checks that default in a fresh process).
 DEMO_SHOP = True
+if "demo_shop" not in INSTALLED_APPS:  # noqa: F405
+    INSTALLED_APPS.append("demo_shop")  # noqa: F405
 # The test process is not an ASGI server: plain connections (the threads of the
 # concurrency tests close theirs), and no embedded sweeper unless a test starts one.
 DATABASES["default"].get("OPTIONS", {}).pop("pool", None)  # noqa: F405

@@ -2,4 +2,4 @@
 
 from django.urls import include, path
 
-urlpatterns = [path("api/v1/", include("payments.api.urls"))]
+urlpatterns = [path("api/v1/", include("payments.api.v1_urls"))]

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from accounts.phones import normalize_phone
 from payments.models import Kiosk, Payment, Refund
+from payments.webhook_payloads import payment_payload, refund_payload
 from smilepay import money
 
 
@@ -20,6 +21,10 @@ class RefundSerializer(serializers.ModelSerializer):
 
     def get_object(self, obj: Refund) -> str:
         return "refund"
+
+    def to_representation(self, instance: Refund) -> dict:
+        # The fields above describe the schema; the shape itself is the webhooks' one.
+        return refund_payload(instance)
 
 
 class PaymentSerializer(serializers.ModelSerializer):
@@ -50,6 +55,10 @@ class PaymentSerializer(serializers.ModelSerializer):
 
     def get_object(self, obj: Payment) -> str:
         return "payment"
+
+    def to_representation(self, instance: Payment) -> dict:
+        # The fields above describe the schema; the shape itself is the webhooks' one.
+        return payment_payload(instance)
 
 
 class StrictIntegerField(serializers.IntegerField):

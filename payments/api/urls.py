@@ -1,21 +1,18 @@
-"""/api/v1/ routes."""
+"""The merchant REST API and its schema, mounted at /api/."""
 
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
-from payments.api import views
+from payments.api.docs import api_docs
+
+app_name = "api"
 
 urlpatterns = [
-    path("payments", views.PaymentListCreateView.as_view(), name="payments"),
-    path("payments/<int:payment_id>", views.PaymentDetailView.as_view(), name="payment"),
+    path("v1/", include("payments.api.v1_urls")),
     path(
-        "payments/<int:payment_id>/cancel",
-        views.PaymentCancelView.as_view(),
-        name="payment-cancel",
+        "schema/",
+        SpectacularAPIView.as_view(urlconf="payments.api.schema_urls"),
+        name="schema",
     ),
-    path(
-        "payments/<int:payment_id>/refunds",
-        views.PaymentRefundView.as_view(),
-        name="payment-refunds",
-    ),
-    path("kiosks", views.KioskListView.as_view(), name="kiosks"),
+    path("docs/", api_docs, name="docs"),
 ]

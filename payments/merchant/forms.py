@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from payments.labels import PAYMENT_STATUS, WEBHOOK_EVENT
 from payments.models import Payment
 from payments.models.webhooks import WEBHOOK_EVENT_TYPES
+from payments.return_urls import parse_hosts
 from smilepay import money
 
 
@@ -130,6 +131,4 @@ class CheckoutSettingsForm(forms.Form):
     )
 
     def clean_return_hosts(self) -> list[str]:
-        from payments.return_urls import parse_hosts
-
         return parse_hosts(self.cleaned_data["return_hosts"])

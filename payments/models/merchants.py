@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from payments.return_urls import parse_hosts
 from smilepay import money
 
 
@@ -30,8 +31,6 @@ class Merchant(models.Model):
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
-
-        from payments.return_urls import parse_hosts
 
         try:
             self.return_hosts = "\n".join(parse_hosts(self.return_hosts))

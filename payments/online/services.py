@@ -33,6 +33,7 @@ from payments.return_urls import return_url_problem
 from payments.services import (
     payment_approve,
     payment_decline,
+    payment_expire,
     payment_fail,
     payment_match,
     payment_start_matching,
@@ -65,7 +66,7 @@ class FaceCheckTicket:
 
 
 def online_payment_for(*, payment_id: int, customer_id: int) -> Payment:
-    """The customer's own online payment (expired first if overdue)."""
+    """The customer's own online payment (reported expired if overdue)."""
     try:
         payment = selectors.payment_for_customer(payment_id=payment_id, customer_id=customer_id)
     except Payment.DoesNotExist as exc:
@@ -75,12 +76,21 @@ def online_payment_for(*, payment_id: int, customer_id: int) -> Payment:
     return payment
 
 
+def _payment_to_act_on(*, payment_id: int, customer_id: int) -> Payment:
+    """The customer's online payment for an action that writes: one that reads as expired
+    (overdue) has its expiry written down first, as any transition on it would."""
+    payment = online_payment_for(payment_id=payment_id, customer_id=customer_id)
+    if payment.status == Status.EXPIRED:
+        payment_expire(payment_id=payment_id)
+    return payment
+
+
 def attempts_left(payment: Payment) -> int:
     return max(0, settings.PAYMENT_MAX_MATCH_ATTEMPTS - payment.match_attempts)
 
 
 def _start_attempt(*, payment_id: int, customer_id: int) -> Payment:
-    payment = online_payment_for(payment_id=payment_id, customer_id=customer_id)
+    payment = _payment_to_act_on(payment_id=payment_id, customer_id=customer_id)
     if payment.status == Status.MATCHING and payment.updated_at < timezone.now() - STALE_CHECK:
         payment_fail(payment_id=payment_id, reason="interrupted")
     if payment.is_final or payment.status == Status.AWAITING_CONFIRMATION:
@@ -114,7 +124,7 @@ def face_capture_open(*, payment_id: int, customer_id: int) -> dict:
     """A one-time capture ticket for the phone: a token and the server-chosen challenge
     the camera page must follow. Kept in the cache (hashed token) until it is used or
     KIOSK_CAPTURE_TOKEN_SECONDS pass; nothing is counted until a burst comes back."""
-    payment = online_payment_for(payment_id=payment_id, customer_id=customer_id)
+    payment = _payment_to_act_on(payment_id=payment_id, customer_id=customer_id)
     if payment.is_final or payment.status == Status.AWAITING_CONFIRMATION:
         raise CheckoutError("not_open", _("this payment is no longer waiting for you"))
     if not customer_face_pay_status(user_id=customer_id).enabled:

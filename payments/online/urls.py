@@ -1,4 +1,4 @@
-"""Online checkout pages, included by payments/portal_urls.py under /me/ (namespace portal).
+"""Online checkout pages, included by payments/portal/urls.py under /me/ (namespace portal).
 
 `confirm` takes over /me/payments/<id>/confirm/ (the push notification's link) and hands
 kiosk payments back to payments.portal.views.confirm."""

@@ -137,12 +137,56 @@ def test_the_expiry_sweep_expires_overdue_payments_and_releases_holds():
     assert services.payment_approve(payment_id=matched.pk, customer_id=casey.pk).status == S.EXPIRED
 
 
-def test_reading_an_overdue_payment_expires_it_lazily():
-    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+def _overdue_matched_payment(cafe, casey) -> Payment:
     payment = f.matched_payment(cafe, casey, amount_minor=300)
     Payment.objects.filter(pk=payment.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    return payment
+
+
+def test_reading_an_overdue_payment_reports_it_expired_and_writes_nothing():
+    from payments.tasks import expire_due_payments
+
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    payment = _overdue_matched_payment(cafe, casey)
+    events_before = event_names(payment)
+
     read = selectors.payment_get(payment_id=payment.pk, merchant_id=cafe.pk)
-    assert read.status == S.EXPIRED
+    mine = selectors.payment_for_customer(payment_id=payment.pk, customer_id=casey.pk)
+
+    assert (read.status, read.reason) == (S.EXPIRED, "timeout")
+    assert read.decided_at == read.expires_at and mine.status == S.EXPIRED
+    assert Payment.objects.get(pk=payment.pk).status == S.AWAITING_CONFIRMATION
+    assert wallet(casey).held_minor == 300
+    assert event_names(payment) == events_before
+    # The sweep writes it down: hold released, expiry audited.
+    assert expire_due_payments() == 1
+    assert wallet(casey).held_minor == 0
+    assert "payment.expired" in event_names(payment)
+
+
+def test_payment_lists_report_overdue_payments_expired_without_writing():
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    overdue = _overdue_matched_payment(cafe, casey)
+    waiting = f.matched_payment(cafe, casey, amount_minor=200)
+
+    def ids(status=None):
+        return [p.pk for p in selectors.merchant_payments(merchant_id=cafe.pk, status=status)]
+
+    assert ids(S.EXPIRED) == [overdue.pk]
+    assert ids(S.AWAITING_CONFIRMATION) == [waiting.pk]
+    shown = {p.pk: p.status for p in selectors.customer_payments(customer_id=casey.pk)}
+    assert shown == {overdue.pk: S.EXPIRED, waiting.pk: S.AWAITING_CONFIRMATION}
+    listed = selectors.merchant_payments(merchant_id=cafe.pk).filter(pk=overdue.pk)[0]
+    assert listed.status == S.EXPIRED
+    pending = selectors.customer_pending_confirmations(customer_id=casey.pk)
+    assert [p.pk for p in pending] == [waiting.pk]
+    assert Payment.objects.get(pk=overdue.pk).status == S.AWAITING_CONFIRMATION
+
+
+def test_cancelling_an_overdue_payment_expires_it_instead():
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    payment = _overdue_matched_payment(cafe, casey)
+    assert services.payment_cancel(payment_id=payment.pk).status == S.EXPIRED
     assert wallet(casey).held_minor == 0
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,9 +12,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from payments import services
-from payments.demo_shop import keys as shop_keys
 from payments.models import (
-    ApiKey,
     Kiosk,
     LedgerAccount,
     LedgerTransaction,
@@ -23,10 +20,9 @@ from payments.models import (
     MerchantMembership,
     Payment,
     RecognitionAttempt,
-    WebhookEndpoint,
 )
 from payments.services import kiosk_issue_pairing_code, wallet_topup
-from payments.tokens import hash_token
+from payments.signals import demo_seeded
 
 DEMO_MERCHANT_SLUG = "demo-cafe"
 DEMO_STAFF_EMAIL = "staff@demo-cafe.example"
@@ -72,7 +68,7 @@ class Command(BaseCommand):
                 )
                 # Before the shop's webhook endpoint exists: the history sends no webhooks.
                 self._history(merchant, kiosk, customer)
-            self._demo_shop(merchant)
+            demo_seeded.send(sender=self.__class__, merchant=merchant)
         # A code cannot be shown again once hashed, so each start issues a fresh one.
         code = kiosk_issue_pairing_code(kiosk_id=kiosk.pk)
         if not quiet:
@@ -124,32 +120,6 @@ class Command(BaseCommand):
             RecognitionAttempt.objects.filter(pk=attempt.pk).update(created_at=when)
             LedgerTransaction.objects.filter(payment=payment).update(created_at=when)
 
-    def _demo_shop(self, merchant: Merchant) -> None:
-        """The demo shop's API key and webhook endpoint (secrets derived from SECRET_KEY,
-        see payments/demo_shop/keys.py), refreshed if SECRET_KEY or SITE_URL changed."""
-        secret = shop_keys.api_key()
-        ApiKey.objects.update_or_create(
-            merchant=merchant,
-            name="Demo shop",
-            defaults={"prefix": secret[:11], "key_hash": hash_token(secret)},
-        )
-        # The shop sends shoppers back to itself: register its host for return URLs.
-        host = urlsplit(settings.SITE_URL).hostname or ""
-        if host and host not in merchant.return_host_list:
-            services.merchant_return_hosts_set(
-                merchant_id=merchant.pk, hosts=[*merchant.return_host_list, host]
-            )
-        url = settings.SITE_URL + shop_keys.WEBHOOK_PATH
-        # An endpoint for another SITE_URL is switched off, its delivery log kept.
-        WebhookEndpoint.objects.filter(
-            merchant=merchant, url__endswith=shop_keys.WEBHOOK_PATH
-        ).exclude(url=url).update(is_active=False)
-        WebhookEndpoint.objects.update_or_create(
-            merchant=merchant,
-            url=url,
-            defaults={"secret": shop_keys.webhook_secret(), "is_active": True},
-        )
-
     def _user(self, email: str, name: str, *, phone: str | None, merchant=None):
         user_model = get_user_model()
         user = user_model.objects.filter(email=email).first()
@@ -166,6 +136,9 @@ class Command(BaseCommand):
     def _print_summary(self, *, kiosk_code: str) -> None:
         site = settings.SITE_URL
         password = settings.DEMO_PASSWORD
+        shop = (
+            f"  Demo web shop   {site}/shop/   pays online; confirm on {site}/me/ as the customer"
+        )
         lines = [
             "",
             "SmilePay demo is ready",
@@ -173,7 +146,7 @@ class Command(BaseCommand):
             f"  Customer portal {site}/accounts/login/   {DEMO_CUSTOMER_EMAIL} / {password}",
             f"  Merchant staff  {site}/merchant/   {DEMO_STAFF_EMAIL} / {password}",
             f"  Merchant API    {site}/api/docs/   (create a key on the merchant site)",
-            f"  Demo web shop   {site}/shop/   pays online; confirm on {site}/me/ as the customer",
+            *([shop] if settings.DEMO_SHOP else []),
             f"  Kiosk           {site}/kiosk/   pairing code {kiosk_code} (valid 30 min)",
             f"  Operator admin  {site}/admin/   create one: python manage.py createsuperuser",
             "",

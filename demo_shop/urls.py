@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from payments.demo_shop import views
+from demo_shop import views
 
 app_name = "shop"
 

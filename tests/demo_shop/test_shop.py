@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
+from demo_shop import keys
+from demo_shop import views as shop_views
 from payments import webhooks
-from payments.demo_shop import keys
-from payments.demo_shop import views as shop_views
 from payments.models import ApiKey, Payment, WebhookDelivery, WebhookEndpoint
 from payments.online import services as online
 from payments.online.verification import FaceCheck, Outcome

@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from demo_shop import keys, store
+from demo_shop.store import PRODUCTS
 from payments import webhooks
-from payments.demo_shop import keys, store
-from payments.demo_shop.store import PRODUCTS
 from payments.models import Payment
 
 DEMO_PHONE = "+12025550123"

@@ -23,6 +23,7 @@ from payments.models import (
 from payments.models.webhooks import WEBHOOK_EVENT_TYPES
 from payments.signals import kiosk_device_revoked
 from payments.tokens import hash_token, new_token
+from payments.transitions import payment_cancel
 
 
 def kiosk_create(
@@ -50,7 +51,6 @@ def kiosk_create(
 def kiosk_revoke(*, kiosk_id: int, merchant_id: int, revoked_by_id: int | None = None) -> Kiosk:
     """The device token stops working at once, every open socket of the kiosk is closed
     (the page shows the pairing screen) and its open payments are canceled."""
-    from payments.transitions import payment_cancel
 
     with transaction.atomic():
         kiosk = Kiosk.objects.select_for_update().get(pk=kiosk_id, merchant_id=merchant_id)
