@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/liveness_accuracy.py [--half heldout|tuning] [--bursts 4]
         [--repeats 3] [--workers 2] [--dump FILE.jsonl]
         [--audit benchmarks/data/liveness_audit_heldout.json] [--scenarios standard|wide|all]
+        [--only genuine,person_changed]
 
 Bursts are built from real lfw-dev photos (smilepay.faces.lab.bursts): a genuine burst is
 four camera frames of a neutral photo of a person followed by four of a smiling photo
@@ -159,6 +160,11 @@ def main() -> int:
     )
     parser.add_argument("--dump", type=Path, help="write per-burst details as JSON lines")
     parser.add_argument(
+        "--only",
+        help="comma-separated scenarios to decide (e.g. genuine,person_changed, to re-measure "
+        "the same-person limit); the others are still built, so the bursts stay the same",
+    )
+    parser.add_argument(
         "--scenarios",
         choices=["standard", "wide", "all"],
         default="standard",
@@ -182,8 +188,12 @@ def main() -> int:
     # Bursts are built here, in order, so the random camera jitter does not depend on
     # how many processes decide them.
     audit = json.loads(args.audit.read_text()) if args.audit else None
+    work = itertools.chain(*plan)
+    if args.only:
+        wanted = set(args.only.split(","))
+        work = (item for item in work if item[0] in wanted)
     with multiprocessing.Pool(args.workers) as pool:
-        for scenario, result, photos in pool.imap(_decide, itertools.chain(*plan), chunksize=4):
+        for scenario, result, photos in pool.imap(_decide, work, chunksize=4):
             _count(scenario, result, passed, total, reasons, dump)
             if audit is not None and scenario == "genuine" and _audited(audit, *photos):
                 _count("genuine (audited)", result, passed, total, reasons, None)

@@ -6,7 +6,7 @@ the same burst:
 1. the smile challenge (``liveness``), following the ticket's challenge when there is
    one (``expressions``);
 2. passive presentation-attack detection (``spoof_check``) on a few of the same frames,
-   reusing the faces liveness found;
+   reusing the frames liveness decoded and the faces it found;
 3. the capture times against the ticket's challenge (``check_capture``).
 
 The first reason wins in this order: ``too_few_frames`` / ``no_face`` (nothing to
@@ -91,7 +91,8 @@ def check_burst(
     spoof = None
     if require_pad and live.reason not in NOTHING_TO_JUDGE:
         started = time.perf_counter()
-        spoof = spoof_check(frames, faces=live.faces)
+        # The frames liveness decoded: PAD scores the same pixels, decoded once.
+        spoof = spoof_check(live.frames_rgb or frames, faces=live.faces)
         timings["pad"] = _ms_since(started)
     encoding = live.encoding
     if encoding is None and live.reason != "too_few_frames":
@@ -128,5 +129,6 @@ def _best_encoding(frames: Sequence[ImageInput], live: LivenessResult) -> np.nda
     if not found:
         return None
     _, index = max(found)
-    faces = analyze_rgb(decode_image(frames[index]), want_smile=False, max_faces=1)
+    rgb = live.frames_rgb[index] if live.frames_rgb else decode_image(frames[index])
+    faces = analyze_rgb(rgb, want_smile=False, max_faces=1)
     return faces[0].encoding if faces else None

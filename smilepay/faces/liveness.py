@@ -32,9 +32,10 @@ themselves, rather than each frame with a population threshold, is what lets a s
 smile pass while a photo of a broad smile, which never changes, fails.
 
 Up to a quarter of the frames may miss a face (a blink, motion blur, the head turning).
-Only two frames are encoded, both with the calibrated flip-averaged encoding: the best
-neutral frame (returned as ``encoding`` so a recognition does not encode again) and the
-strongest smile (only to check it is the same person).
+Only two frames are encoded: the best neutral frame with the calibrated flip-averaged
+encoding (returned as ``encoding`` so a recognition does not encode again) and the
+strongest smile without its mirror image (only compared: the same-person rule here, the
+look-alike check after a match).
 Thresholds are module constants, measured in docs/faces-liveness.md.
 """
 
@@ -43,7 +44,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PIL import Image
@@ -51,7 +52,7 @@ from PIL import Image
 from .api import analyze_rgb
 from .challenge import NEUTRAL, SMILE, default_expressions
 from .config import current
-from .encode import encode_chips
+from .encode import combine, descriptors
 from .encoders import complete
 from .imaging import ImageInput, decode_image
 from .mesh import mouth_of
@@ -77,12 +78,19 @@ RISE_THRESHOLDS = {
 # Smile probabilities are clipped before the logit: beyond this the model's confidence
 # is noise, and one saturated frame would otherwise swamp the mean.
 LOGIT_CLIP = 1e-4
-# Same person across the burst: distance between the neutral and the smiling face's
-# calibrated encodings. Tuning half: genuine bursts (expression changed) 0.30 median, 0.44
-# max; a different person 0.40 at the lowest (look-alike tennis players), 0.46 at the 5th
-# percentile. 0.40 lets 1 of 137 swaps through there and refuses 2 of 116 genuine bursts;
-# the payment itself still needs the calibrated 1:N or 1:1 match.
-SAME_PERSON_MAX_DISTANCE = 0.40
+# Same person across the burst: distance between the neutral face's calibrated encoding and
+# the smiling face's single-pass one (SMILE_FLIP). Tuning half (benchmarks/
+# liveness_accuracy.py --half tuning --only genuine,person_changed): genuine bursts
+# (expression changed) 0.31 median, 0.45 max; a different person 0.397 at the lowest,
+# 0.45 at the 5th percentile. Chosen like the look-alike factor: among the limits letting
+# at most 1% of swaps through, the fewest genuine refusals, on a tie the fewer swaps:
+# 0.39 lets 0 of 138 through and refuses 3 of 116 genuine bursts (0.40: 1 and 3). The
+# payment itself still needs the calibrated 1:N or 1:1 match.
+SAME_PERSON_MAX_DISTANCE = 0.39
+# The strongest smile is encoded without its mirror image (one ResNet pass, not two): it is
+# only compared, never searched. False: both thresholds that compare it (above, and the
+# look-alike factor) were measured on that single-pass encoding.
+SMILE_FLIP = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,9 @@ class LivenessResult:
     # matched customer's template). Both encodings are also set on a failure that got as
     # far as the smile rules, so that a failed attempt can still name whose face it was.
     smile_encoding: np.ndarray | None = field(default=None, repr=False)
+    # Each frame decoded (RGB), so that presentation-attack detection scores the same
+    # pixels without decoding them again; not for serialising.
+    frames_rgb: tuple[np.ndarray, ...] = field(default=(), repr=False, compare=False)
 
 
 @dataclass
@@ -133,6 +144,10 @@ def liveness(
     if len(expected) != len(frames) or set(expected) != {NEUTRAL, SMILE}:
         raise ValueError("expressions must name neutral or smile for every frame, both asked")
     seen = [_look(decode_image(frame)) for frame in frames]
+    return replace(_judge(seen, expected), frames_rgb=tuple(f.rgb for f in seen))
+
+
+def _judge(seen: list[_Frame], expected: list[str]) -> LivenessResult:
     faces = tuple(f.face for f in seen)
     with_face = [i for i, f in enumerate(seen) if f.face is not None]
     smiles = tuple(f.face.smile if f.face else float("nan") for f in seen)
@@ -275,13 +290,22 @@ def _judge_smile(seen, with_face, smiles, difference, expected) -> LivenessResul
 def _same_person(neutral: _Frame, smiling: _Frame) -> tuple[np.ndarray, np.ndarray, float]:
     """Both faces' engine encodings, and the dlib distance between them.
 
-    Both faces get the calibrated (flip-averaged) dlib encoding: four network passes in
-    one batch, as many as a plain pass of each plus the neutral one's calibrated encoding,
-    and it tells two people apart better than the single passes. The same-person rule is
+    The neutral face gets the calibrated (flip-averaged) dlib encoding: it is the probe of
+    the 1:N search or the 1:1 check. The smiling face is only compared (with the neutral
+    one here, with the matched customer's template by the look-alike check), so it is
+    encoded without its mirror image (``SMILE_FLIP``): three network passes in one batch
+    instead of four, about 70 ms of a burst; the thresholds of both comparisons were
+    measured on that encoding (docs/faces-liveness.md). The same-person rule is
     calibrated on dlib distances, whatever second encoder is configured; both encodings
     are then completed with the second encoder: the neutral one for the search, the
-    smiling one for the look-alike check against the matched customer's template."""
-    neutral_dlib, smiling_dlib = encode_chips([neutral.face.chip, smiling.face.chip])
+    smiling one for the look-alike check."""
+    chips = [neutral.face.chip, np.ascontiguousarray(neutral.face.chip[:, ::-1])]
+    chips.append(smiling.face.chip)
+    if SMILE_FLIP:
+        chips.append(np.ascontiguousarray(smiling.face.chip[:, ::-1]))
+    raw = descriptors(chips)
+    neutral_dlib = combine(raw[0], raw[1])
+    smiling_dlib = combine(raw[2], raw[3] if SMILE_FLIP else None)
     distance = float(np.linalg.norm(neutral_dlib - smiling_dlib))
     config = current()
     neutral_encoding = complete(neutral.rgb, neutral.face.landmarks, neutral_dlib, config)

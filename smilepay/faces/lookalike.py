@@ -25,7 +25,7 @@ from smilepay.env import env_float
 
 from .matching import verify_distance, verify_threshold
 
-DEFAULT_SMILE_MATCH_FACTOR = 1.15
+DEFAULT_SMILE_MATCH_FACTOR = 1.20
 
 
 def smile_match_threshold() -> float:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import warnings
 
 import numpy as np
 import pytest
 
-from smilepay.faces import FaceImageError, liveness
+from smilepay.faces import FaceImageError, analyze, liveness
 from smilepay.faces.lab import bursts
+
+# The module, not the function ``smilepay.faces.liveness`` that the package exports.
+liveness_module = importlib.import_module("smilepay.faces.liveness")
 
 # Neutral and smiling photos of the same people in lfw-dev (SMILEsmileD labels).
 PEOPLE = {
@@ -37,6 +41,25 @@ def test_it_passes_a_neutral_then_smiling_burst_and_returns_the_encoding(name, p
     assert 0 <= result.best_index < 4, "recognise from a neutral frame"
     assert result.encoding is not None and result.encoding.shape == (128,)
     assert 0.5 <= result.score <= 1
+
+
+def test_it_encodes_the_smiling_face_once_without_its_mirror(photos, rng, monkeypatch):
+    # The smiling face is only compared, never searched: one ResNet pass, not two (the
+    # same-person and look-alike thresholds were measured on that encoding).
+    batches = []
+    descriptors = liveness_module.descriptors
+    monkeypatch.setattr(
+        liveness_module,
+        "descriptors",
+        lambda chips: batches.append(len(chips)) or descriptors(chips),
+    )
+    name = "Adrien_Brody"
+    result = liveness(bursts.genuine_burst(photos(name, False), photos(name, True), rng=rng))
+    assert result.passed and batches == [3]
+    smiling = [
+        analyze(frame, want_smile=False, flip=False)[0].encoding for frame in result.frames_rgb[4:]
+    ]
+    assert min(np.linalg.norm(e - result.smile_encoding) for e in smiling) < 1e-5
 
 
 def test_it_rejects_a_still_photo_replayed(photos):

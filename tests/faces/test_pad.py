@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from smilepay.faces import check_burst, spoof_check
 from smilepay.faces import pad as pad_module
-from smilepay.faces import spoof_check
 from smilepay.faces.lab import bursts
 
 NAME = re.compile(r"_(\d+)\.jpg$")
@@ -78,3 +78,17 @@ def test_it_refuses_to_load_a_model_file_that_is_not_the_one_vendored(tmp_path, 
             pad_module.load_models()
     finally:
         pad_module._sessions.cache_clear()
+
+
+def test_check_burst_scores_the_frames_liveness_already_decoded(nuaa, monkeypatch):
+    # The PAD stage of a payment must not decode the JPEGs a second time.
+    given = []
+    decode = pad_module.decode_image
+    monkeypatch.setattr(
+        pad_module, "decode_image", lambda image, **kw: given.append(image) or decode(image, **kw)
+    )
+    frames = nuaa("ClientRaw", "0003_01_00_01", count=8)
+    result = check_burst(frames)
+    assert result.spoof is not None and len(result.spoof.frame_scores) == 3
+    assert len(given) == 3 and all(isinstance(image, np.ndarray) for image in given)
+    assert result.liveness.frames_rgb[0].shape == (480, 640, 3)
