@@ -32,7 +32,7 @@ def payment_events(*, payment_id: int) -> QuerySet[AuditEvent]:
 def as_seen(payment: Payment, now: datetime | None = None) -> Payment:
     """The payment as it stands now: open and past its expiry reads as expired, as the
     sweep will write it (the row itself is left to the sweep or the next transition)."""
-    if payment.is_open and payment.expires_at <= (now or timezone.now()):
+    if payment.awaits_expiry and payment.expires_at <= (now or timezone.now()):
         payment.status = Payment.Status.EXPIRED
         payment.reason = "timeout"
         payment.held_minor = 0
@@ -59,11 +59,11 @@ def _seen(queryset: QuerySet[Payment]) -> QuerySet[Payment]:
 def _with_status(queryset: QuerySet[Payment], status: str) -> QuerySet[Payment]:
     """Filter on the status as reads report it (an overdue open payment is expired)."""
     now = timezone.now()
+    overdue = Payment.awaiting_expiry_q() & Q(expires_at__lte=now)
     if status == Payment.Status.EXPIRED:
-        overdue = Q(status__in=Payment.OPEN_STATUSES, expires_at__lte=now)
         return queryset.filter(Q(status=status) | overdue)
     if status in Payment.OPEN_STATUSES:
-        return queryset.filter(status=status, expires_at__gt=now)
+        return queryset.filter(status=status).exclude(overdue)
     return queryset.filter(status=status)
 
 

@@ -45,7 +45,7 @@ def retry_due_webhooks(limit: int = 200) -> int:
 def expire_due_payments(limit: int = 500) -> int:
     due = list(
         Payment.objects.filter(
-            status__in=Payment.OPEN_STATUSES, expires_at__lte=timezone.now()
+            Payment.awaiting_expiry_q(), expires_at__lte=timezone.now()
         ).values_list("pk", flat=True)[:limit]
     )
     for payment_id in due:

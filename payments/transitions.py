@@ -180,7 +180,7 @@ def payment_start_matching(*, payment_id: int) -> Payment:
         payment = _lock(payment_id)
         if payment.status not in (Status.CREATED, Status.FAILED):
             return payment
-        if _is_overdue(payment):
+        if _is_overdue(payment) and payment.awaits_expiry:
             return _expire(payment)
         if payment.match_attempts >= settings.PAYMENT_MAX_MATCH_ATTEMPTS:
             raise PaymentError("too_many_attempts", _("no recognition tries left for this payment"))
@@ -328,7 +328,7 @@ def payment_expire(*, payment_id: int, force: bool = False) -> Payment:
     """Open and past its expiry (or `force`) -> expired, releasing any hold."""
     with transaction.atomic():
         payment = _lock(payment_id)
-        if payment.status not in Payment.OPEN_STATUSES:
+        if not payment.awaits_expiry:
             return payment
         if not force and not _is_overdue(payment):
             return payment
@@ -342,7 +342,7 @@ def payment_cancel(*, payment_id: int, reason: str = "canceled") -> Payment:
         payment = _lock(payment_id)
         if payment.status not in Payment.OPEN_STATUSES:
             return payment
-        if _is_overdue(payment):
+        if _is_overdue(payment) and payment.awaits_expiry:
             return _expire(payment)
         return _close(payment, Status.CANCELED, reason=reason)
 

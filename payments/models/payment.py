@@ -146,6 +146,19 @@ class Payment(models.Model):
         return self.outcome_is_final(self.status, self.reason)
 
     @property
+    def awaits_expiry(self) -> bool:
+        """Open and undecided: the expiry closes it when its time is up. A payment whose
+        last try failed is decided (`payment.failed` told the merchant no retry is left)
+        and keeps that outcome instead of turning into `expired` later."""
+        return self.is_open and not self.is_final
+
+    @classmethod
+    def awaiting_expiry_q(cls) -> Q:
+        """`awaits_expiry` as a filter, for the sweep and the reads."""
+        exhausted = Q(status=cls.Status.FAILED, reason=cls.EXHAUSTED_REASON)
+        return Q(status__in=cls.OPEN_STATUSES) & ~exhausted
+
+    @property
     def is_retryable(self) -> bool:
         """Another recognition try may start (created or failed, tries not used up by reason)."""
         return self.Status.MATCHING in self.TRANSITIONS[self.status] and not self.is_final

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from payments import services
+from payments import selectors, services
 from payments.models import (
     LedgerAccount,
     Merchant,
@@ -21,6 +21,7 @@ from payments.models import (
 from payments.online import services as online
 from payments.online.verification import FaceCheck, Outcome
 from payments.selectors import payment_events
+from payments.tasks import expire_due_payments
 from tests.payments import factories as f
 from tests.payments.online_helpers import face_pay_customer, online_request, post_face_burst
 
@@ -233,3 +234,22 @@ def test_the_return_url_keeps_its_own_query():
         == "https://s.example/r?o=1&payment_id=5&status=succeeded#top"
     )
     assert online.return_url_for(Payment(pk=5, merchant=shop, status="succeeded")) == ""
+
+
+def test_a_request_whose_last_try_failed_keeps_that_outcome_after_its_expiry(
+    casey, client, shop, engine, settings
+):
+    """`payment.failed` with `too_many_attempts` told the merchant it is over: the expiry
+    must not turn it into a second outcome (`payment.expired`) later."""
+    settings.PAYMENT_MAX_MATCH_ATTEMPTS = 1
+    payment = online_request(shop, casey)
+    engine.outcome = Outcome.NO_MATCH
+    assert post_burst(client, payment).json()["reason"] == "too_many_attempts"
+    Payment.objects.filter(pk=payment.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    expire_due_payments()
+
+    stored = Payment.objects.get(pk=payment.pk)
+    assert (stored.status, stored.reason) == ("failed", "too_many_attempts")
+    assert selectors.payment_get(payment_id=payment.pk).status == "failed"
+    assert not WebhookDelivery.objects.filter(event_type="payment.expired").exists()
