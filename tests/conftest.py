@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.services import service_missing
+from tests.webpush import PushService
 
 
 @pytest.fixture(scope="session")
@@ -56,3 +57,13 @@ def _compiled_catalogs() -> None:
     from smilepay.catalogs import compile_catalogs
 
     compile_catalogs(only_stale=True)
+
+
+@pytest.fixture
+def push_service(settings):
+    """A local push service that decrypts what pywebpush sends (tests/webpush.py); the
+    browser tests define their own for servers in other processes."""
+    settings.WEBPUSH_ALLOW_HTTP_ENDPOINTS = True
+    service = PushService()
+    yield service
+    service.close()

@@ -19,14 +19,6 @@ from tests.webpush import Browser, PushService
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def push_service(settings):
-    settings.WEBPUSH_ALLOW_HTTP_ENDPOINTS = True
-    service = PushService()
-    yield service
-    service.close()
-
-
 def sign_up(client, *, email: str, phone: str, language: str):
     data = {"email": email, "full_name": "Léa", "phone": phone, "password": PASSWORD}
     return client.post("/accounts/signup/", data, HTTP_ACCEPT_LANGUAGE=language)

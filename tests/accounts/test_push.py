@@ -11,17 +11,9 @@ import pytest
 from accounts import services
 from accounts.models import AuditEvent, PushSubscription
 from accounts.push import PushMessage
-from tests.webpush import Browser, PushService, b64url, verify_vapid
+from tests.webpush import Browser, b64url, verify_vapid
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def push_service(settings):
-    settings.WEBPUSH_ALLOW_HTTP_ENDPOINTS = True
-    service = PushService()
-    yield service
-    service.close()
 
 
 def subscribe(client, browser: Browser):

@@ -13,11 +13,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def cafe():
-    return f.merchant(name="Café A")
-
-
-@pytest.fixture
 def api(cafe):
     return Api(f.api_key(cafe))
 

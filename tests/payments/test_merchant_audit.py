@@ -22,18 +22,6 @@ def every_event_as_text() -> str:
     return json.dumps(list(AuditEvent.objects.values("name", "data")))
 
 
-@pytest.fixture
-def cafe():
-    return f.merchant(name="Café A")
-
-
-@pytest.fixture
-def owner(cafe, client):
-    user = f.staff(cafe)
-    client.force_login(user)
-    return user
-
-
 def test_creating_pairing_and_revoking_a_kiosk_on_the_merchant_site_is_audited(cafe, owner, client):
     page = client.post("/merchant/kiosks/", {"name": "Till 2", "location": "Back"})
     kiosk = Kiosk.objects.get(merchant=cafe, name="Till 2")

@@ -13,18 +13,6 @@ from tests.payments import factories as f
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def cafe():
-    return f.merchant(name="Café A")
-
-
-@pytest.fixture
-def owner(cafe, client):
-    user = f.staff(cafe)
-    client.force_login(user)
-    return user
-
-
 def test_the_site_needs_a_sign_in_and_a_membership(client):
     assert client.get("/merchant/").status_code == 302
     client.force_login(f.customer())

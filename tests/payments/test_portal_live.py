@@ -16,17 +16,9 @@ from payments import services
 from payments.models import Payment
 from payments.selectors import payment_events
 from tests.payments import factories as f
-from tests.webpush import Browser, PushService
+from tests.webpush import Browser
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def push_service(settings):
-    settings.WEBPUSH_ALLOW_HTTP_ENDPOINTS = True
-    service = PushService()
-    yield service
-    service.close()
 
 
 def subscribe(user, browser: Browser) -> None:
