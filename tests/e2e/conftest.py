@@ -90,6 +90,10 @@ class LiveServer:
         """Run Python in `manage.py shell` against the server's database; returns stdout."""
         return self.manage("shell", "--verbosity", "0", "-c", code).stdout
 
+    def shell_value(self, code: str) -> str:
+        """The last line `code` printed (the shell may print warnings before it)."""
+        return self.shell(code).strip().splitlines()[-1]
+
     def sms_codes(self) -> list[str]:
         """The one-time codes texted so far, oldest first."""
         path = Path(self.env["SMS_FILE_PATH"])
@@ -286,3 +290,25 @@ def chromium_browser(camera_video: Path | None = None, *, headless: bool = True)
             yield browser
         finally:
             browser.close()
+
+
+SHOTS = os.environ.get("SMILEPAY_SCREENSHOTS")
+
+
+def snap(page, name: str, *, full_page: bool = False) -> None:
+    """Keep a screenshot of the page when SMILEPAY_SCREENSHOTS names a folder."""
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=full_page)
+
+
+@pytest.fixture
+def live(tmp_path, redis_url):
+    """A server of its own on Redis (websockets across workers), tasks run eagerly."""
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    with start_live_server(
+        tmp_path / "live", redis_url=redis_url, CELERY_TASK_ALWAYS_EAGER="true"
+    ) as server:
+        yield server

@@ -13,17 +13,14 @@ on Redis: the channel layer carries their events to the open pages.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import chromium_browser, start_live_server
+from tests.e2e.conftest import chromium_browser, snap
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
-SHOTS = os.environ.get("SMILEPAY_SCREENSHOTS")
 TABLET = {"width": 1024, "height": 768}
 PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1280, "height": 900}
@@ -53,32 +50,10 @@ SETUP = (
 )
 
 
-def snap(page, name: str, *, full_page: bool = False) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=full_page)
-
-
-@pytest.fixture
-def live(tmp_path, redis_url):
-    import redis
-
-    redis.Redis.from_url(redis_url).flushdb()
-    with start_live_server(
-        tmp_path / "live", redis_url=redis_url, CELERY_TASK_ALWAYS_EAGER="true"
-    ) as server:
-        yield server
-
-
-def last_line(live, code: str) -> str:
-    return live.shell(code).strip().splitlines()[-1]
-
-
 def match_dana(live) -> int:
     """The kiosk's open payment is matched to Dana (as a recognition would)."""
     return int(
-        last_line(
-            live,
+        live.shell_value(
             "from payments import services; from payments.models import Payment; "
             "from accounts.models import User; "
             "p = Payment.objects.filter(status='created').latest('pk'); "
@@ -106,7 +81,7 @@ def language(page) -> str:
 
 
 def test_a_french_kiosk_from_pairing_to_paid_with_the_shoppers_toggle(live):
-    code = last_line(live, SETUP)
+    code = live.shell_value(SETUP)
     with chromium_browser() as browser:
         kiosk = browser.new_context(
             base_url=live.url, viewport=TABLET, permissions=["camera"], **FRENCH
@@ -194,7 +169,7 @@ def sign_in(page, email: str, password: str) -> None:
 
 
 def test_a_french_customer_reads_the_portal_on_a_phone_and_answers_live(live):
-    last_line(live, SETUP)
+    live.shell_value(SETUP)
     with chromium_browser() as browser:
         page = browser.new_context(base_url=live.url, viewport=PHONE, **FRENCH).new_page()
         page.set_default_timeout(30_000)
@@ -252,7 +227,7 @@ def test_a_french_customer_reads_the_portal_on_a_phone_and_answers_live(live):
 
 
 def test_every_french_portal_page_fits_the_narrowest_phone(live):
-    last_line(live, SETUP)
+    live.shell_value(SETUP)
     with chromium_browser() as browser:
         page = browser.new_context(
             base_url=live.url, viewport={"width": 360, "height": 800}, **FRENCH
@@ -270,7 +245,7 @@ def test_every_french_portal_page_fits_the_narrowest_phone(live):
 
 def test_french_merchant_staff_read_their_dashboard(live):
     live.manage("seed_demo", "--quiet")
-    password = last_line(live, "from django.conf import settings; print(settings.DEMO_PASSWORD)")
+    password = live.shell_value("from django.conf import settings; print(settings.DEMO_PASSWORD)")
     with chromium_browser() as browser:
         page = browser.new_context(base_url=live.url, viewport=DESK, **FRENCH).new_page()
         page.set_default_timeout(30_000)

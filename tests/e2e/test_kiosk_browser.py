@@ -13,7 +13,6 @@ Set SMILEPAY_SCREENSHOTS=docs/kiosk-screens to keep a screenshot of each kiosk s
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,13 @@ import pytest
 from django.conf import settings
 
 from smilepay.faces.lab import bursts
-from tests.e2e.conftest import CAMERA_SMILES_AT_S, chromium_browser, make_y4m, start_live_server
+from tests.e2e.conftest import (
+    CAMERA_SMILES_AT_S,
+    chromium_browser,
+    make_y4m,
+    snap,
+    start_live_server,
+)
 from tests.services import celery_worker
 from tests.webpush import Browser as PushKeys
 from tests.webpush import PushService, wait_for_push
@@ -29,7 +34,6 @@ from tests.webpush import PushService, wait_for_push
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 LFW = Path(settings.FACES_DIR) / "lfw-dev"
-SHOTS = os.environ.get("SMILEPAY_SCREENSHOTS")
 
 
 def lfw(name: str, index: int) -> bytes:
@@ -81,12 +85,6 @@ def counter(request, tmp_path, redis_url, push_service):
         scenario = json.loads(out.strip().splitlines()[-1])
         with celery_worker(live.env, tmp_path / "worker.log") as worker:
             yield live, scenario, keys, worker, tmp_path
-
-
-def snap(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"))
 
 
 def pair_and_charge(page, code: str, cents: str, *, shots: str = "") -> None:

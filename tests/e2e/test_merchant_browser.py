@@ -7,25 +7,19 @@ Set SMILEPAY_SCREENSHOTS=docs/screens to keep screenshots of the merchant site.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
+from functools import partial
 
 import pytest
 
+from tests.e2e import conftest as e2e
 from tests.e2e.conftest import chromium_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
-SHOTS = os.environ.get("SMILEPAY_SCREENSHOTS")
+snap = partial(e2e.snap, full_page=True)
 DESK = {"width": 1280, "height": 900}
 SNAKE_CASE = re.compile(r"\b[a-z]+_[a-z_]+\b")
-
-
-def snap(page, name: str, *, full_page: bool = True) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=full_page)
 
 
 @pytest.fixture

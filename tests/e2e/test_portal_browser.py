@@ -13,17 +13,17 @@ Set SMILEPAY_SCREENSHOTS=docs/screens to keep screenshots of the portal at phone
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
+from functools import partial
 
 import pytest
 
-from tests.e2e.conftest import chromium_browser, start_live_server
+from tests.e2e import conftest as e2e
+from tests.e2e.conftest import chromium_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
-SHOTS = os.environ.get("SMILEPAY_SCREENSHOTS")
+snap = partial(e2e.snap, full_page=True)
 PHONE = {"width": 390, "height": 844}
 EMAIL, PHONE_NUMBER, PASSWORD = "dana@example.com", "+12025550177", "a long enough passphrase"
 PORTAL_PAGES = [
@@ -38,32 +38,10 @@ PORTAL_PAGES = [
 ]
 
 
-def snap(page, name: str, *, full_page: bool = True) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=full_page)
-
-
-@pytest.fixture
-def live(tmp_path, redis_url):
-    import redis
-
-    redis.Redis.from_url(redis_url).flushdb()
-    with start_live_server(
-        tmp_path / "live", redis_url=redis_url, CELERY_TASK_ALWAYS_EAGER="true"
-    ) as server:
-        yield server
-
-
-def shell_value(live, code: str) -> str:
-    return live.shell(code).strip().splitlines()[-1]
-
-
 def kiosk_payment_for(live, *, amount_minor: int) -> int:
     """A kiosk at Corner Café matched Dana's face: the payment waits for her answer."""
     return int(
-        shell_value(
-            live,
+        live.shell_value(
             "from payments import services; from payments.models import Merchant; "
             "from accounts.models import User; "
             f"u = User.objects.get(email={EMAIL!r}); "
@@ -111,8 +89,8 @@ def test_a_new_customer_adds_demo_money_once_and_answers_a_kiosk_payment_live(li
         page.wait_for_selector(".messages li.success")
         assert page.inner_text("#wallet-balance") == "$20.00"
         snap(page, "portal-wallet")
-        funded = shell_value(
-            live, "from payments.models import WalletFunding; print(WalletFunding.objects.count())"
+        funded = live.shell_value(
+            "from payments.models import WalletFunding; print(WalletFunding.objects.count())"
         )
         assert funded == "1"
 
@@ -200,7 +178,7 @@ def test_a_photo_held_up_in_the_customers_name_is_on_their_activity_page(live):
 @pytest.mark.parametrize("width", [360, 390, 430])
 def test_every_portal_page_fits_a_phone_and_the_menu_reaches_every_section(live, width):
     live.manage("seed_demo", "--quiet")
-    password = shell_value(live, "from django.conf import settings; print(settings.DEMO_PASSWORD)")
+    password = live.shell_value("from django.conf import settings; print(settings.DEMO_PASSWORD)")
     with chromium_browser() as browser:
         page = browser.new_context(
             base_url=live.url, viewport={"width": width, "height": 844}
