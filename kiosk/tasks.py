@@ -5,9 +5,9 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from accounts.recognition import Outcome, RecognitionResult, recognize_burst
 from kiosk import limits, search_policy
 from kiosk.frames import take_frames
-from kiosk.recognition import Outcome, RecognitionResult, recognize_burst
 from kiosk.services import capture_session_claim
 from payments import services as payment_services
 from payments.models import Payment

@@ -24,11 +24,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit
+from accounts.recognition import RecognitionResult, verify_burst
 from accounts.selectors import customer_face_pay_status, load_face_templates
 from payments import selectors
 from payments.errors import NotYourPayment, PaymentError
 from payments.models import Payment
-from payments.online.verification import FaceCheck, verify_burst
 from payments.return_urls import return_url_problem
 from payments.services import (
     payment_approve,
@@ -168,28 +168,28 @@ def face_check_begin(*, payment_id: int, customer_id: int) -> FaceCheckTicket:
     return FaceCheckTicket(payment_id, customer_id, payment.match_attempts, templates)
 
 
-def face_check_finish(*, ticket: FaceCheckTicket, check: FaceCheck) -> Payment:
+def face_check_finish(*, ticket: FaceCheckTicket, check: RecognitionResult) -> Payment:
     attempt = recognition_attempt_record(
         payment_id=ticket.payment_id,
         kiosk_id=None,
         outcome=check.outcome,
         # A failed burst that showed this customer's face names them too.
-        customer_id=ticket.customer_id if check.verified or check.their_face else None,
-        best_distance=check.distance,
+        customer_id=check.customer_id,
+        best_distance=check.best_distance,
         liveness_score=check.liveness_score,
         pad_score=check.pad_score,
         timings_ms=check.timings_ms,
         # A failed check on your payment is shown on your "where my face was used" page.
         near_customer_ids=[ticket.customer_id],
     )
-    if not check.verified:
+    if not check.matched:
         return _fail(ticket.payment_id, attempt=ticket.attempt, reason=check.outcome)
     return _approve(
         payment_id=ticket.payment_id,
         customer_id=ticket.customer_id,
         event="payment.face_verified",
         attempt_id=attempt.pk,
-        distance=check.distance,
+        distance=check.best_distance,
         threshold=check.threshold,
         liveness_score=check.liveness_score,
     )
@@ -215,7 +215,11 @@ async def aonline_face_confirm(
     view waits on it)."""
     ticket = await sync_to_async(face_check_begin)(payment_id=payment_id, customer_id=customer_id)
     check = await asyncio.to_thread(
-        verify_burst, frames=frames, templates=ticket.templates, **_burst_kwargs(capture, times)
+        verify_burst,
+        frames=frames,
+        customer_id=customer_id,
+        templates=ticket.templates,
+        **_burst_kwargs(capture, times),
     )
     return await sync_to_async(face_check_finish)(ticket=ticket, check=check)
 

@@ -13,12 +13,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
+from accounts.recognition import Outcome, RecognitionResult
 from demo_shop import keys
 from demo_shop import views as shop_views
 from payments import webhooks
 from payments.models import ApiKey, Payment, WebhookDelivery, WebhookEndpoint
 from payments.online import services as online
-from payments.online.verification import FaceCheck, Outcome
 from tests.payments.online_helpers import post_face_burst
 from tests.services import free_port
 
@@ -61,7 +61,11 @@ def seeded(settings, monkeypatch):
 
     monkeypatch.setattr(shop_views, "_call_api", call_api)
     monkeypatch.setattr(
-        online, "verify_burst", lambda **_: FaceCheck(Outcome.VERIFIED, distance=0.2)
+        online,
+        "verify_burst",
+        lambda *, customer_id, **_: RecognitionResult(
+            Outcome.MATCHED, customer_id=customer_id, best_distance=0.2
+        ),
     )
 
 

@@ -13,9 +13,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 
-from accounts import enrollment
+from accounts import enrollment, gallery_cache
 from accounts.models import AuditEvent
-from kiosk import gallery_cache, limits
+from kiosk import limits
 from payments.models import Payment, RecognitionAttempt
 from tests.accounts.conftest import enroll, make_customer
 from tests.kiosk.test_recognition_flow import capture, charge, counter  # noqa: F401

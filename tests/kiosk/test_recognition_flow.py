@@ -18,10 +18,10 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from kiosk import gallery_cache
+from accounts import gallery_cache
+from accounts.recognition import recognize_burst
 from kiosk.devices import DEVICE_COOKIE, kiosk_pair
 from kiosk.models import CaptureSession
-from kiosk.recognition import recognize_burst
 from payments import services as payment_services
 from payments.models import LedgerAccount, Payment, RecognitionAttempt
 from payments.services import kiosk_issue_pairing_code

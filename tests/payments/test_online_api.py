@@ -8,10 +8,10 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.utils import timezone
 
+from accounts.recognition import Outcome, RecognitionResult
 from payments import services
 from payments.models import Payment
 from payments.online import services as online
-from payments.online.verification import FaceCheck, Outcome
 from payments.tasks import expire_due_payments
 from tests.payments import factories as f
 from tests.payments.api_client import Api
@@ -89,7 +89,9 @@ def test_the_merchant_gets_a_signed_webhook_when_the_face_confirms(
     monkeypatch.setattr(
         online,
         "verify_burst",
-        lambda **_: FaceCheck(Outcome.VERIFIED, distance=0.2, threshold=0.31),
+        lambda *, customer_id, **_: RecognitionResult(
+            Outcome.MATCHED, customer_id=customer_id, best_distance=0.2, threshold=0.31
+        ),
     )
     casey = face_pay_customer()
     body = create(api, customer_phone=casey.phone_e164)

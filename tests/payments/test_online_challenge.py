@@ -12,10 +12,10 @@ import pytest
 from asgiref.sync import async_to_sync
 from PIL import Image
 
+from accounts import recognition
+from accounts.recognition import Outcome, RecognitionResult
 from payments.models import Payment, RecognitionAttempt
 from payments.online import services as online
-from payments.online import verification
-from payments.online.verification import FaceCheck, Outcome
 from smilepay.faces import CaptureTimes
 from tests.payments import factories as f
 from tests.payments.online_helpers import (
@@ -43,7 +43,9 @@ def verified(monkeypatch):
     monkeypatch.setattr(
         online,
         "verify_burst",
-        lambda **_: FaceCheck(Outcome.VERIFIED, distance=0.2, threshold=0.31),
+        lambda *, customer_id, **_: RecognitionResult(
+            Outcome.MATCHED, customer_id=customer_id, best_distance=0.2, threshold=0.31
+        ),
     )
 
 
@@ -139,8 +141,8 @@ def test_a_printed_photo_of_the_customer_on_the_phone_is_a_presentation_attack_o
     settings.FACE_PAD_REQUIRED = True
     live = webcam("ClientRaw", "0001_00_00_01", 3)
     templates = [analyze(frame, want_smile=False)[0].encoding for frame in live]
-    check = verification.verify_burst(
-        frames=webcam("ImposterRaw", "0001_00_00_01", 8), templates=templates
+    check = recognition.verify_burst(
+        frames=webcam("ImposterRaw", "0001_00_00_01", 8), customer_id=7, templates=templates
     )
-    assert (check.outcome, check.their_face) == ("presentation_attack", True)
+    assert (check.outcome, check.customer_id) == ("presentation_attack", 7)
     assert check.pad_score is not None and check.pad_score < 0.1

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
+from accounts.recognition import Outcome, RecognitionResult
 from payments import selectors, services
 from payments.models import (
     LedgerAccount,
@@ -19,7 +20,6 @@ from payments.models import (
     WebhookDelivery,
 )
 from payments.online import services as online
-from payments.online.verification import FaceCheck, Outcome
 from payments.selectors import payment_events
 from payments.tasks import expire_due_payments
 from tests.payments import factories as f
@@ -47,13 +47,18 @@ def engine(monkeypatch):
     """Stand-in for the face check: set `engine.outcome`; records what it was given."""
 
     class Engine:
-        outcome = Outcome.VERIFIED
+        outcome = Outcome.MATCHED
         calls: list = []
 
-        def __call__(self, *, frames, templates, **_):
+        def __call__(self, *, frames, customer_id, templates, **_):
             self.calls.append((len(frames), len(templates)))
-            verified = self.outcome == Outcome.VERIFIED
-            return FaceCheck(self.outcome, distance=0.2 if verified else 0.6, threshold=0.31)
+            verified = self.outcome == Outcome.MATCHED
+            return RecognitionResult(
+                self.outcome,
+                customer_id=customer_id if verified else None,
+                best_distance=0.2 if verified else 0.6,
+                threshold=0.31,
+            )
 
     fake = Engine()
     monkeypatch.setattr(online, "verify_burst", fake)
@@ -130,7 +135,7 @@ def test_a_face_that_is_not_theirs_fails_and_may_retry_within_the_limit(
         "not_live",
         "too_many_attempts",
     ]
-    engine.outcome = Outcome.VERIFIED
+    engine.outcome = Outcome.MATCHED
     assert post_burst(client, payment).status_code == 409
     assert Payment.objects.get(pk=payment.pk).status == "failed"
     assert LedgerAccount.objects.get(user=casey).balance_minor == 5000

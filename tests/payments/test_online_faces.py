@@ -11,7 +11,7 @@ from django.conf import settings
 from accounts import enrollment
 from payments.models import LedgerAccount, RecognitionAttempt
 from payments.online import services as online
-from payments.online.verification import verify_threshold
+from smilepay.faces import verify_threshold
 from tests.payments import factories as f
 from tests.payments.online_helpers import (
     LFW,

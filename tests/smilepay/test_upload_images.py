@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
+from accounts.recognition import Outcome, recognize_burst
 from kiosk.frames import FrameError, validate_burst
-from kiosk.recognition import Outcome, recognize_burst
 from payments import services as payment_services
 from smilepay.faces import FaceImageError, decode_image
 from smilepay.upload_images import ImageRefused, frame_header
