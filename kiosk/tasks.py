@@ -7,11 +7,11 @@ from django.conf import settings
 
 from accounts.recognition import Outcome, RecognitionResult, recognize_burst
 from kiosk import limits, search_policy
-from kiosk.frames import take_frames
 from kiosk.services import capture_session_claim
 from payments import services as payment_services
 from payments.models import Payment
 from smilepay.faces import CaptureTimes, Challenge
+from smilepay.frames import take_frames
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kiosk import devices, limits
-from kiosk.frames import burst_body_cap
 from kiosk.selectors import kiosk_current_payment, kiosk_payment, kiosk_payment_state
 from kiosk.services import (
     CaptureError,
@@ -23,6 +22,7 @@ from kiosk.services import (
 from payments import services as payment_services
 from payments.errors import PaymentError
 from smilepay import ratelimit
+from smilepay.frames import burst_body_cap
 from smilepay.json_body import BadJsonBody, read_json_object
 from smilepay.money import currency_exponent
 from smilepay.parsing import strict_length

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from accounts.enrollment import MAX_IMAGE_BYTES
 from kiosk.devices import DEVICE_COOKIE, kiosk_for_device
-from kiosk.frames import burst_body_cap
+from smilepay.frames import burst_body_cap
 
 Scope = dict
 Message = dict

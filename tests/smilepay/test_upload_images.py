@@ -13,9 +13,9 @@ from django.test import Client
 from PIL import Image
 
 from accounts.recognition import Outcome, recognize_burst
-from kiosk.frames import FrameError, validate_burst
 from payments import services as payment_services
 from smilepay.faces import FaceImageError, decode_image
+from smilepay.frames import FrameError, validate_burst
 from smilepay.upload_images import ImageRefused, frame_header
 from tests.accounts.conftest import make_customer
 from tests.payments import factories as f

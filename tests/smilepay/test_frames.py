@@ -3,7 +3,7 @@ import io
 import pytest
 from PIL import Image
 
-from kiosk.frames import FrameError, stash_frames, take_frames, validate_burst
+from smilepay.frames import FrameError, stash_frames, take_frames, validate_burst
 
 
 def jpeg() -> bytes:
@@ -37,3 +37,27 @@ def test_stashed_frames_can_be_taken_only_once():
     key = stash_frames([b"a", b"b"])
     assert take_frames(key) == [b"a", b"b"]
     assert take_frames(key) is None
+
+
+def test_of_two_runs_that_read_a_burst_at_once_only_the_one_that_removed_it_gets_it(monkeypatch):
+    from smilepay import frames as module
+
+    key = stash_frames([b"a", b"b"])
+    real_cache, taken = module.cache, []
+
+    class OtherRunInBetween:
+        """The cache as the first run sees it: the other run takes the burst between
+        the first run's read and its delete."""
+
+        def get(self, key):
+            value = real_cache.get(key)
+            monkeypatch.setattr(module, "cache", real_cache)
+            taken.append(take_frames(key))
+            return value
+
+        def delete(self, key):
+            return real_cache.delete(key)
+
+    monkeypatch.setattr(module, "cache", OtherRunInBetween())
+    assert take_frames(key) is None
+    assert taken == [[b"a", b"b"]]

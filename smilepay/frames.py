@@ -1,8 +1,9 @@
 """Validating an uploaded burst and holding it only until the recognition task runs.
 
-Frames never touch the database or the disk. Between the upload and the task they sit
-in the cache (Redis in production) under a random key with a short expiry, and the
-task deletes them as it reads them.
+The kiosk's capture and online checkout's face check hand their bursts to a task on the
+`recognition` queue the same way. Frames never touch the database or the disk. Between
+the upload and the task they sit in the cache (Redis in production) under a random key
+with a short expiry, and the task deletes them as it reads them.
 """
 
 from __future__ import annotations
@@ -55,13 +56,17 @@ def validate_burst(frames: list[bytes]) -> None:
 
 
 def stash_frames(frames: list[bytes]) -> str:
-    key = f"kiosk:frames:{secrets.token_urlsafe(16)}"
+    key = f"frames:{secrets.token_urlsafe(16)}"
     cache.set(key, frames, timeout=settings.KIOSK_FRAMES_TTL_SECONDS)
     return key
 
 
 def take_frames(key: str) -> list[bytes] | None:
-    """The stashed frames, removed from the cache as they are read (None if gone)."""
+    """The stashed frames, removed from the cache as they are read (None if gone).
+
+    Only the caller whose delete removed the entry gets them: two runs of a task racing
+    for one burst analyse it once."""
     frames = cache.get(key)
-    cache.delete(key)
+    if not cache.delete(key):
+        return None
     return frames
