@@ -1,4 +1,5 @@
-"""Celery tasks of payments: webhook delivery and the periodic sweeps."""
+"""Celery tasks of payments: online checkout's face check, webhook delivery and the
+periodic sweeps."""
 
 from __future__ import annotations
 
@@ -10,7 +11,23 @@ from django.utils import timezone
 
 from payments import webhooks
 from payments.models import IdempotencyRecord, Payment, WebhookDelivery
+from payments.online.services import face_check_run
 from payments.services import payment_expire, payment_fail
+
+
+@shared_task(name="payments.tasks.verify_online_face", acks_late=True)
+def verify_online_face(
+    payment_id: int, customer_id: int, attempt: int, frames_key: str, burst: dict
+) -> str:
+    """One online burst's 1:1 check, on the `recognition` queue (CELERY_TASK_ROUTES) like
+    the kiosk's search. Safe to run twice; a late run for an older try does nothing."""
+    return face_check_run(
+        payment_id=payment_id,
+        customer_id=customer_id,
+        attempt=attempt,
+        frames_key=frames_key,
+        burst=burst,
+    )
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
@@ -57,10 +74,10 @@ def expire_due_payments(limit: int = 500) -> int:
 def fail_stuck_matching(limit: int = 200) -> int:
     """Fail payments whose recognition did not finish in time (retry allowed).
 
-    A recognition claims its upload before the work, so a worker killed mid-way (or a
-    message lost, or never sent) would leave the payment matching until it expires; the
-    kiosk and the customer would wait for nothing. The kiosk is told through the usual
-    status change.
+    A recognition, at the kiosk or online, claims its upload before the work, so a worker
+    killed mid-way (or a message lost, or never sent) would leave the payment matching
+    until it expires; the kiosk and the customer would wait for nothing. The kiosk and
+    the customer's phone are told through the usual status change.
     """
 
     cutoff = timezone.now() - timedelta(seconds=settings.PAYMENT_MATCHING_TIMEOUT_SECONDS)

@@ -153,7 +153,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"kiosk.tasks.recognize*": {"queue": "recognition"}}
+# Face work, the kiosk's 1:N search and online checkout's 1:1 check alike, runs on the
+# recognition workers.
+CELERY_TASK_ROUTES = {
+    "kiosk.tasks.recognize*": {"queue": "recognition"},
+    "payments.tasks.verify_online_face": {"queue": "recognition"},
+}
 CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- auth -----------------------------------------------------------------------------

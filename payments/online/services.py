@@ -6,13 +6,18 @@ transaction (record intent, step out, record outcome), then, in one transaction,
 `payment_match` (limits, hold) + `payment_approve` (capture) for the same customer, or
 `payment_fail`. The last allowed failure fails with reason `too_many_attempts`, which
 tells the merchant (webhook `payment.failed`) that no retry is left.
+
+The face check is the kiosk's pipeline (`accounts.recognition`), run like the kiosk's:
+the burst waits in the cache (`smilepay.frames`) for a task on the `recognition` queue
+(`payments.tasks.verify_online_face`), within the same PAYMENT_MATCHING_TIMEOUT_SECONDS
+budget, which the stuck-matching sweep enforces for both.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from asgiref.sync import sync_to_async
@@ -42,27 +47,25 @@ from payments.services import (
 from payments.tokens import hash_token, new_token
 from smilepay.faces import CaptureTimes, Challenge
 from smilepay.faces.challenge import new_challenge
+from smilepay.frames import stash_frames, take_frames
 
 Status = Payment.Status
-# A check that started this long ago and never finished (the request died) is failed
-# so that the customer can try again instead of waiting for the payment to expire.
-STALE_CHECK = timedelta(seconds=90)
 TOO_MANY_ATTEMPTS = Payment.EXHAUSTED_REASON
+# How often the phone's request looks whether the recognition worker has decided its try.
+FACE_CHECK_POLL_SECONDS = 0.2
 
 
 class CheckoutError(PaymentError):
     """The confirm page shows `message`; `code` is stable for the page's script."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class FaceCheckTicket:
-    """One started face check: the attempt number and the customer's own templates,
-    decrypted for this request only."""
+    """One started face check: whose payment, and which of its tries."""
 
     payment_id: int
     customer_id: int
     attempt: int
-    templates: list
 
 
 def online_payment_for(*, payment_id: int, customer_id: int) -> Payment:
@@ -89,10 +92,12 @@ def attempts_left(payment: Payment) -> int:
     return max(0, settings.PAYMENT_MAX_MATCH_ATTEMPTS - payment.match_attempts)
 
 
-def _start_attempt(*, payment_id: int, customer_id: int) -> Payment:
+def _start_attempt(
+    *, payment_id: int, customer_id: int, on_started: Callable[[Payment], None] | None = None
+) -> Payment:
+    """Count a try (payment -> matching). ``on_started`` runs inside the same transaction
+    once the try has begun, to schedule its work on commit."""
     payment = _payment_to_act_on(payment_id=payment_id, customer_id=customer_id)
-    if payment.status == Status.MATCHING and payment.updated_at < timezone.now() - STALE_CHECK:
-        payment_fail(payment_id=payment_id, reason="interrupted")
     if payment.is_final or payment.status == Status.AWAITING_CONFIRMATION:
         raise CheckoutError("not_open", _("this payment is no longer waiting for you"))
     with transaction.atomic():
@@ -101,6 +106,8 @@ def _start_attempt(*, payment_id: int, customer_id: int) -> Payment:
         if Payment.objects.select_for_update().get(pk=payment_id).status == Status.MATCHING:
             raise CheckoutError("busy", _("a check for this payment is already running"))
         payment = payment_start_matching(payment_id=payment_id)
+        if payment.status == Status.MATCHING and on_started is not None:
+            on_started(payment)
     if payment.status == Status.EXPIRED:
         raise CheckoutError("expired", _("this payment request has expired"))
     if payment.status != Status.MATCHING:
@@ -157,15 +164,81 @@ def face_capture_claim(*, token: str, payment_id: int, customer_id: int) -> Face
     return FaceCapture(Challenge.from_json(ticket["challenge"]), ticket["issued_at_ms"])
 
 
-def face_check_begin(*, payment_id: int, customer_id: int) -> FaceCheckTicket:
+def face_check_begin(
+    *, payment_id: int, customer_id: int, on_started: Callable[[Payment], None] | None = None
+) -> FaceCheckTicket:
     # Another customer's payment is "not found" before anything else is said about it.
     online_payment_for(payment_id=payment_id, customer_id=customer_id)
     if not customer_face_pay_status(user_id=customer_id).enabled:
         raise CheckoutError("face_pay_off", _("face pay is off: confirm with your password"))
-    payment = _start_attempt(payment_id=payment_id, customer_id=customer_id)
-    # Decrypted outside the transaction above, and only this customer's templates.
+    payment = _start_attempt(payment_id=payment_id, customer_id=customer_id, on_started=on_started)
+    return FaceCheckTicket(payment_id, customer_id, payment.match_attempts)
+
+
+def face_check_submit(
+    *,
+    payment_id: int,
+    customer_id: int,
+    frames: list[bytes],
+    capture: FaceCapture | None = None,
+    times: CaptureTimes | None = None,
+) -> FaceCheckTicket:
+    """Start a try and hand its burst to the recognition queue, as the kiosk does: the
+    frames wait in the cache under a random key (never the database or the disk) and
+    `payments.tasks.verify_online_face` is enqueued when the try's start commits. With
+    eager Celery (the embedded default) it runs then, in this thread, outside the
+    transaction."""
+    burst = _burst_json(capture, times)
+
+    def enqueue(payment: Payment) -> None:
+        frames_key = stash_frames(frames)
+        job = {
+            "payment_id": payment_id,
+            "customer_id": customer_id,
+            "attempt": payment.match_attempts,
+            "frames_key": frames_key,
+            "burst": burst,
+        }
+        # robust: a broker that is down leaves the try matching until the stuck-matching
+        # sweep (or the waiting request) fails it, retry allowed.
+        transaction.on_commit(lambda: _enqueue_face_check(job), robust=True)
+
+    return face_check_begin(payment_id=payment_id, customer_id=customer_id, on_started=enqueue)
+
+
+def _enqueue_face_check(job: dict) -> None:
+    from payments.tasks import verify_online_face
+
+    verify_online_face.delay(**job)
+
+
+def face_check_run(
+    *, payment_id: int, customer_id: int, attempt: int, frames_key: str, burst: dict
+) -> str:
+    """The recognition task's work: the 1:1 check of one burst, recorded as its try's
+    outcome. Safe to run twice: only the run that takes the frames out of the cache
+    decides (a second run, or one whose frames expired, finds none and does nothing; a
+    try nobody decides is failed by the sweep). A late run for an older try than the
+    payment's current one decides nothing either."""
+    frames = take_frames(frames_key)  # the frames leave the cache here, whatever happens
+    if frames is None:
+        return "already_processed"
+    if not _in_try(payment_id=payment_id, attempt=attempt):
+        return "payment_moved"
+    # Decrypted outside any transaction, and only this customer's templates.
     templates = load_face_templates(user_ids=[customer_id]).get(customer_id, [])
-    return FaceCheckTicket(payment_id, customer_id, payment.match_attempts, templates)
+    check = verify_burst(
+        frames=frames, customer_id=customer_id, templates=templates, **_burst_kwargs(burst)
+    )
+    del frames
+    face_check_finish(ticket=FaceCheckTicket(payment_id, customer_id, attempt), check=check)
+    return check.outcome
+
+
+def _in_try(*, payment_id: int, attempt: int) -> bool:
+    return Payment.objects.filter(
+        pk=payment_id, status=Status.MATCHING, match_attempts=attempt
+    ).exists()
 
 
 def face_check_finish(*, ticket: FaceCheckTicket, check: RecognitionResult) -> Payment:
@@ -188,6 +261,7 @@ def face_check_finish(*, ticket: FaceCheckTicket, check: RecognitionResult) -> P
         payment_id=ticket.payment_id,
         customer_id=ticket.customer_id,
         event="payment.face_verified",
+        attempt=ticket.attempt,
         attempt_id=attempt.pk,
         distance=check.best_distance,
         threshold=check.threshold,
@@ -195,10 +269,40 @@ def face_check_finish(*, ticket: FaceCheckTicket, check: RecognitionResult) -> P
     )
 
 
-def _burst_kwargs(capture: FaceCapture | None, times: CaptureTimes | None) -> dict:
+def face_check_outcome(*, ticket: FaceCheckTicket) -> Payment | None:
+    """The payment once its try has been decided (it left `matching` for this try), else
+    None."""
+    payment = online_payment_for(payment_id=ticket.payment_id, customer_id=ticket.customer_id)
+    if payment.status == Status.MATCHING and payment.match_attempts == ticket.attempt:
+        return None
+    return payment
+
+
+def face_check_give_up(*, ticket: FaceCheckTicket) -> Payment:
+    """The try outlived its budget: failed as the stuck-matching sweep would fail it
+    (`recognition_timeout`, retry allowed); a late answer will not decide it."""
+    payment_fail(payment_id=ticket.payment_id, reason="recognition_timeout", attempt=ticket.attempt)
+    return online_payment_for(payment_id=ticket.payment_id, customer_id=ticket.customer_id)
+
+
+def _burst_json(capture: FaceCapture | None, times: CaptureTimes | None) -> dict:
+    """What the task needs to hold the burst to its ticket: numbers only."""
     if capture is None:
         return {}
-    return {"challenge": capture.challenge, "times": times}
+    return {
+        "challenge": capture.challenge.as_json(),
+        "times": asdict(times) if times is not None else None,
+    }
+
+
+def _burst_kwargs(burst: dict) -> dict:
+    if not burst:
+        return {}
+    times = burst.get("times")
+    return {
+        "challenge": Challenge.from_json(burst["challenge"]),
+        "times": CaptureTimes(**times) if times is not None else None,
+    }
 
 
 async def aonline_face_confirm(
@@ -210,18 +314,23 @@ async def aonline_face_confirm(
     times: CaptureTimes | None = None,
 ) -> Payment:
     """``capture``: the claimed ticket whose challenge the burst must follow (the view
-    always passes one); ``times``: the frames' capture times. The face work runs in a
-    worker thread of its own so that it never holds Django's one sync thread (every sync
-    view waits on it)."""
-    ticket = await sync_to_async(face_check_begin)(payment_id=payment_id, customer_id=customer_id)
-    check = await asyncio.to_thread(
-        verify_burst,
-        frames=frames,
-        customer_id=customer_id,
-        templates=ticket.templates,
-        **_burst_kwargs(capture, times),
+    always passes one); ``times``: the frames' capture times.
+
+    The face work runs on a recognition worker; this request waits for its try to be
+    decided without holding a thread (a short read every FACE_CHECK_POLL_SECONDS), up to
+    PAYMENT_MATCHING_TIMEOUT_SECONDS, and then gives the try up as the sweep would."""
+    ticket = await sync_to_async(face_check_submit)(
+        payment_id=payment_id, customer_id=customer_id, frames=frames, capture=capture, times=times
     )
-    return await sync_to_async(face_check_finish)(ticket=ticket, check=check)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.PAYMENT_MATCHING_TIMEOUT_SECONDS
+    while True:
+        payment = await sync_to_async(face_check_outcome)(ticket=ticket)
+        if payment is not None:
+            return payment
+        if loop.time() >= deadline:
+            return await sync_to_async(face_check_give_up)(ticket=ticket)
+        await asyncio.sleep(FACE_CHECK_POLL_SECONDS)
 
 
 def online_password_confirm(*, payment_id: int, customer_id: int, password: str) -> Payment:
@@ -242,16 +351,24 @@ def online_password_confirm(*, payment_id: int, customer_id: int, password: str)
 def _fail(payment_id: int, *, attempt: int, reason: str) -> Payment:
     if attempt >= settings.PAYMENT_MAX_MATCH_ATTEMPTS:
         reason = TOO_MANY_ATTEMPTS
-    return payment_fail(payment_id=payment_id, reason=reason)
+    return payment_fail(payment_id=payment_id, reason=reason, attempt=attempt)
 
 
-def _approve(*, payment_id: int, customer_id: int, event: str, **data) -> Payment:
+def _approve(
+    *, payment_id: int, customer_id: int, event: str, attempt: int | None = None, **data
+) -> Payment:
     """matching -> awaiting_confirmation -> succeeded in one transaction: the customer
     has just confirmed, so there is nothing left to wait for. payment_match still applies
-    the customer's limits and balance (and may decline)."""
+    the customer's limits and balance (and may decline). ``attempt``: only if the payment
+    is still in that try."""
     with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.status != Status.MATCHING or (
+            attempt is not None and payment.match_attempts != attempt
+        ):
+            return payment  # a late answer: the try was decided or given up meanwhile
         audit(event, payment_id=payment_id, data={"customer_id": customer_id, **data})
-        payment = payment_match(payment_id=payment_id, customer_id=customer_id)
+        payment = payment_match(payment_id=payment_id, customer_id=customer_id, attempt=attempt)
         if payment.status == Status.AWAITING_CONFIRMATION:
             payment = payment_approve(payment_id=payment_id, customer_id=customer_id)
     return payment

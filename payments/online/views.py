@@ -22,7 +22,7 @@ from payments.online import services
 from payments.portal import views as portal_views
 from smilepay.faces import CaptureTimes
 from smilepay.faces.challenge import parse_frame_times, parse_started_at
-from smilepay.upload_images import ImageRefused, frame_header
+from smilepay.frames import FrameError, validate_burst
 
 MESSAGES = {
     "matched": _("That's you. Payment confirmed."),
@@ -77,21 +77,13 @@ def confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
 
 
 def _frames(request: HttpRequest) -> list[bytes]:
-    uploads = request.FILES.getlist("frame")
-    low, high = settings.KIOSK_MIN_FRAMES, settings.KIOSK_MAX_FRAMES
-    if not low <= len(uploads) <= high:
-        raise services.CheckoutError(
-            "bad_burst", _("send %(low)d to %(high)d frames") % {"low": low, "high": high}
-        )
-    frames = [upload.read() for upload in uploads]
-    for index, frame in enumerate(frames):
-        # Size and type from the header only: a pixel bomb never reaches the face engine.
-        try:
-            frame_header(
-                frame, max_bytes=settings.KIOSK_MAX_FRAME_BYTES, name=_("Frame %d") % (index + 1)
-            )
-        except ImageRefused as exc:
-            raise services.CheckoutError("bad_burst", str(exc)) from exc
+    frames = [upload.read() for upload in request.FILES.getlist("frame")]
+    try:
+        # The kiosk's checks: count, size and type from the header only, so that a pixel
+        # bomb never reaches the face engine.
+        validate_burst(frames)
+    except FrameError as exc:
+        raise services.CheckoutError("bad_burst", str(exc)) from exc
     return frames
 
 
@@ -143,7 +135,8 @@ async def face_start(request: HttpRequest, payment_id: int) -> JsonResponse:
 @login_required
 async def face(request: HttpRequest, payment_id: int) -> JsonResponse:
     """POST the smile burst (multipart `frame` x 4..12, `token` from face_start, each
-    frame's capture time in `timestamps`, `started_at`); answers the payment's new state."""
+    frame's capture time in `timestamps`, `started_at`); answers the payment's new state
+    once a recognition worker has decided the try (or its time budget has passed)."""
     user = await request.auser()
     try:
         frames = _frames(request)

@@ -18,7 +18,8 @@ from tests.payments.api_client import Api
 from tests.payments.online_helpers import face_pay_customer
 from tests.payments.test_webhooks import receiver  # noqa: F401 - the fixture
 
-pytestmark = pytest.mark.django_db
+# The face check is enqueued when its try commits, as in production: real commits.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

@@ -27,7 +27,8 @@ from tests.payments.online_helpers import (
 )
 from tests.payments.test_online_faces import enroll
 
-pytestmark = pytest.mark.django_db
+# The face check is enqueued when its try commits, as in production: real commits.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

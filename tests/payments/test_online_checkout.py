@@ -25,7 +25,8 @@ from payments.tasks import expire_due_payments
 from tests.payments import factories as f
 from tests.payments.online_helpers import face_pay_customer, online_request, post_face_burst
 
-pytestmark = pytest.mark.django_db
+# The face check is enqueued when its try commits, as in production: real commits.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

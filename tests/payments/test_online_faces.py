@@ -22,7 +22,8 @@ from tests.payments.online_helpers import (
     still_burst,
 )
 
-pytestmark = pytest.mark.django_db
+# The face check is enqueued when its try commits, as in production: real commits.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -41,6 +41,7 @@ FUNCTION_LEVEL = {
     # level; the work enqueues the task, by a deferred import of the task module.
     ("accounts.push", "accounts.tasks"),
     ("kiosk.services", "kiosk.tasks"),
+    ("payments.online.services", "payments.tasks"),
     ("payments.webhooks", "payments.tasks"),
     # Celery's documented pattern: the app loads with Django.
     ("smilepay", "smilepay.celery"),

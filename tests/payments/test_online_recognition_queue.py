@@ -1,0 +1,174 @@
+"""Online checkout's face check runs like the kiosk's: the burst waits in the cache for a
+task on the `recognition` queue, which is safe to run twice, never decides a newer try
+than its own, and shares the kiosk's time budget and stuck-matching sweep. The face
+engine's verdict is stood in (tests/payments/test_online_faces.py runs the real one)."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from PIL import Image
+
+from accounts.recognition import Outcome, RecognitionResult
+from payments.models import Payment, RecognitionAttempt
+from payments.online import services as online
+from payments.tasks import fail_stuck_matching, verify_online_face
+from smilepay.celery import app
+from tests.payments import factories as f
+from tests.payments.online_helpers import face_pay_customer, online_request, post_face_burst
+
+# The task is enqueued when its try commits, as in production: real commits.
+pytestmark = pytest.mark.django_db(transaction=True)
+S = Payment.Status
+
+
+@pytest.fixture
+def casey(client):
+    user = face_pay_customer(balance_minor=5000)
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def engine(monkeypatch):
+    """Stand-in for the 1:1 check (named so): every burst is the customer's; counts runs."""
+    calls = []
+
+    def verified(*, frames, customer_id, **_):
+        calls.append(len(frames))
+        return RecognitionResult(
+            Outcome.MATCHED, customer_id=customer_id, best_distance=0.2, threshold=0.31
+        )
+
+    monkeypatch.setattr(online, "verify_burst", verified)
+    return calls
+
+
+class Queue(list):
+    """The `recognition` queue with no worker on it: each enqueued task's arguments, for
+    the test to run (or lose), until a worker is ``working`` again."""
+
+    working = False
+
+    def __init__(self, enqueue) -> None:
+        super().__init__()
+        self.enqueue = enqueue
+
+    def __call__(self, job: dict) -> None:
+        self.append(job)
+        if self.working:
+            self.enqueue(job)
+
+
+@pytest.fixture
+def queue(monkeypatch):
+    held = Queue(online._enqueue_face_check)
+    monkeypatch.setattr(online, "_enqueue_face_check", held)
+    return held
+
+
+def jpeg_frames(count: int = 8) -> list[bytes]:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 90, 90)).save(out, "JPEG")
+    return [out.getvalue()] * count
+
+
+def start_try(payment, customer) -> online.FaceCheckTicket:
+    return online.face_check_submit(
+        payment_id=payment.pk, customer_id=customer.pk, frames=jpeg_frames()
+    )
+
+
+def past_the_budget(payment, settings) -> None:
+    Payment.objects.filter(pk=payment.pk).update(
+        updated_at=timezone.now() - timedelta(seconds=settings.PAYMENT_MATCHING_TIMEOUT_SECONDS + 1)
+    )
+
+
+def test_the_online_face_check_is_routed_to_the_recognition_queue():
+    def queue_of(name: str) -> str:
+        return app.amqp.router.route({}, name, (), {})["queue"].name
+
+    assert queue_of(verify_online_face.name) == "recognition"
+    assert queue_of("kiosk.tasks.recognize") == "recognition"
+    assert queue_of("payments.tasks.deliver_webhook") == "default"
+
+
+def test_the_upload_starts_the_try_and_leaves_the_frames_only_in_the_cache(casey, queue):
+    payment = online_request(f.merchant(), casey)
+    ticket = start_try(payment, casey)
+    (job,) = queue
+    assert (job["payment_id"], job["customer_id"], job["attempt"]) == (payment.pk, casey.pk, 1)
+    assert ticket.attempt == 1
+    assert Payment.objects.get(pk=payment.pk).status == S.MATCHING
+    assert cache.get(job["frames_key"]) == jpeg_frames()
+
+
+def test_running_the_task_twice_decides_the_try_once(casey, queue, engine):
+    payment = online_request(f.merchant(), casey, amount_minor=700)
+    start_try(payment, casey)
+    (job,) = queue
+    assert verify_online_face(**job) == "matched"
+    assert verify_online_face(**job) == "already_processed"
+    assert engine == [8]
+    assert RecognitionAttempt.objects.filter(payment=payment).count() == 1
+    assert Payment.objects.get(pk=payment.pk).status == S.SUCCEEDED
+    assert cache.get(job["frames_key"]) is None
+
+
+def test_a_late_task_of_an_older_try_does_not_decide_the_newer_one(casey, queue, engine, settings):
+    payment = online_request(f.merchant(), casey)
+    start_try(payment, casey)
+    past_the_budget(payment, settings)
+    assert fail_stuck_matching() == 1
+    start_try(payment, casey)
+    old, new = queue
+    assert (old["attempt"], new["attempt"]) == (1, 2)
+    assert verify_online_face(**old) == "payment_moved"
+    assert engine == []
+    assert not RecognitionAttempt.objects.filter(payment=payment).exists()
+    assert Payment.objects.get(pk=payment.pk).status == S.MATCHING
+    assert verify_online_face(**new) == "matched"
+    assert Payment.objects.get(pk=payment.pk).status == S.SUCCEEDED
+
+
+def test_a_try_whose_worker_died_is_failed_by_the_sweep_and_may_be_retried(
+    casey, client, queue, engine, settings
+):
+    settings.PAYMENT_MAX_MATCH_ATTEMPTS = 3
+    payment = online_request(f.merchant(), casey)
+    start_try(payment, casey)  # its task is never run: the worker died with it
+    assert fail_stuck_matching() == 0  # within the budget it is left alone
+    past_the_budget(payment, settings)
+    assert fail_stuck_matching() == 1
+    failed = Payment.objects.get(pk=payment.pk)
+    assert (failed.status, failed.reason) == (S.FAILED, "recognition_timeout")
+    assert online.attempts_left(failed) == 2
+    # The customer tries again; this time a worker answers.
+    queue.working = True
+    answer = post_face_burst(client, payment.pk, jpeg_frames())
+    assert answer.status_code == 200, answer.content
+    assert (answer.json()["status"], answer.json()["attempts_left"]) == ("succeeded", 1)
+    assert [job["attempt"] for job in queue] == [1, 2]
+
+
+def test_the_phone_is_told_when_no_worker_answers_within_the_budget(casey, client, queue, settings):
+    settings.PAYMENT_MATCHING_TIMEOUT_SECONDS = 1
+    payment = online_request(f.merchant(), casey)
+    answer = post_face_burst(client, payment.pk, jpeg_frames())
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert (body["status"], body["reason"], body["attempts_left"]) == (
+        "failed",
+        "recognition_timeout",
+        4,
+    )
+    assert body["message"] == "That took too long. Try again."
+    # The message, delivered late, does not decide the try that was given up.
+    (job,) = queue
+    assert verify_online_face(**job) == "payment_moved"
+    assert Payment.objects.get(pk=payment.pk).reason == "recognition_timeout"
