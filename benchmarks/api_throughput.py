@@ -41,8 +41,8 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
+    from merchants.models import Kiosk, Merchant
     from payments import services
-    from payments.models import Kiosk, Merchant
 
     if connection.vendor != "postgresql":
         sys.exit("set DATABASE_URL to a PostgreSQL database (see the docstring)")

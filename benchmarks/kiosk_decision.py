@@ -56,8 +56,9 @@ from django.core.management import call_command  # noqa: E402
 
 from kiosk import gallery_cache  # noqa: E402
 from kiosk.services import capture_session_open, capture_submit, kiosk_start_payment  # noqa: E402
+from merchants.models import Merchant  # noqa: E402
 from payments import services as payment_services  # noqa: E402
-from payments.models import Merchant, Payment, RecognitionAttempt  # noqa: E402
+from payments.models import Payment, RecognitionAttempt  # noqa: E402
 from smilepay.faces import Gallery  # noqa: E402
 from smilepay.faces.lab import bursts  # noqa: E402
 

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from demo_shop import keys as shop_keys
+from merchants.models import ApiKey, Merchant, WebhookEndpoint
+from merchants.tokens import hash_token
 from payments import services
-from payments.models import ApiKey, Merchant, WebhookEndpoint
-from payments.tokens import hash_token
 
 
 def register(sender: object, *, merchant: Merchant, **kwargs: object) -> None:

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit
-from payments.models import Kiosk, KioskPairingCode, MerchantMembership
+from merchants.models import Kiosk, KioskPairingCode, MerchantMembership
+from merchants.tokens import hash_token, new_token, normalize_pairing_code
 from payments.services import kiosk_revoke
 from payments.signals import kiosk_device_revoked
-from payments.tokens import hash_token, new_token, normalize_pairing_code
 from smilepay import ratelimit
 
 DEVICE_COOKIE = "smilepay_kiosk"

@@ -10,19 +10,13 @@ from django.utils import timezone
 
 from accounts.audit import audit
 from accounts.services import face_pay_pause
-from payments import outbound, webhooks
+from merchants import outbound
+from merchants.models import WEBHOOK_EVENT_TYPES, ApiKey, Kiosk, Merchant, WebhookEndpoint
+from merchants.tokens import hash_token, new_token
+from payments import webhooks
 from payments.errors import InvalidRequest
-from payments.models import (
-    ApiKey,
-    Kiosk,
-    Merchant,
-    Payment,
-    RecognitionAttempt,
-    WebhookEndpoint,
-)
-from payments.models.webhooks import WEBHOOK_EVENT_TYPES
+from payments.models import Payment, RecognitionAttempt
 from payments.signals import kiosk_device_revoked
-from payments.tokens import hash_token, new_token
 from payments.transitions import payment_cancel
 
 

@@ -13,14 +13,9 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from accounts.selectors import customer_id_by_contact
+from merchants.models import Kiosk, MerchantMembership
 from payments.errors import NotFound
-from payments.models import (
-    Kiosk,
-    LedgerAccount,
-    MerchantMembership,
-    Payment,
-    RecognitionAttempt,
-)
+from payments.models import LedgerAccount, Payment, RecognitionAttempt
 from smilepay.parsing import strict_id
 
 

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit
+from merchants.models import Kiosk, KioskPairingCode
+from merchants.tokens import hash_token, new_pairing_code
 from payments.funding import wallet_fund, wallet_funding_complete
 from payments.merchant_config_services import (
     api_key_create,
@@ -23,9 +25,7 @@ from payments.merchant_config_services import (
     webhook_endpoint_create,
     webhook_endpoint_disable,
 )
-from payments.models import Kiosk, KioskPairingCode
 from payments.money import payment_refund, wallet_topup
-from payments.tokens import hash_token, new_pairing_code
 from payments.transitions import (
     payment_approve,
     payment_cancel,

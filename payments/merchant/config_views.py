@@ -15,13 +15,14 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from merchants.models import ApiKey, Kiosk, WebhookEndpoint
 from payments import services, webhooks
 from payments.errors import PaymentError
 from payments.labels import event_label
 from payments.merchant.access import can_manage, merchant_view
 from payments.merchant.forms import ApiKeyForm, CheckoutSettingsForm, KioskForm, WebhookForm
 from payments.merchant.qr import qr_svg
-from payments.models import ApiKey, Kiosk, WebhookDelivery, WebhookEndpoint
+from payments.models import WebhookDelivery
 
 
 def _secret_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
@@ -172,7 +173,7 @@ def webhook_resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
 
 @merchant_view(manage=True)
 def checkout_settings(request: HttpRequest) -> HttpResponse:
-    """The hosts online payments may send the shopper back to (payments/return_urls.py)."""
+    """The hosts online payments may send the shopper back to (merchants/return_urls.py)."""
     form = CheckoutSettingsForm(
         request.POST or None, initial={"return_hosts": request.merchant.return_hosts}
     )

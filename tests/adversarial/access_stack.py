@@ -35,8 +35,9 @@ def seed() -> None:
     from django.utils import timezone
 
     from kiosk.devices import kiosk_pair
+    from merchants.models import WebhookEndpoint
     from payments import services
-    from payments.models import WebhookDelivery, WebhookEndpoint
+    from payments.models import WebhookDelivery
     from tests.payments import factories as f
 
     users = get_user_model().objects
@@ -54,7 +55,7 @@ def seed() -> None:
     for label, name in (("a", "Alpha Café"), ("b", "Bravo Bakery")):
         merchant = f.merchant(name=name)
         owner = person(f"owner-{label}@example.com")
-        from payments.models import MerchantMembership
+        from merchants.models import MerchantMembership
 
         MerchantMembership.objects.create(merchant=merchant, user=owner, role="owner")
         kiosk = f.kiosk(merchant, name=f"Counter {label.upper()}")

@@ -34,7 +34,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from kiosk.devices import kiosk_pair
 from payments import services
-from payments.models import MerchantMembership
+from merchants.models import MerchantMembership
 from tests.accounts.conftest import make_customer
 from tests.payments import factories as f
 

@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from accounts.models import FaceProfile, User
 from kiosk.devices import kiosk_pair
+from merchants.models import Merchant
 from payments import services
-from payments.models import Merchant, Payment
+from payments.models import Payment
 
 _seq = itertools.count()
 

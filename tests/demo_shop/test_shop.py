@@ -15,8 +15,9 @@ from django.test import Client
 
 from demo_shop import keys
 from demo_shop import views as shop_views
+from merchants.models import ApiKey, WebhookEndpoint
 from payments import webhooks
-from payments.models import ApiKey, Payment, WebhookDelivery, WebhookEndpoint
+from payments.models import Payment, WebhookDelivery
 from payments.online import services as online
 from payments.online.verification import FaceCheck, Outcome
 from tests.payments.online_helpers import post_face_burst

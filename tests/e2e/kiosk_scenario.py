@@ -12,8 +12,8 @@ from pathlib import Path
 from django.conf import settings
 
 from accounts.push import push_subscribe
+from merchants.models import Merchant
 from payments import services as payment_services
-from payments.models import Merchant
 from tests.accounts.conftest import PASSWORD, enroll, make_customer
 
 CUSTOMER_EMAIL = "adrien@example.com"

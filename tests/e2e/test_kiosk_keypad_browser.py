@@ -10,7 +10,7 @@ from tests.e2e.conftest import chromium_browser, start_live_server
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 SETUP = (
-    "from payments import services; from payments.models import Merchant; "
+    "from payments import services; from merchants.models import Merchant; "
     "cafe = Merchant.objects.create(name='Keypad Café', slug='keypad-cafe', "
     "max_payment_minor=5000); "
     "kiosk = services.kiosk_create(merchant_id=cafe.pk, name='Counter'); "

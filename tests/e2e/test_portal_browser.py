@@ -42,7 +42,7 @@ def kiosk_payment_for(live, *, amount_minor: int) -> int:
     """A kiosk at Corner Café matched Dana's face: the payment waits for her answer."""
     return int(
         live.shell_value(
-            "from payments import services; from payments.models import Merchant; "
+            "from payments import services; from merchants.models import Merchant; "
             "from accounts.models import User; "
             f"u = User.objects.get(email={EMAIL!r}); "
             "m, _ = Merchant.objects.get_or_create(slug='corner', "
@@ -149,7 +149,7 @@ def test_the_dashboard_reads_the_waiting_payments_again_after_the_connection_com
 def test_a_photo_held_up_in_the_customers_name_is_on_their_activity_page(live):
     live.shell(
         "from accounts.models import User; from django.utils import timezone; "
-        "from payments import services; from payments.models import Merchant; "
+        "from payments import services; from merchants.models import Merchant; "
         f"u = User.objects.create_user({EMAIL!r}, {PASSWORD!r}, full_name='Dana', "
         f"phone_e164={PHONE_NUMBER!r}, phone_verified_at=timezone.now()); "
         "m = Merchant.objects.create(name='Corner Café', slug='corner'); "

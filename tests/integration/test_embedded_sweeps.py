@@ -19,7 +19,7 @@ import json
 from datetime import timedelta
 from kiosk.devices import kiosk_pair
 from payments import services
-from payments.models import Merchant
+from merchants.models import Merchant
 cafe = Merchant.objects.create(name="Embedded Café", slug="embedded-cafe")
 kiosk = services.kiosk_create(merchant_id=cafe.pk, name="Counter")
 token = kiosk_pair(code=services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk)).device_token

@@ -7,7 +7,7 @@ from channels.testing import WebsocketCommunicator
 
 from kiosk.devices import DEVICE_COOKIE, kiosk_pair
 from kiosk.realtime import kiosk_group
-from payments.models import Kiosk
+from merchants.models import Kiosk
 from payments.services import kiosk_issue_pairing_code, kiosk_revoke
 from smilepay.asgi import application
 from tests.kiosk.factories import make_kiosk

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from kiosk.devices import DEVICE_COOKIE, PairingError, kiosk_for_device, kiosk_pair
-from payments.models import KioskPairingCode
+from merchants.models import KioskPairingCode
 from payments.services import kiosk_issue_pairing_code
 from tests.kiosk.factories import make_kiosk
 
@@ -79,7 +79,7 @@ def test_the_qr_code_link_fills_in_the_pairing_code(client):
 def _staff(kiosk, *, role: str, email: str) -> None:
     from django.contrib.auth import get_user_model
 
-    from payments.models import MerchantMembership
+    from merchants.models import MerchantMembership
 
     user = get_user_model().objects.create_user(email, "staff passphrase 1")
     MerchantMembership.objects.create(merchant=kiosk.merchant, user=user, role=role)

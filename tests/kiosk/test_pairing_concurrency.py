@@ -3,7 +3,7 @@
 import pytest
 
 from kiosk.devices import PairingError, kiosk_for_device, kiosk_pair
-from payments.models import KioskPairingCode
+from merchants.models import KioskPairingCode
 from payments.services import kiosk_issue_pairing_code
 from tests.concurrency import run_concurrently, without_row_locks
 from tests.kiosk.factories import make_kiosk

@@ -8,8 +8,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Sum
 from django.utils import timezone
 
+from merchants.models import Kiosk, Merchant, MerchantMembership
 from payments import services
-from payments.models import Kiosk, LedgerEntry, Merchant, MerchantMembership, Payment
+from payments.models import LedgerEntry, Payment
 
 _seq = itertools.count(1)
 

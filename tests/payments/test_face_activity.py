@@ -10,8 +10,8 @@ import re
 import pytest
 
 from accounts.selectors import customer_face_pay_status
+from merchants.models import Kiosk
 from payments import services
-from payments.models import Kiosk
 from tests.payments import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import pytest
 
 from accounts.models import AuditEvent
 from kiosk.devices import kiosk_pair
+from merchants.models import ApiKey, Kiosk, WebhookEndpoint
 from payments import services
-from payments.models import ApiKey, Kiosk, WebhookEndpoint
 from tests.payments import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
+from merchants.models import ApiKey, Kiosk, KioskPairingCode, MerchantMembership, WebhookEndpoint
+from merchants.tokens import hash_token
 from payments import services
-from payments.models import ApiKey, Kiosk, KioskPairingCode, MerchantMembership, WebhookEndpoint
-from payments.tokens import hash_token
 from tests.payments import factories as f
 
 pytestmark = pytest.mark.django_db

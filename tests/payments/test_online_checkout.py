@@ -10,14 +10,9 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
+from merchants.models import Merchant
 from payments import selectors, services
-from payments.models import (
-    LedgerAccount,
-    Merchant,
-    Payment,
-    RecognitionAttempt,
-    WebhookDelivery,
-)
+from payments.models import LedgerAccount, Payment, RecognitionAttempt, WebhookDelivery
 from payments.online import services as online
 from payments.online.verification import FaceCheck, Outcome
 from payments.selectors import payment_events

@@ -291,7 +291,8 @@ def test_the_merchant_pages_with_python_strings_are_french(client, world, path):
 
 
 def test_the_merchant_pages_behind_the_lists_are_all_french(client, world):
-    from payments.models import WebhookDelivery, WebhookEndpoint
+    from merchants.models import WebhookEndpoint
+    from payments.models import WebhookDelivery
 
     endpoint = WebhookEndpoint.objects.create(
         merchant=world["cafe"],

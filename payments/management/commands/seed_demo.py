@@ -11,16 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from merchants.models import Kiosk, Merchant, MerchantMembership
 from payments import services
-from payments.models import (
-    Kiosk,
-    LedgerAccount,
-    LedgerTransaction,
-    Merchant,
-    MerchantMembership,
-    Payment,
-    RecognitionAttempt,
-)
+from payments.models import LedgerAccount, LedgerTransaction, Payment, RecognitionAttempt
 from payments.services import kiosk_issue_pairing_code, wallet_topup
 from payments.signals import demo_seeded
 
