@@ -32,8 +32,9 @@ def on_payment_status_changed(
         broadcast_payment(payment_id=payment_id)
 
 
-def on_kiosk_device_revoked(sender, *, kiosk_id: int, keep_token_hash: str = "", **kwargs) -> None:
-    """Close the kiosk's sockets now (sent on commit), except the new device's on a re-pair."""
+def close_kiosk_sockets(sender, *, kiosk_id: int, keep_token_hash: str = "", **kwargs) -> None:
+    """Close the kiosk's sockets now (merchants.signals, sent on commit), except the new
+    device's when one was just paired."""
     async_to_sync(get_channel_layer().group_send)(
         kiosk_group(kiosk_id), {"type": "kiosk.revoked", "keep_token_hash": keep_token_hash}
     )

@@ -5,27 +5,16 @@ The implementations live in small modules; this module is the stable import path
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit
-from merchants.models import Kiosk, KioskPairingCode
-from merchants.tokens import hash_token, new_pairing_code
+from merchants.models import Kiosk
+from merchants.signals import kiosk_revoked
 from payments.funding import wallet_fund, wallet_funding_complete
-from payments.merchant_config_services import (
-    api_key_create,
-    api_key_revoke,
-    kiosk_create,
-    kiosk_revoke,
-    merchant_return_hosts_set,
-    recognition_attempt_flag,
-    recognition_attempt_record,
-    webhook_endpoint_create,
-    webhook_endpoint_disable,
-)
+from payments.models import Payment
 from payments.money import payment_refund, wallet_topup
+from payments.recognition_attempts import recognition_attempt_flag, recognition_attempt_record
 from payments.transitions import (
     payment_approve,
     payment_cancel,
@@ -38,12 +27,7 @@ from payments.transitions import (
 )
 
 __all__ = [
-    "api_key_create",
-    "api_key_revoke",
-    "kiosk_create",
-    "kiosk_issue_pairing_code",
     "kiosk_revoke",
-    "merchant_return_hosts_set",
     "payment_approve",
     "payment_cancel",
     "payment_create",
@@ -58,36 +42,36 @@ __all__ = [
     "wallet_fund",
     "wallet_funding_complete",
     "wallet_topup",
-    "webhook_endpoint_create",
-    "webhook_endpoint_disable",
 ]
 
-PAIRING_CODE_TTL = timedelta(minutes=30)
 
+def kiosk_revoke(*, kiosk_id: int, merchant_id: int, revoked_by_id: int | None = None) -> Kiosk:
+    """The device token stops working at once, every open socket of the kiosk is closed
+    (the page shows the pairing screen) and its open payments are canceled."""
 
-def kiosk_issue_pairing_code(
-    *, kiosk_id: int, ttl: timedelta = PAIRING_CODE_TTL, issued_by_id: int | None = None
-) -> str:
-    """Create a fresh one-time pairing code for a kiosk and return it (shown once, never
-    audited: the event names the code's row).
-
-    Unused earlier codes are spent, so at most one code for a kiosk works at a time.
-    """
-    code = new_pairing_code()
-    now = timezone.now()
     with transaction.atomic():
-        kiosk = Kiosk.objects.select_for_update().get(pk=kiosk_id)
-        kiosk.pairing_codes.filter(used_at__isnull=True).update(used_at=now)
-        pairing_code = KioskPairingCode.objects.create(
-            kiosk=kiosk, code_hash=hash_token(code), expires_at=now + ttl
+        kiosk = Kiosk.objects.select_for_update().get(pk=kiosk_id, merchant_id=merchant_id)
+        if kiosk.revoked_at is not None:
+            return kiosk
+        kiosk.revoked_at = timezone.now()
+        kiosk.device_token_hash = ""
+        kiosk.save(update_fields=["revoked_at", "device_token_hash"])
+        kiosk.pairing_codes.filter(used_at__isnull=True).update(used_at=kiosk.revoked_at)
+        open_ids = list(
+            kiosk.payments.filter(status__in=Payment.OPEN_STATUSES).values_list("pk", flat=True)
         )
+        for payment_id in open_ids:
+            payment_cancel(payment_id=payment_id, reason="kiosk_revoked")
         audit(
-            "kiosk.pairing_code_issued",
+            "kiosk.revoked",
             data={
                 "kiosk_id": kiosk.pk,
-                "merchant_id": kiosk.merchant_id,
-                "pairing_code_id": pairing_code.pk,
-                "issued_by_id": issued_by_id,
+                "merchant_id": merchant_id,
+                "revoked_by_id": revoked_by_id,
+                "canceled_payments": len(open_ids),
             },
         )
-    return code
+        transaction.on_commit(
+            lambda: kiosk_revoked.send(sender=Kiosk, kiosk_id=kiosk_id, merchant_id=merchant_id)
+        )
+    return kiosk

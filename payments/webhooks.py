@@ -26,10 +26,6 @@ from payments.webhook_payloads import payment_payload, refund_payload
 SIGNATURE_HEADER = "SmilePay-Signature"
 
 
-def new_secret() -> str:
-    return f"whsec_{secrets.token_urlsafe(24)}"
-
-
 def sign(*, secret: str, body: bytes, timestamp: int | None = None) -> str:
     timestamp = int(time.time()) if timestamp is None else timestamp
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)

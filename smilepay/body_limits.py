@@ -30,8 +30,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from accounts.enrollment import MAX_IMAGE_BYTES
-from kiosk.devices import DEVICE_COOKIE, kiosk_for_device
+from kiosk.devices import DEVICE_COOKIE
 from kiosk.frames import burst_body_cap
+from merchants.selectors import kiosk_for_device
 
 Scope = dict
 Message = dict

@@ -41,12 +41,14 @@ PORTAL_PAGES = [
 SETUP = (
     "from accounts.models import User; from django.utils import timezone; "
     "from payments import services; from merchants.models import Merchant; "
+    "from merchants import services as merchant_services; "
     f"u = User.objects.create_user({EMAIL!r}, {PASSWORD!r}, full_name='Dana Scully', "
     "phone_e164='+12025550177', phone_verified_at=timezone.now()); "
     "services.wallet_topup(user_id=u.pk, amount_minor=12_345); "
     "m = Merchant.objects.create(name='Café Rivoli', slug='rivoli'); "
-    "k = services.kiosk_create(merchant_id=m.pk, name='Caisse 1', location='Rue de Rivoli'); "
-    "print(services.kiosk_issue_pairing_code(kiosk_id=k.pk))"
+    "k = merchant_services.kiosk_create(merchant_id=m.pk, name='Caisse 1', "
+    "location='Rue de Rivoli'); "
+    "print(merchant_services.kiosk_issue_pairing_code(kiosk_id=k.pk))"
 )
 
 

@@ -3,9 +3,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from kiosk.devices import DEVICE_COOKIE, PairingError, kiosk_for_device, kiosk_pair
+from kiosk.devices import DEVICE_COOKIE
+from merchants.errors import PairingError
 from merchants.models import KioskPairingCode
-from payments.services import kiosk_issue_pairing_code
+from merchants.selectors import kiosk_for_device
+from merchants.services import kiosk_issue_pairing_code, kiosk_pair
 from tests.kiosk.factories import make_kiosk
 
 pytestmark = pytest.mark.django_db

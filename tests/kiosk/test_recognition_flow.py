@@ -19,13 +19,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from kiosk import gallery_cache
-from kiosk.devices import DEVICE_COOKIE, kiosk_pair
+from kiosk.devices import DEVICE_COOKIE
 from kiosk.models import CaptureSession
 from kiosk.recognition import recognize_burst
+from merchants.services import kiosk_issue_pairing_code, kiosk_pair
 from merchants.tokens import hash_token
 from payments import services as payment_services
 from payments.models import LedgerAccount, Payment, RecognitionAttempt
-from payments.services import kiosk_issue_pairing_code
 from smilepay.faces import Challenge, false_match_risk
 from smilepay.faces.lab import bursts
 from tests.accounts.conftest import enroll, make_customer

@@ -10,8 +10,9 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
+from merchants import services as merchant_services
 from merchants.models import Merchant
-from payments import selectors, services
+from payments import selectors
 from payments.models import LedgerAccount, Payment, RecognitionAttempt, WebhookDelivery
 from payments.online import services as online
 from payments.online.verification import FaceCheck, Outcome
@@ -26,7 +27,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def shop():
     merchant = f.merchant(name="Bean Shop")
-    services.webhook_endpoint_create(merchant_id=merchant.pk, url="https://shop.example/hook")
+    merchant_services.webhook_endpoint_create(
+        merchant_id=merchant.pk, url="https://shop.example/hook"
+    )
     return merchant
 
 

@@ -55,6 +55,7 @@ FUNCTION_LEVEL = {
     ("payments.apps", "accounts.signals"),
     ("payments.apps", "payments.portal.live"),
     ("kiosk.apps", "kiosk.realtime"),
+    ("kiosk.apps", "merchants.signals"),
     ("kiosk.apps", "payments.signals"),
     ("demo_shop.apps", "demo_shop.seed"),
     ("demo_shop.apps", "payments.signals"),

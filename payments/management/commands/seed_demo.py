@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from merchants.models import Kiosk, Merchant, MerchantMembership
+from merchants.services import kiosk_issue_pairing_code
 from payments import services
 from payments.models import LedgerAccount, LedgerTransaction, Payment, RecognitionAttempt
-from payments.services import kiosk_issue_pairing_code, wallet_topup
+from payments.services import wallet_topup
 from payments.signals import demo_seeded
 
 DEMO_MERCHANT_SLUG = "demo-cafe"

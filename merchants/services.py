@@ -1,23 +1,46 @@
-"""Merchant configuration writes: kiosks, API keys, webhook endpoints, attempts log."""
+"""Merchant writes: kiosks and their pairing, return hosts, API keys, webhook endpoints.
+
+Every write goes through a function here (docs/contracts.md). merchants imports neither
+payments nor kiosk: what they must do when a kiosk changes (cancel its open payments,
+close its sockets) they do on merchants.signals, sent on commit.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlparse
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit
-from accounts.services import face_pay_pause
 from merchants import outbound
-from merchants.models import WEBHOOK_EVENT_TYPES, ApiKey, Kiosk, Merchant, WebhookEndpoint
-from merchants.tokens import hash_token, new_token
-from payments import webhooks
-from payments.errors import InvalidRequest
-from payments.models import Payment, RecognitionAttempt
-from payments.signals import kiosk_device_revoked
-from payments.transitions import payment_cancel
+from merchants.errors import InvalidSetting, PairingError
+from merchants.models import (
+    WEBHOOK_EVENT_TYPES,
+    ApiKey,
+    Kiosk,
+    KioskPairingCode,
+    Merchant,
+    WebhookEndpoint,
+)
+from merchants.signals import kiosk_paired
+from merchants.tokens import (
+    hash_token,
+    new_pairing_code,
+    new_token,
+    new_webhook_secret,
+    normalize_pairing_code,
+)
+
+
+@dataclass(frozen=True)
+class Pairing:
+    kiosk_id: int
+    device_token: str
 
 
 def kiosk_create(
@@ -42,43 +65,82 @@ def kiosk_create(
     return kiosk
 
 
-def kiosk_revoke(*, kiosk_id: int, merchant_id: int, revoked_by_id: int | None = None) -> Kiosk:
-    """The device token stops working at once, every open socket of the kiosk is closed
-    (the page shows the pairing screen) and its open payments are canceled."""
+PAIRING_CODE_TTL = timedelta(minutes=30)
 
+
+def kiosk_issue_pairing_code(
+    *, kiosk_id: int, ttl: timedelta = PAIRING_CODE_TTL, issued_by_id: int | None = None
+) -> str:
+    """Create a fresh one-time pairing code for a kiosk and return it (shown once, never
+    audited: the event names the code's row).
+
+    Unused earlier codes are spent, so at most one code for a kiosk works at a time.
+    """
+    code = new_pairing_code()
+    now = timezone.now()
     with transaction.atomic():
-        kiosk = Kiosk.objects.select_for_update().get(pk=kiosk_id, merchant_id=merchant_id)
-        if kiosk.revoked_at is not None:
-            return kiosk
-        kiosk.revoked_at = timezone.now()
-        kiosk.device_token_hash = ""
-        kiosk.save(update_fields=["revoked_at", "device_token_hash"])
-        kiosk.pairing_codes.filter(used_at__isnull=True).update(used_at=kiosk.revoked_at)
-        open_ids = list(
-            kiosk.payments.filter(status__in=Payment.OPEN_STATUSES).values_list("pk", flat=True)
+        kiosk = Kiosk.objects.select_for_update().get(pk=kiosk_id)
+        kiosk.pairing_codes.filter(used_at__isnull=True).update(used_at=now)
+        pairing_code = KioskPairingCode.objects.create(
+            kiosk=kiosk, code_hash=hash_token(code), expires_at=now + ttl
         )
-        for payment_id in open_ids:
-            payment_cancel(payment_id=payment_id, reason="kiosk_revoked")
         audit(
-            "kiosk.revoked",
+            "kiosk.pairing_code_issued",
             data={
                 "kiosk_id": kiosk.pk,
-                "merchant_id": merchant_id,
-                "revoked_by_id": revoked_by_id,
-                "canceled_payments": len(open_ids),
+                "merchant_id": kiosk.merchant_id,
+                "pairing_code_id": pairing_code.pk,
+                "issued_by_id": issued_by_id,
+            },
+        )
+    return code
+
+
+def kiosk_pair(*, code: str) -> Pairing:
+    """Spend a pairing code and give the device a fresh token (shown to it once).
+
+    A kiosk has one device at a time: pairing again replaces the earlier device's token
+    and closes that device's open sockets, and pairing a revoked kiosk with a code
+    issued after the revocation brings it back.
+    """
+    code_hash = hash_token(normalize_pairing_code(code))
+    token = new_token("kd")
+    now = timezone.now()
+    with transaction.atomic():
+        pairing_code = (
+            KioskPairingCode.objects.select_for_update().filter(code_hash=code_hash).first()
+        )
+        if pairing_code is None or not pairing_code.is_usable(now=now):
+            raise PairingError(_("That pairing code is not valid. Ask for a new one."))
+        pairing_code.used_at = now
+        pairing_code.save(update_fields=["used_at"])
+        kiosk = Kiosk.objects.select_for_update().get(pk=pairing_code.kiosk_id)
+        replaced_device = bool(kiosk.device_token_hash)
+        kiosk.device_token_hash = hash_token(token)
+        kiosk.paired_at = now
+        kiosk.revoked_at = None
+        kiosk.save(update_fields=["device_token_hash", "paired_at", "revoked_at"])
+        keep = kiosk.device_token_hash
+        audit(
+            "kiosk.paired",
+            data={
+                "kiosk_id": kiosk.pk,
+                "merchant_id": kiosk.merchant_id,
+                "pairing_code_id": pairing_code.pk,
+                "replaced_device": replaced_device,
             },
         )
         transaction.on_commit(
-            lambda: kiosk_device_revoked.send(sender=Kiosk, kiosk_id=kiosk_id, keep_token_hash="")
+            lambda: kiosk_paired.send(sender=Kiosk, kiosk_id=kiosk.pk, keep_token_hash=keep)
         )
-    return kiosk
+    return Pairing(kiosk_id=kiosk.pk, device_token=token)
 
 
 def merchant_return_hosts_set(
     *, merchant_id: int, hosts: list[str], changed_by_id: int | None = None
 ) -> Merchant:
     """Replace the hosts online payments may return the shopper to (already parsed by
-    payments.return_urls.parse_hosts)."""
+    merchants.return_urls.parse_hosts)."""
     with transaction.atomic():
         merchant = Merchant.objects.select_for_update().get(pk=merchant_id)
         value = "\n".join(hosts)
@@ -135,13 +197,13 @@ def _check_webhook_url(url: str) -> None:
     parsed = urlparse(url)
     allowed = {"https"} if settings.HTTPS else {"https", "http"}
     if parsed.scheme not in allowed or not parsed.netloc:
-        raise InvalidRequest(
+        raise InvalidSetting(
             "invalid_url", f"the URL must use {' or '.join(sorted(allowed))}", param="url"
         )
     try:
         outbound.check_target(url)
     except outbound.ForbiddenTarget as exc:
-        raise InvalidRequest("forbidden_url", str(exc), param="url") from exc
+        raise InvalidSetting("forbidden_url", str(exc), param="url") from exc
 
 
 def webhook_endpoint_create(
@@ -154,12 +216,12 @@ def webhook_endpoint_create(
     _check_webhook_url(url)
     unknown = set(event_types or []) - set(WEBHOOK_EVENT_TYPES)
     if unknown:
-        raise InvalidRequest("invalid_event_type", f"unknown: {', '.join(sorted(unknown))}")
+        raise InvalidSetting("invalid_event_type", f"unknown: {', '.join(sorted(unknown))}")
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.create(
             merchant_id=merchant_id,
             url=url,
-            secret=webhooks.new_secret(),
+            secret=new_webhook_secret(),
             event_types=list(event_types or []),
         )
         # The host only: a URL may carry a token of the merchant's own in its path or query.
@@ -196,71 +258,3 @@ def webhook_endpoint_disable(
             },
         )
     return endpoint
-
-
-def recognition_attempt_record(
-    *,
-    payment_id: int | None,
-    kiosk_id: int | None,
-    outcome: str,
-    customer_id: int | None = None,
-    best_distance: float | None = None,
-    margin: float | None = None,
-    liveness_score: float | None = None,
-    pad_score: float | None = None,
-    timings_ms: dict[str, float] | None = None,
-    phone_digits_used: bool = False,
-    near_customer_ids: list[int] | None = None,
-    searched_identities: int | None = None,
-) -> RecognitionAttempt:
-    """Log one recognition try: outcome and numbers only, never images or encodings."""
-    with transaction.atomic():
-        attempt = RecognitionAttempt.objects.create(
-            payment_id=payment_id,
-            kiosk_id=kiosk_id,
-            customer_id=customer_id,
-            outcome=outcome[:24],
-            best_distance=best_distance,
-            margin=margin,
-            liveness_score=liveness_score,
-            pad_score=pad_score,
-            timings_ms={k: float(v) for k, v in (timings_ms or {}).items()},
-            phone_digits_used=phone_digits_used,
-            searched_identities=searched_identities,
-        )
-        near = set(near_customer_ids or [])
-        if customer_id:
-            near.add(customer_id)
-        if near:
-            attempt.near_customers.set(near)
-        if payment_id is not None:
-            audit(
-                "recognition.attempted",
-                payment_id=payment_id,
-                data={"attempt_id": attempt.pk, "outcome": attempt.outcome},
-            )
-    return attempt
-
-
-def recognition_attempt_flag(*, attempt_id: int, customer_id: int) -> RecognitionAttempt:
-    """The customer says "this wasn't me": flag the attempt and pause their face pay."""
-    with transaction.atomic():
-        attempt = RecognitionAttempt.objects.select_for_update().get(pk=attempt_id)
-        related = (
-            attempt.customer_id == customer_id
-            or attempt.near_customers.filter(pk=customer_id).exists()
-        )
-        if not related:
-            raise RecognitionAttempt.DoesNotExist
-        if attempt.flagged_by_customer_at is not None:
-            return attempt
-        attempt.flagged_by_customer_at = timezone.now()
-        attempt.save(update_fields=["flagged_by_customer_at"])
-        audit(
-            "recognition.flagged_by_customer",
-            payment_id=attempt.payment_id,
-            data={"attempt_id": attempt.pk, "customer_id": customer_id},
-        )
-        # In the same transaction: the flag and the pause stand or fall together.
-        face_pay_pause(user_id=customer_id, reason=f"flagged recognition attempt {attempt.pk}")
-    return attempt
