@@ -119,7 +119,7 @@ def kiosk_unpair(request: HttpRequest) -> HttpResponse:
     if kiosk is None:
         return _pairing_page(request)
     try:
-        devices.kiosk_unpair(
+        merchant_services.kiosk_unpair(
             kiosk=kiosk,
             email=request.POST.get("email", ""),
             password=request.POST.get("password", ""),

@@ -7,6 +7,7 @@ close its sockets) they do on merchants.signals, sent on commit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlparse
@@ -18,16 +19,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit
 from merchants import outbound
-from merchants.errors import InvalidSetting, PairingError
+from merchants.errors import InvalidSetting, PairingError, UnpairRefused
 from merchants.models import (
     WEBHOOK_EVENT_TYPES,
     ApiKey,
     Kiosk,
     KioskPairingCode,
     Merchant,
+    MerchantMembership,
     WebhookEndpoint,
 )
-from merchants.signals import kiosk_paired
+from merchants.signals import kiosk_paired, kiosk_revoked
 from merchants.tokens import (
     hash_token,
     new_pairing_code,
@@ -35,6 +37,10 @@ from merchants.tokens import (
     new_webhook_secret,
     normalize_pairing_code,
 )
+from smilepay import ratelimit
+
+# Who may unpair a kiosk at its counter with their own sign-in.
+UNPAIR_ROLES = (MerchantMembership.Role.OWNER, MerchantMembership.Role.MANAGER)
 
 
 @dataclass(frozen=True)
@@ -258,3 +264,59 @@ def webhook_endpoint_disable(
             },
         )
     return endpoint
+
+
+def kiosk_revoke(*, kiosk_id: int, merchant_id: int, revoked_by_id: int | None = None) -> Kiosk:
+    """The device token stops working at once. On commit, merchants.signals.kiosk_revoked
+    has payments cancel the kiosk's open payments and kiosk close every socket of it (the
+    page shows the pairing screen)."""
+
+    with transaction.atomic():
+        kiosk = Kiosk.objects.select_for_update().get(pk=kiosk_id, merchant_id=merchant_id)
+        if kiosk.revoked_at is not None:
+            return kiosk
+        kiosk.revoked_at = timezone.now()
+        kiosk.device_token_hash = ""
+        kiosk.save(update_fields=["revoked_at", "device_token_hash"])
+        kiosk.pairing_codes.filter(used_at__isnull=True).update(used_at=kiosk.revoked_at)
+        audit(
+            "kiosk.revoked",
+            data={"kiosk_id": kiosk.pk, "merchant_id": merchant_id, "revoked_by_id": revoked_by_id},
+        )
+        # send_robust: one listener failing (say payments) must not keep the others
+        # (kiosk's sockets) from hearing it; Django logs the failure. A payment left open
+        # is refused nothing new (the kiosk is revoked) and expires on the sweep.
+        transaction.on_commit(
+            lambda: kiosk_revoked.send_robust(
+                sender=Kiosk, kiosk_id=kiosk_id, merchant_id=merchant_id
+            ),
+            robust=True,
+        )
+    return kiosk
+
+
+def kiosk_unpair(
+    *, kiosk: Kiosk, email: str, password: str, authenticate: Callable[..., object]
+) -> Kiosk:
+    """ "Unpair this device": an owner or manager of the kiosk's merchant confirms with
+    their own sign-in, then the kiosk is revoked on the server (token gone, sockets
+    closed). Raises UnpairRefused, or RateLimited past KIOSK_UNPAIR_ATTEMPTS per 15
+    minutes per kiosk (sign-in limits per account and address apply too)."""
+
+    ratelimit.hit(
+        ratelimit.key_for("kiosk-unpair", kiosk.pk),
+        limit=settings.KIOSK_UNPAIR_ATTEMPTS,
+        window=900,
+        scope="unpairing this kiosk",
+    )
+    user = authenticate(username=email.strip(), password=password) if email and password else None
+    if user is None:
+        raise UnpairRefused(_("That email and password did not match a staff sign-in."), status=403)
+    allowed = MerchantMembership.objects.filter(
+        merchant_id=kiosk.merchant_id, user_id=user.pk, role__in=UNPAIR_ROLES
+    ).exists()
+    if not allowed:
+        raise UnpairRefused(
+            _("Only an owner or manager of this shop can unpair its kiosk."), status=403
+        )
+    return kiosk_revoke(kiosk_id=kiosk.pk, merchant_id=kiosk.merchant_id, revoked_by_id=user.pk)

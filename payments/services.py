@@ -5,12 +5,6 @@ The implementations live in small modules; this module is the stable import path
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.utils import timezone
-
-from accounts.audit import audit
-from merchants.models import Kiosk
-from merchants.signals import kiosk_revoked
 from payments.funding import wallet_fund, wallet_funding_complete
 from payments.models import Payment
 from payments.money import payment_refund, wallet_topup
@@ -27,7 +21,7 @@ from payments.transitions import (
 )
 
 __all__ = [
-    "kiosk_revoke",
+    "kiosk_payments_cancel",
     "payment_approve",
     "payment_cancel",
     "payment_create",
@@ -45,33 +39,16 @@ __all__ = [
 ]
 
 
-def kiosk_revoke(*, kiosk_id: int, merchant_id: int, revoked_by_id: int | None = None) -> Kiosk:
-    """The device token stops working at once, every open socket of the kiosk is closed
-    (the page shows the pairing screen) and its open payments are canceled."""
+def kiosk_payments_cancel(*, kiosk_id: int) -> None:
+    """Cancel every open payment of a revoked kiosk, each as its own audited transition
+    (an overdue one expires instead; one that closed meanwhile is left as it is)."""
+    open_ids = Payment.objects.filter(
+        kiosk_id=kiosk_id, status__in=Payment.OPEN_STATUSES
+    ).values_list("pk", flat=True)
+    for payment_id in list(open_ids):
+        payment_cancel(payment_id=payment_id, reason="kiosk_revoked")
 
-    with transaction.atomic():
-        kiosk = Kiosk.objects.select_for_update().get(pk=kiosk_id, merchant_id=merchant_id)
-        if kiosk.revoked_at is not None:
-            return kiosk
-        kiosk.revoked_at = timezone.now()
-        kiosk.device_token_hash = ""
-        kiosk.save(update_fields=["revoked_at", "device_token_hash"])
-        kiosk.pairing_codes.filter(used_at__isnull=True).update(used_at=kiosk.revoked_at)
-        open_ids = list(
-            kiosk.payments.filter(status__in=Payment.OPEN_STATUSES).values_list("pk", flat=True)
-        )
-        for payment_id in open_ids:
-            payment_cancel(payment_id=payment_id, reason="kiosk_revoked")
-        audit(
-            "kiosk.revoked",
-            data={
-                "kiosk_id": kiosk.pk,
-                "merchant_id": merchant_id,
-                "revoked_by_id": revoked_by_id,
-                "canceled_payments": len(open_ids),
-            },
-        )
-        transaction.on_commit(
-            lambda: kiosk_revoked.send(sender=Kiosk, kiosk_id=kiosk_id, merchant_id=merchant_id)
-        )
-    return kiosk
+
+def on_kiosk_revoked(sender, *, kiosk_id: int, **kwargs) -> None:
+    # merchants.signals.kiosk_revoked, sent on commit of the revoke.
+    kiosk_payments_cancel(kiosk_id=kiosk_id)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from merchants import services as merchant_services
 from merchants.errors import InvalidSetting
 from merchants.models import ApiKey, Kiosk, WebhookEndpoint
-from payments import services, webhooks
+from payments import webhooks
 from payments.labels import event_label
 from payments.merchant.access import can_manage, merchant_view
 from payments.merchant.forms import ApiKeyForm, CheckoutSettingsForm, KioskForm, WebhookForm
@@ -86,7 +86,7 @@ def _pairing_page(request: HttpRequest, kiosk: Kiosk, *, created: bool = False) 
 @merchant_view(manage=True)
 def kiosk_revoke(request: HttpRequest, kiosk_id: int) -> HttpResponse:
     kiosk = get_object_or_404(Kiosk, pk=kiosk_id, merchant=request.merchant)
-    services.kiosk_revoke(
+    merchant_services.kiosk_revoke(
         kiosk_id=kiosk.pk, merchant_id=request.merchant.pk, revoked_by_id=request.user.pk
     )
     messages.success(

@@ -8,8 +8,7 @@ from channels.testing import WebsocketCommunicator
 from kiosk.devices import DEVICE_COOKIE
 from kiosk.realtime import kiosk_group
 from merchants.models import Kiosk
-from merchants.services import kiosk_issue_pairing_code, kiosk_pair
-from payments.services import kiosk_revoke
+from merchants.services import kiosk_issue_pairing_code, kiosk_pair, kiosk_revoke
 from smilepay.asgi import application
 from tests.kiosk.factories import make_kiosk
 

@@ -127,6 +127,24 @@ def test_a_manager_unpairs_and_the_old_cookie_stops_working_on_the_server(client
     assert b"Pair this kiosk" in thief.get("/kiosk/").content
 
 
+def test_unpairing_cancels_the_kiosks_open_payment(client, django_capture_on_commit_callbacks):
+    from payments.models import Payment
+    from payments.services import payment_create
+
+    kiosk = make_kiosk()
+    _staff(kiosk, role="owner", email="owner@cafe.example")
+    _paired_client(client, kiosk)
+    payment = payment_create(
+        merchant_id=kiosk.merchant_id, amount_minor=300, currency="USD", kiosk_id=kiosk.pk
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/kiosk/unpair", {"email": "owner@cafe.example", "password": "staff passphrase 1"}
+        )
+    payment.refresh_from_db()
+    assert (payment.status, payment.reason) == (Payment.Status.CANCELED, "kiosk_revoked")
+
+
 def test_a_manager_of_another_shop_cannot_unpair_this_kiosk(client):
     kiosk = make_kiosk()
     other = make_kiosk(merchant_name="Other Bakery")

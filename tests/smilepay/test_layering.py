@@ -53,6 +53,8 @@ FUNCTION_LEVEL = {
     ("accounts.apps", "accounts.signin_limits"),
     ("accounts.apps", "accounts.consumers"),
     ("payments.apps", "accounts.signals"),
+    ("payments.apps", "merchants.signals"),
+    ("payments.apps", "payments.services"),
     ("payments.apps", "payments.portal.live"),
     ("kiosk.apps", "kiosk.realtime"),
     ("kiosk.apps", "merchants.signals"),
