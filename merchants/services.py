@@ -49,6 +49,45 @@ class Pairing:
     device_token: str
 
 
+def merchant_create(
+    *, name: str, slug: str, currency: str = "USD", created_by_id: int | None = None
+) -> Merchant:
+    """A merchant, known by its slug: asking again for a slug that exists returns that
+    merchant unchanged (and records nothing), so a seed or a retried call is harmless."""
+    with transaction.atomic():
+        merchant, created = Merchant.objects.get_or_create(
+            slug=slug, defaults={"name": name[:200], "currency": currency.upper()}
+        )
+        if created:
+            audit(
+                "merchant.created",
+                data={"merchant_id": merchant.pk, "slug": slug, "created_by_id": created_by_id},
+            )
+    return merchant
+
+
+def membership_set(
+    *, merchant_id: int, user_id: int, role: str, changed_by_id: int | None = None
+) -> MerchantMembership:
+    """Make a person staff of a merchant with this role, or change their role."""
+    role = MerchantMembership.Role(role)  # ValueError on a role that does not exist
+    with transaction.atomic():
+        membership, created = MerchantMembership.objects.select_for_update().get_or_create(
+            merchant_id=merchant_id, user_id=user_id, defaults={"role": role}
+        )
+        if not created:
+            if membership.role == role:
+                return membership
+            membership.role = role
+            membership.save(update_fields=["role"])
+        audit(
+            "merchant.membership_set",
+            user_id=user_id,
+            data={"merchant_id": merchant_id, "role": role.value, "changed_by_id": changed_by_id},
+        )
+    return membership
+
+
 def kiosk_create(
     *,
     merchant_id: int,
