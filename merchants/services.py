@@ -1,4 +1,5 @@
-"""Merchant writes: kiosks and their pairing, return hosts, API keys, webhook endpoints.
+"""Merchant writes: merchants and their staff, kiosks and their pairing, return hosts,
+API keys, webhook endpoints.
 
 Every write goes through a function here (docs/contracts.md). merchants imports neither
 payments nor kiosk: what they must do when a kiosk changes (cancel its open payments,
@@ -323,8 +324,8 @@ def kiosk_revoke(*, kiosk_id: int, merchant_id: int, revoked_by_id: int | None =
             data={"kiosk_id": kiosk.pk, "merchant_id": merchant_id, "revoked_by_id": revoked_by_id},
         )
         # send_robust: one listener failing (say payments) must not keep the others
-        # (kiosk's sockets) from hearing it; Django logs the failure. A payment left open
-        # is refused nothing new (the kiosk is revoked) and expires on the sweep.
+        # (kiosk's sockets) from hearing it; Django logs the failure. A payment whose
+        # cancel failed stays open until the expiry sweep; the kiosk can start no other.
         transaction.on_commit(
             lambda: kiosk_revoked.send_robust(
                 sender=Kiosk, kiosk_id=kiosk_id, merchant_id=merchant_id
