@@ -307,9 +307,8 @@ def webhook_endpoint_disable(
 
 
 def kiosk_revoke(*, kiosk_id: int, merchant_id: int, revoked_by_id: int | None = None) -> Kiosk:
-    """The device token stops working at once. On commit, merchants.signals.kiosk_revoked
-    has payments cancel the kiosk's open payments and kiosk close every socket of it (the
-    page shows the pairing screen)."""
+    """The device token stops working at once, the kiosk's open payments are canceled and
+    every socket of it is closed (the page shows the pairing screen)."""
 
     with transaction.atomic():
         kiosk = Kiosk.objects.select_for_update().get(pk=kiosk_id, merchant_id=merchant_id)
@@ -323,15 +322,10 @@ def kiosk_revoke(*, kiosk_id: int, merchant_id: int, revoked_by_id: int | None =
             "kiosk.revoked",
             data={"kiosk_id": kiosk.pk, "merchant_id": merchant_id, "revoked_by_id": revoked_by_id},
         )
-        # send_robust: one listener failing (say payments) must not keep the others
-        # (kiosk's sockets) from hearing it; Django logs the failure. A payment whose
-        # cancel failed stays open until the expiry sweep; the kiosk can start no other.
-        transaction.on_commit(
-            lambda: kiosk_revoked.send_robust(
-                sender=Kiosk, kiosk_id=kiosk_id, merchant_id=merchant_id
-            ),
-            robust=True,
-        )
+        # Inside the transaction, not on commit: the payments' cancels commit with the
+        # revoke or not at all, so no customer can approve a payment of a kiosk that is
+        # already off. Listeners put their own side effects on commit.
+        kiosk_revoked.send(sender=Kiosk, kiosk_id=kiosk_id, merchant_id=merchant_id)
     return kiosk
 
 

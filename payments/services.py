@@ -50,5 +50,5 @@ def kiosk_payments_cancel(*, kiosk_id: int) -> None:
 
 
 def on_kiosk_revoked(sender, *, kiosk_id: int, **kwargs) -> None:
-    # merchants.signals.kiosk_revoked, sent on commit of the revoke.
+    # merchants.signals.kiosk_revoked, sent inside the revoke's transaction.
     kiosk_payments_cancel(kiosk_id=kiosk_id)

@@ -344,7 +344,7 @@ def test_a_revoked_kiosk_cannot_take_payments_and_its_open_ones_are_canceled(
     cafe = f.merchant()
     counter = f.kiosk(cafe)
     open_payment = f.kiosk_payment(cafe, kiosk_=counter)
-    # merchants revokes; payments hears merchants.signals.kiosk_revoked on commit.
+    # merchants revokes; payments hears merchants.signals.kiosk_revoked in the same transaction.
     with django_capture_on_commit_callbacks(execute=True):
         kiosk_revoke(kiosk_id=counter.pk, merchant_id=cafe.pk)
     assert Payment.objects.get(pk=open_payment.pk).status == S.CANCELED
