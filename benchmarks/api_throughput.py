@@ -41,15 +41,15 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from payments import services
-    from payments.models import Kiosk, Merchant
+    from merchants import services as merchant_services
+    from merchants.models import Kiosk, Merchant
 
     if connection.vendor != "postgresql":
         sys.exit("set DATABASE_URL to a PostgreSQL database (see the docstring)")
     call_command("migrate", verbosity=0)
     merchant, _ = Merchant.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
     kiosk, _ = Kiosk.objects.get_or_create(merchant=merchant, name="Bench kiosk")
-    _, secret = services.api_key_create(merchant_id=merchant.pk, name="benchmark")
+    _, secret = merchant_services.api_key_create(merchant_id=merchant.pk, name="benchmark")
     body = json.dumps({"amount_minor": 450, "kiosk_id": kiosk.pk, "description": "bench"})
 
     counts = [0] * args.threads

@@ -56,8 +56,10 @@ from django.core.management import call_command  # noqa: E402
 
 from accounts import gallery_cache  # noqa: E402
 from kiosk.services import capture_session_open, capture_submit, kiosk_start_payment  # noqa: E402
+from merchants import services as merchant_services  # noqa: E402
+from merchants.models import Merchant  # noqa: E402
 from payments import services as payment_services  # noqa: E402
-from payments.models import Merchant, Payment, RecognitionAttempt  # noqa: E402
+from payments.models import Payment, RecognitionAttempt  # noqa: E402
 from smilepay.faces import Gallery  # noqa: E402
 from smilepay.faces.lab import bursts  # noqa: E402
 
@@ -73,7 +75,7 @@ def setup_counter():
 
     call_command("migrate", verbosity=0)
     merchant = Merchant.objects.create(name="Bench Café", slug=f"bench-{time.time_ns()}")
-    kiosk = payment_services.kiosk_create(merchant_id=merchant.pk, name="Counter")
+    kiosk = merchant_services.kiosk_create(merchant_id=merchant.pk, name="Counter")
     adrien = make_customer(
         f"adrien{time.time_ns()}@example.com", None, name="Adrien Brody", consent=True
     )

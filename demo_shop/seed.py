@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from demo_shop import keys as shop_keys
-from payments import services
-from payments.models import ApiKey, Merchant, WebhookEndpoint
-from payments.tokens import hash_token
+from merchants import services as merchant_services
+from merchants.models import ApiKey, Merchant, WebhookEndpoint
+from merchants.tokens import hash_token
 
 
 def register(sender: object, *, merchant: Merchant, **kwargs: object) -> None:
@@ -24,7 +24,7 @@ def register(sender: object, *, merchant: Merchant, **kwargs: object) -> None:
     # The shop sends shoppers back to itself: register its host for return URLs.
     host = urlsplit(settings.SITE_URL).hostname or ""
     if host and host not in merchant.return_host_list:
-        services.merchant_return_hosts_set(
+        merchant_services.merchant_return_hosts_set(
             merchant_id=merchant.pk, hosts=[*merchant.return_host_list, host]
         )
     url = settings.SITE_URL + shop_keys.WEBHOOK_PATH

@@ -7,8 +7,10 @@ class KioskConfig(AppConfig):
     verbose_name = "Kiosk"
 
     def ready(self) -> None:
-        from kiosk.realtime import on_kiosk_device_revoked, on_payment_status_changed
-        from payments.signals import kiosk_device_revoked, payment_status_changed
+        from kiosk.realtime import close_kiosk_sockets, on_payment_status_changed
+        from merchants.signals import kiosk_paired, kiosk_revoked
+        from payments.signals import payment_status_changed
 
         payment_status_changed.connect(on_payment_status_changed, dispatch_uid="kiosk-broadcast")
-        kiosk_device_revoked.connect(on_kiosk_device_revoked, dispatch_uid="kiosk-revoked")
+        kiosk_paired.connect(close_kiosk_sockets, dispatch_uid="kiosk-paired")
+        kiosk_revoked.connect(close_kiosk_sockets, dispatch_uid="kiosk-revoked")

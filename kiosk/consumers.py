@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from channels.db import database_sync_to_async
 
-from kiosk.devices import DEVICE_COOKIE, kiosk_for_device
+from kiosk.devices import DEVICE_COOKIE
 from kiosk.realtime import kiosk_group
 from kiosk.selectors import kiosk_current_payment, kiosk_payment_state
-from payments.tokens import hash_token
+from merchants.selectors import kiosk_for_device
+from merchants.tokens import hash_token
 from smilepay.websocket_json import SafeJsonWebsocketConsumer
 
 REVOKED = 4403

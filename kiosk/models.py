@@ -12,7 +12,7 @@ class CaptureSession(models.Model):
     """
 
     kiosk = models.ForeignKey(
-        "payments.Kiosk", on_delete=models.CASCADE, related_name="capture_sessions"
+        "merchants.Kiosk", on_delete=models.CASCADE, related_name="capture_sessions"
     )
     payment = models.ForeignKey(
         "payments.Payment",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.db import transaction
 
 from kiosk.selectors import kiosk_payment_state
 from payments.models import Payment
@@ -32,8 +33,12 @@ def on_payment_status_changed(
         broadcast_payment(payment_id=payment_id)
 
 
-def on_kiosk_device_revoked(sender, *, kiosk_id: int, keep_token_hash: str = "", **kwargs) -> None:
-    """Close the kiosk's sockets now (sent on commit), except the new device's on a re-pair."""
-    async_to_sync(get_channel_layer().group_send)(
-        kiosk_group(kiosk_id), {"type": "kiosk.revoked", "keep_token_hash": keep_token_hash}
+def close_kiosk_sockets(sender, *, kiosk_id: int, keep_token_hash: str = "", **kwargs) -> None:
+    """Close the kiosk's sockets once the change that asked for it has committed (at once
+    outside a transaction), except the new device's when one was just paired."""
+    transaction.on_commit(
+        lambda: async_to_sync(get_channel_layer().group_send)(
+            kiosk_group(kiosk_id), {"type": "kiosk.revoked", "keep_token_hash": keep_token_hash}
+        ),
+        robust=True,
     )

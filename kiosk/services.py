@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 
 from kiosk import limits, search_policy
 from kiosk.models import CaptureSession
+from merchants.models import Kiosk
+from merchants.tokens import hash_token, new_token
 from payments import services as payment_services
 from payments.labels import status_label
-from payments.models import Kiosk, Payment
-from payments.tokens import hash_token, new_token
+from payments.models import Payment
 from smilepay.faces.challenge import new_challenge, parse_frame_times, parse_started_at
 from smilepay.frames import FrameError, stash_frames, validate_burst
 

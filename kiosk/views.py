@@ -19,6 +19,9 @@ from kiosk.services import (
     capture_submit,
     kiosk_start_payment,
 )
+from merchants import selectors as merchant_selectors
+from merchants import services as merchant_services
+from merchants.errors import PairingError, UnpairRefused
 from payments import services as payment_services
 from payments.errors import PaymentError
 from smilepay import ratelimit
@@ -37,7 +40,9 @@ def kiosk_device_required(view):
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs):
-        kiosk = devices.kiosk_for_device(device_token=request.COOKIES.get(devices.DEVICE_COOKIE))
+        kiosk = merchant_selectors.kiosk_for_device(
+            device_token=request.COOKIES.get(devices.DEVICE_COOKIE)
+        )
         if kiosk is None:
             return _error(
                 _("This device is not paired with a kiosk."), code="not_paired", status=401
@@ -78,7 +83,9 @@ def _pairing_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def kiosk_home(request: HttpRequest) -> HttpResponse:
-    kiosk = devices.kiosk_for_device(device_token=request.COOKIES.get(devices.DEVICE_COOKIE))
+    kiosk = merchant_selectors.kiosk_for_device(
+        device_token=request.COOKIES.get(devices.DEVICE_COOKIE)
+    )
     if kiosk is None:
         return _pairing_page(request)
     return _kiosk_page(request, kiosk)
@@ -87,8 +94,8 @@ def kiosk_home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def kiosk_pair(request: HttpRequest) -> HttpResponse:
     try:
-        pairing = devices.kiosk_pair(code=request.POST.get("code", ""))
-    except devices.PairingError as exc:
+        pairing = merchant_services.kiosk_pair(code=request.POST.get("code", ""))
+    except PairingError as exc:
         return render(request, "kiosk/pair.html", {"error": str(exc)}, status=400)
     response = redirect("kiosk:home")
     response.set_cookie(
@@ -106,17 +113,19 @@ def kiosk_pair(request: HttpRequest) -> HttpResponse:
 def kiosk_unpair(request: HttpRequest) -> HttpResponse:
     """A manager of the kiosk's merchant confirms with their own sign-in; the device is
     then revoked on the server (kiosk_revoke), not merely forgotten by this browser."""
-    kiosk = devices.kiosk_for_device(device_token=request.COOKIES.get(devices.DEVICE_COOKIE))
+    kiosk = merchant_selectors.kiosk_for_device(
+        device_token=request.COOKIES.get(devices.DEVICE_COOKIE)
+    )
     if kiosk is None:
         return _pairing_page(request)
     try:
-        devices.kiosk_unpair(
+        merchant_services.kiosk_unpair(
             kiosk=kiosk,
             email=request.POST.get("email", ""),
             password=request.POST.get("password", ""),
             authenticate=lambda **credentials: authenticate(request, **credentials),
         )
-    except devices.UnpairRefused as exc:
+    except UnpairRefused as exc:
         return _kiosk_page(request, kiosk, status=exc.status, unpair_error=exc.message)
     except ratelimit.RateLimited:
         return _kiosk_page(request, kiosk, status=429, unpair_error=devices.UNPAIR_LIMITED)

@@ -13,18 +13,13 @@ from django.utils.safestring import mark_safe
 from payments import services
 from payments.errors import PaymentError
 from payments.models import (
-    ApiKey,
-    Kiosk,
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
-    Merchant,
-    MerchantMembership,
     Payment,
     RecognitionAttempt,
     Refund,
     WebhookDelivery,
-    WebhookEndpoint,
 )
 from payments.selectors import payment_events
 
@@ -38,28 +33,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-
-class MembershipInline(admin.TabularInline):
-    model = MerchantMembership
-    extra = 0
-    autocomplete_fields = ["user"]
-
-
-@admin.register(Merchant)
-class MerchantAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "currency", "created_at"]
-    search_fields = ["name", "slug"]
-    fields = ["name", "slug", "currency", "return_hosts"]
-    inlines = [MembershipInline]
-
-
-@admin.register(Kiosk)
-class KioskAdmin(admin.ModelAdmin):
-    list_display = ["name", "merchant", "location", "paired_at", "revoked_at"]
-    list_filter = ["merchant"]
-    search_fields = ["name", "location"]
-    exclude = ["device_token_hash"]
 
 
 class TopUpForm(forms.Form):
@@ -189,19 +162,6 @@ class RecognitionAttemptAdmin(ReadOnlyAdmin):
         "created_at",
     ]
     list_filter = ["outcome", "phone_digits_used"]
-
-
-@admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "merchant", "prefix", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
-    list_filter = ["merchant"]
-
-
-@admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
-    list_display = ["url", "merchant", "is_active", "created_at"]
-    exclude = ["secret"]
 
 
 @admin.register(WebhookDelivery)

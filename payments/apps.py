@@ -4,13 +4,16 @@ from django.apps import AppConfig
 class PaymentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "payments"
-    verbose_name = "Merchants and payments"
+    verbose_name = "Payments"
 
     def ready(self) -> None:
         from accounts.signals import customer_state_requested, push_failed
+        from merchants.signals import kiosk_revoked
         from payments.portal.live import on_push_failed, pending_confirmations_state
+        from payments.services import on_kiosk_revoked
 
         customer_state_requested.connect(
             pending_confirmations_state, dispatch_uid="payments-pending-confirmations"
         )
         push_failed.connect(on_push_failed, dispatch_uid="payments-push-failed")
+        kiosk_revoked.connect(on_kiosk_revoked, dispatch_uid="payments-kiosk-revoked")

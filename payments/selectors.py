@@ -14,13 +14,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from accounts.selectors import customer_id_by_contact
 from payments.errors import NotFound
-from payments.models import (
-    Kiosk,
-    LedgerAccount,
-    MerchantMembership,
-    Payment,
-    RecognitionAttempt,
-)
+from payments.models import LedgerAccount, Payment, RecognitionAttempt
 from smilepay.parsing import strict_id
 
 
@@ -161,11 +155,3 @@ def online_customer_id(*, phone_e164: str = "", email: str = "") -> int:
             message, param = "no SmilePay customer with this e-mail", "customer_email"
         raise NotFound("customer_not_found", message, param=param)
     return customer_id
-
-
-def merchant_kiosks(*, merchant_id: int) -> QuerySet[Kiosk]:
-    return Kiosk.objects.filter(merchant_id=merchant_id).order_by("name")
-
-
-def memberships_of(*, user_id: int) -> QuerySet[MerchantMembership]:
-    return MerchantMembership.objects.filter(user_id=user_id).select_related("merchant")

@@ -5,27 +5,10 @@ The implementations live in small modules; this module is the stable import path
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.db import transaction
-from django.utils import timezone
-
-from accounts.audit import audit
 from payments.funding import wallet_fund, wallet_funding_complete
-from payments.merchant_config_services import (
-    api_key_create,
-    api_key_revoke,
-    kiosk_create,
-    kiosk_revoke,
-    merchant_return_hosts_set,
-    recognition_attempt_flag,
-    recognition_attempt_record,
-    webhook_endpoint_create,
-    webhook_endpoint_disable,
-)
-from payments.models import Kiosk, KioskPairingCode
+from payments.models import Payment
 from payments.money import payment_refund, wallet_topup
-from payments.tokens import hash_token, new_pairing_code
+from payments.recognition_attempts import recognition_attempt_flag, recognition_attempt_record
 from payments.transitions import (
     payment_approve,
     payment_cancel,
@@ -38,12 +21,7 @@ from payments.transitions import (
 )
 
 __all__ = [
-    "api_key_create",
-    "api_key_revoke",
-    "kiosk_create",
-    "kiosk_issue_pairing_code",
-    "kiosk_revoke",
-    "merchant_return_hosts_set",
+    "kiosk_payments_cancel",
     "payment_approve",
     "payment_cancel",
     "payment_create",
@@ -58,36 +36,19 @@ __all__ = [
     "wallet_fund",
     "wallet_funding_complete",
     "wallet_topup",
-    "webhook_endpoint_create",
-    "webhook_endpoint_disable",
 ]
 
-PAIRING_CODE_TTL = timedelta(minutes=30)
+
+def kiosk_payments_cancel(*, kiosk_id: int) -> None:
+    """Cancel every open payment of a revoked kiosk, each as its own audited transition
+    (an overdue one expires instead; one that closed meanwhile is left as it is)."""
+    open_ids = Payment.objects.filter(
+        kiosk_id=kiosk_id, status__in=Payment.OPEN_STATUSES
+    ).values_list("pk", flat=True)
+    for payment_id in list(open_ids):
+        payment_cancel(payment_id=payment_id, reason="kiosk_revoked")
 
 
-def kiosk_issue_pairing_code(
-    *, kiosk_id: int, ttl: timedelta = PAIRING_CODE_TTL, issued_by_id: int | None = None
-) -> str:
-    """Create a fresh one-time pairing code for a kiosk and return it (shown once, never
-    audited: the event names the code's row).
-
-    Unused earlier codes are spent, so at most one code for a kiosk works at a time.
-    """
-    code = new_pairing_code()
-    now = timezone.now()
-    with transaction.atomic():
-        kiosk = Kiosk.objects.select_for_update().get(pk=kiosk_id)
-        kiosk.pairing_codes.filter(used_at__isnull=True).update(used_at=now)
-        pairing_code = KioskPairingCode.objects.create(
-            kiosk=kiosk, code_hash=hash_token(code), expires_at=now + ttl
-        )
-        audit(
-            "kiosk.pairing_code_issued",
-            data={
-                "kiosk_id": kiosk.pk,
-                "merchant_id": kiosk.merchant_id,
-                "pairing_code_id": pairing_code.pk,
-                "issued_by_id": issued_by_id,
-            },
-        )
-    return code
+def on_kiosk_revoked(sender, *, kiosk_id: int, **kwargs) -> None:
+    # merchants.signals.kiosk_revoked, sent inside the revoke's transaction.
+    kiosk_payments_cancel(kiosk_id=kiosk_id)

@@ -7,10 +7,6 @@ from django.dispatch import Signal
 # re-read the payment rather than trusting that the status moved.
 payment_status_changed = Signal()
 
-# kwargs: kiosk_id, keep_token_hash ("" on a revoke; on a re-pair the new device's token
-# hash, whose sockets stay open). Every other open socket of the kiosk must close at once.
-kiosk_device_revoked = Signal()
-
 # kwargs: merchant. Sent by `manage.py seed_demo` inside its transaction, once the demo
 # merchant exists, so that optional demo apps (the demo shop) register themselves with it.
 demo_seeded = Signal()

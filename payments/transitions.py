@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit
 from accounts.selectors import customer_limits
+from merchants.models import Kiosk, Merchant
+from merchants.return_urls import return_url_problem
 from payments import events, postings
 from payments.errors import (
     IdempotencyConflict,
@@ -30,8 +32,7 @@ from payments.errors import (
     NotYourPayment,
     PaymentError,
 )
-from payments.models import Kiosk, LedgerTransaction, Merchant, Payment, RecognitionAttempt
-from payments.return_urls import return_url_problem
+from payments.models import LedgerTransaction, Payment, RecognitionAttempt
 from smilepay import money
 
 Status = Payment.Status

@@ -18,15 +18,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from payments import outbound
-from payments.models import Payment, Refund, WebhookDelivery, WebhookEndpoint
+from merchants import outbound
+from merchants.models import WebhookEndpoint
+from payments.models import Payment, Refund, WebhookDelivery
 from payments.webhook_payloads import payment_payload, refund_payload
 
 SIGNATURE_HEADER = "SmilePay-Signature"
-
-
-def new_secret() -> str:
-    return f"whsec_{secrets.token_urlsafe(24)}"
 
 
 def sign(*, secret: str, body: bytes, timestamp: int | None = None) -> str:

@@ -30,7 +30,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from accounts.enrollment import MAX_IMAGE_BYTES
-from kiosk.devices import DEVICE_COOKIE, kiosk_for_device
+from kiosk.devices import DEVICE_COOKIE
+from merchants.selectors import kiosk_for_device
 from smilepay.frames import burst_body_cap
 
 Scope = dict

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from payments.selectors import memberships_of
+from merchants.selectors import memberships_of
 
 
 def is_merchant_staff(user) -> bool:

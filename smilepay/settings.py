@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "channels",
     "smilepay.apps.SmilePayConfig",
     "accounts",
+    "merchants",
     "payments",
     "kiosk",
 ]

@@ -10,8 +10,8 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
 
-from payments.models import ApiKey
-from payments.tokens import hash_token
+from merchants.models import ApiKey
+from merchants.tokens import hash_token
 
 # Writing last_used_at on every request would turn each read into a write.
 _TOUCH_EVERY = timedelta(minutes=1)

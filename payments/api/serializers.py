@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from accounts.phones import normalize_phone
-from payments.models import Kiosk, Payment, Refund
+from merchants.models import Kiosk
+from payments.models import Payment, Refund
 from payments.webhook_payloads import payment_payload, refund_payload
 from smilepay import money
 

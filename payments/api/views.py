@@ -14,6 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from merchants import selectors as merchant_selectors
 from payments import selectors, services
 from payments.api import serializers as s
 from payments.api.auth import ApiKeyAuthentication, HasApiKey
@@ -213,5 +214,5 @@ class PaymentRefundView(MerchantApiView):
 class KioskListView(MerchantApiView):
     @extend_schema(operation_id="kiosks_list", responses={200: s.KioskSerializer(many=True)})
     def get(self, request):
-        kiosks = selectors.merchant_kiosks(merchant_id=self.merchant_id)
+        kiosks = merchant_selectors.merchant_kiosks(merchant_id=self.merchant_id)
         return Response({"object": "list", "results": s.KioskSerializer(kiosks, many=True).data})

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from payments.models import MerchantMembership
+from merchants.models import MerchantMembership
 
 SESSION_KEY = "merchant_id"
 Role = MerchantMembership.Role

@@ -15,13 +15,15 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from payments import services, webhooks
-from payments.errors import PaymentError
+from merchants import services as merchant_services
+from merchants.errors import InvalidSetting
+from merchants.models import ApiKey, Kiosk, WebhookEndpoint
+from payments import webhooks
 from payments.labels import event_label
 from payments.merchant.access import can_manage, merchant_view
 from payments.merchant.forms import ApiKeyForm, CheckoutSettingsForm, KioskForm, WebhookForm
 from payments.merchant.qr import qr_svg
-from payments.models import ApiKey, Kiosk, WebhookDelivery, WebhookEndpoint
+from payments.models import WebhookDelivery
 
 
 def _secret_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
@@ -37,7 +39,7 @@ def kiosks(request: HttpRequest) -> HttpResponse:
         if not can_manage(request):
             return render(request, "merchant/forbidden.html", status=403)
         if form.is_valid():
-            kiosk = services.kiosk_create(
+            kiosk = merchant_services.kiosk_create(
                 merchant_id=request.merchant.pk, created_by_id=request.user.pk, **form.cleaned_data
             )
             # The next thing anyone does with a new kiosk is pair it: the code comes at once.
@@ -63,7 +65,9 @@ def kiosk_pair(request: HttpRequest, kiosk_id: int) -> HttpResponse:
 
 
 def _pairing_page(request: HttpRequest, kiosk: Kiosk, *, created: bool = False) -> HttpResponse:
-    code = services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk, issued_by_id=request.user.pk)
+    code = merchant_services.kiosk_issue_pairing_code(
+        kiosk_id=kiosk.pk, issued_by_id=request.user.pk
+    )
     pair_url = f"{settings.SITE_URL}/kiosk/?code={code}"
     return _secret_page(
         request,
@@ -82,7 +86,7 @@ def _pairing_page(request: HttpRequest, kiosk: Kiosk, *, created: bool = False) 
 @merchant_view(manage=True)
 def kiosk_revoke(request: HttpRequest, kiosk_id: int) -> HttpResponse:
     kiosk = get_object_or_404(Kiosk, pk=kiosk_id, merchant=request.merchant)
-    services.kiosk_revoke(
+    merchant_services.kiosk_revoke(
         kiosk_id=kiosk.pk, merchant_id=request.merchant.pk, revoked_by_id=request.user.pk
     )
     messages.success(
@@ -96,7 +100,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST or None)
     context = {"form": form, "keys": ApiKey.objects.filter(merchant=request.merchant)}
     if request.method == "POST" and form.is_valid():
-        key, secret = services.api_key_create(
+        key, secret = merchant_services.api_key_create(
             merchant_id=request.merchant.pk,
             name=form.cleaned_data["name"],
             created_by_id=request.user.pk,
@@ -110,7 +114,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
 @merchant_view(manage=True)
 def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
     key = get_object_or_404(ApiKey, pk=key_id, merchant=request.merchant)
-    services.api_key_revoke(
+    merchant_services.api_key_revoke(
         api_key_id=key.pk, merchant_id=request.merchant.pk, revoked_by_id=request.user.pk
     )
     messages.success(request, _("API key %(prefix)s… revoked.") % {"prefix": key.prefix})
@@ -123,13 +127,13 @@ def webhook_endpoints(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "endpoints": WebhookEndpoint.objects.filter(merchant=request.merchant)}
     if request.method == "POST" and form.is_valid():
         try:
-            endpoint = services.webhook_endpoint_create(
+            endpoint = merchant_services.webhook_endpoint_create(
                 merchant_id=request.merchant.pk,
                 url=form.cleaned_data["url"],
                 event_types=form.cleaned_data["event_types"],
                 created_by_id=request.user.pk,
             )
-        except PaymentError as exc:
+        except InvalidSetting as exc:
             form.add_error("url", exc.message)
         else:
             context.update(new_endpoint=endpoint, form=WebhookForm())
@@ -150,7 +154,7 @@ def webhook_endpoint_detail(request: HttpRequest, endpoint_id: int) -> HttpRespo
 @merchant_view(manage=True)
 def webhook_endpoint_disable(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id, merchant=request.merchant)
-    services.webhook_endpoint_disable(
+    merchant_services.webhook_endpoint_disable(
         endpoint_id=endpoint.pk, merchant_id=request.merchant.pk, disabled_by_id=request.user.pk
     )
     messages.success(request, _("Endpoint %(url)s disabled.") % {"url": endpoint.url})
@@ -172,12 +176,12 @@ def webhook_resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
 
 @merchant_view(manage=True)
 def checkout_settings(request: HttpRequest) -> HttpResponse:
-    """The hosts online payments may send the shopper back to (payments/return_urls.py)."""
+    """The hosts online payments may send the shopper back to (merchants/return_urls.py)."""
     form = CheckoutSettingsForm(
         request.POST or None, initial={"return_hosts": request.merchant.return_hosts}
     )
     if request.method == "POST" and form.is_valid():
-        services.merchant_return_hosts_set(
+        merchant_services.merchant_return_hosts_set(
             merchant_id=request.merchant.pk,
             hosts=form.cleaned_data["return_hosts"],
             changed_by_id=request.user.pk,

@@ -5,10 +5,10 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from merchants.models import WEBHOOK_EVENT_TYPES
+from merchants.return_urls import parse_hosts
 from payments.labels import PAYMENT_STATUS, WEBHOOK_EVENT
 from payments.models import Payment
-from payments.models.webhooks import WEBHOOK_EVENT_TYPES
-from payments.return_urls import parse_hosts
 from smilepay import money
 
 

@@ -15,13 +15,14 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from merchants.models import MerchantMembership
 from payments import selectors, services
 from payments.errors import PaymentError
 from payments.labels import outcome_label
 from payments.merchant import charts, stats
 from payments.merchant.access import SESSION_KEY, can_manage, merchant_view
 from payments.merchant.forms import PaymentFilterForm, RefundConfirmForm, RefundForm
-from payments.models import MerchantMembership, Payment
+from payments.models import Payment
 from smilepay.money import format_amount, format_money
 from smilepay.parsing import strict_id
 from smilepay.templatetags.locale_format import percent

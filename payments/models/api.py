@@ -1,35 +1,8 @@
-"""Merchant API credentials and the idempotency store."""
+"""The merchant API's idempotency store (its keys are merchants.ApiKey)."""
 
 from __future__ import annotations
 
 from django.db import models
-
-
-class ApiKey(models.Model):
-    """A merchant backend's secret `sk_...`; we keep its SHA-256 and a visible prefix."""
-
-    merchant = models.ForeignKey(
-        "payments.Merchant", on_delete=models.CASCADE, related_name="api_keys"
-    )
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=16)
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
 
 
 class IdempotencyRecord(models.Model):
@@ -40,7 +13,7 @@ class IdempotencyRecord(models.Model):
     """
 
     merchant = models.ForeignKey(
-        "payments.Merchant", on_delete=models.CASCADE, related_name="idempotency_records"
+        "merchants.Merchant", on_delete=models.CASCADE, related_name="idempotency_records"
     )
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)

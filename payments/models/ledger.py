@@ -28,7 +28,7 @@ class LedgerAccount(models.Model):
         related_name="ledger_accounts",
     )
     merchant = models.ForeignKey(
-        "payments.Merchant",
+        "merchants.Merchant",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

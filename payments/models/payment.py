@@ -67,10 +67,10 @@ class Payment(models.Model):
     CAPTURED_STATUSES = (Status.SUCCEEDED, Status.PARTIALLY_REFUNDED, Status.REFUNDED)
 
     merchant = models.ForeignKey(
-        "payments.Merchant", on_delete=models.PROTECT, related_name="payments"
+        "merchants.Merchant", on_delete=models.PROTECT, related_name="payments"
     )
     kiosk = models.ForeignKey(
-        "payments.Kiosk", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+        "merchants.Kiosk", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -225,7 +225,7 @@ class RecognitionAttempt(models.Model):
         Payment, on_delete=models.CASCADE, null=True, blank=True, related_name="attempts"
     )
     kiosk = models.ForeignKey(
-        "payments.Kiosk",
+        "merchants.Kiosk",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

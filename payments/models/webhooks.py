@@ -1,39 +1,9 @@
-"""Webhook endpoints of a merchant and the log of every delivery to them."""
+"""The log of every delivery to a merchant's webhook endpoints (merchants.WebhookEndpoint)."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-WEBHOOK_EVENT_TYPES = (
-    "payment.succeeded",
-    "payment.declined",
-    "payment.expired",
-    "payment.failed",
-    "payment.refunded",
-)
-
-
-class WebhookEndpoint(models.Model):
-    merchant = models.ForeignKey(
-        "payments.Merchant", on_delete=models.CASCADE, related_name="webhook_endpoints"
-    )
-    url = models.URLField(max_length=500)
-    # Needed in clear to sign each delivery (HMAC); shown to the merchant once, like Stripe's.
-    secret = models.CharField(max_length=80)
-    # Event types this endpoint wants; empty means all of WEBHOOK_EVENT_TYPES.
-    event_types = models.JSONField(default=list, blank=True)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return self.url
-
-    def wants(self, event_type: str) -> bool:
-        return self.is_active and (not self.event_types or event_type in self.event_types)
 
 
 class WebhookDelivery(models.Model):
@@ -43,7 +13,7 @@ class WebhookDelivery(models.Model):
         FAILED = "failed", _("Gave up")
 
     endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+        "merchants.WebhookEndpoint", on_delete=models.CASCADE, related_name="deliveries"
     )
     event_type = models.CharField(max_length=40)
     event_id = models.CharField(max_length=40, db_index=True)

@@ -31,10 +31,11 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit
 from accounts.recognition import RecognitionResult, verify_burst
 from accounts.selectors import customer_face_pay_status, load_face_templates
+from merchants.return_urls import return_url_problem
+from merchants.tokens import hash_token, new_token
 from payments import selectors
 from payments.errors import NotYourPayment, PaymentError
 from payments.models import Payment
-from payments.return_urls import return_url_problem
 from payments.services import (
     payment_approve,
     payment_decline,
@@ -44,7 +45,6 @@ from payments.services import (
     payment_start_matching,
     recognition_attempt_record,
 )
-from payments.tokens import hash_token, new_token
 from smilepay.faces import CaptureTimes, Challenge
 from smilepay.faces.challenge import new_challenge
 from smilepay.frames import stash_frames, take_frames

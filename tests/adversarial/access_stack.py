@@ -34,9 +34,11 @@ def seed() -> None:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from kiosk.devices import kiosk_pair
+    from merchants import services as merchant_services
+    from merchants.models import WebhookEndpoint
+    from merchants.services import kiosk_pair
     from payments import services
-    from payments.models import WebhookDelivery, WebhookEndpoint
+    from payments.models import WebhookDelivery
     from tests.payments import factories as f
 
     users = get_user_model().objects
@@ -54,12 +56,14 @@ def seed() -> None:
     for label, name in (("a", "Alpha Café"), ("b", "Bravo Bakery")):
         merchant = f.merchant(name=name)
         owner = person(f"owner-{label}@example.com")
-        from payments.models import MerchantMembership
+        from merchants.models import MerchantMembership
 
         MerchantMembership.objects.create(merchant=merchant, user=owner, role="owner")
         kiosk = f.kiosk(merchant, name=f"Counter {label.upper()}")
-        token = kiosk_pair(code=services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk)).device_token
-        key, secret = services.api_key_create(merchant_id=merchant.pk, name="probe")
+        token = kiosk_pair(
+            code=merchant_services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk)
+        ).device_token
+        key, secret = merchant_services.api_key_create(merchant_id=merchant.pk, name="probe")
         paid = f.paid_payment(merchant, casey)
         open_payment = f.kiosk_payment(merchant, kiosk_=kiosk)
         awaiting = f.matched_payment(merchant, casey)
@@ -73,12 +77,12 @@ def seed() -> None:
             endpoint=endpoint, event_type="payment.succeeded", event_id=f"evt_{label}",
             payment=paid, payload={"id": f"evt_{label}"}, status="succeeded",
         )  # fmt: skip
-        doomed_key, doomed_secret = services.api_key_create(
+        doomed_key, doomed_secret = merchant_services.api_key_create(
             merchant_id=merchant.pk, name="to be revoked"
         )
         doomed_kiosk = f.kiosk(merchant, name=f"Spare {label.upper()}")
         doomed_token = kiosk_pair(
-            code=services.kiosk_issue_pairing_code(kiosk_id=doomed_kiosk.pk)
+            code=merchant_services.kiosk_issue_pairing_code(kiosk_id=doomed_kiosk.pk)
         ).device_token
         facts[label] = {
             "doomed_key": doomed_key.pk,

@@ -32,9 +32,10 @@ import json
 from importlib import import_module
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from kiosk.devices import kiosk_pair
+from merchants.services import kiosk_pair
+from merchants import services as merchant_services
 from payments import services
-from payments.models import MerchantMembership
+from merchants.models import MerchantMembership
 from tests.accounts.conftest import make_customer
 from tests.payments import factories as f
 
@@ -49,7 +50,7 @@ def session_for(user):
 cafe = f.merchant(name="Fuzz Cafe")
 owner = f.staff(cafe, role=MerchantMembership.Role.OWNER)
 kiosk = f.kiosk(cafe, name="Fuzz counter")
-token = kiosk_pair(code=services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk)).device_token
+token = kiosk_pair(code=merchant_services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk)).device_token
 mallory = make_customer("mallory@example.com", "+12025550166", name="Mallory", consent=True)
 services.wallet_topup(user_id=mallory.pk, amount_minor=100_000, currency="USD")
 kiosk_payment = services.payment_create(

@@ -18,9 +18,11 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
 from accounts.models import FaceProfile, User
-from kiosk.devices import kiosk_pair
+from merchants import services as merchant_services
+from merchants.models import Merchant
+from merchants.services import kiosk_pair
 from payments import services
-from payments.models import Merchant, Payment
+from payments.models import Payment
 
 _seq = itertools.count()
 
@@ -32,12 +34,14 @@ def _tag() -> str:
 def merchant(*, currency: str = "USD", webhook_url: str = "") -> dict:
     tag = _tag()
     cafe = Merchant.objects.create(name=f"Adversarial {tag}", slug=f"adv-{tag}", currency=currency)
-    _, api_key = services.api_key_create(merchant_id=cafe.pk, name="adversarial")
-    kiosk = services.kiosk_create(merchant_id=cafe.pk, name="Counter")
-    token = kiosk_pair(code=services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk)).device_token
+    _, api_key = merchant_services.api_key_create(merchant_id=cafe.pk, name="adversarial")
+    kiosk = merchant_services.kiosk_create(merchant_id=cafe.pk, name="Counter")
+    token = kiosk_pair(
+        code=merchant_services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk)
+    ).device_token
     hook = {}
     if webhook_url:
-        endpoint = services.webhook_endpoint_create(merchant_id=cafe.pk, url=webhook_url)
+        endpoint = merchant_services.webhook_endpoint_create(merchant_id=cafe.pk, url=webhook_url)
         hook = {"webhook_secret": endpoint.secret}
     return {
         "id": cafe.pk,

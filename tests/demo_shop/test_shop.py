@@ -16,8 +16,9 @@ from django.test import Client
 from accounts.recognition import Outcome, RecognitionResult
 from demo_shop import keys
 from demo_shop import views as shop_views
+from merchants.models import ApiKey, WebhookEndpoint
 from payments import webhooks
-from payments.models import ApiKey, Payment, WebhookDelivery, WebhookEndpoint
+from payments.models import Payment, WebhookDelivery
 from payments.online import services as online
 from tests.payments.online_helpers import post_face_burst
 from tests.services import free_port

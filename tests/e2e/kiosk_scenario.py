@@ -12,8 +12,9 @@ from pathlib import Path
 from django.conf import settings
 
 from accounts.push import push_subscribe
+from merchants import services as merchant_services
+from merchants.models import Merchant
 from payments import services as payment_services
-from payments.models import Merchant
 from tests.accounts.conftest import PASSWORD, enroll, make_customer
 
 CUSTOMER_EMAIL = "adrien@example.com"
@@ -25,14 +26,14 @@ def lfw(name: str, index: int) -> bytes:
 
 def prepare(*, push_endpoint: str, p256dh: str, auth: str) -> None:
     merchant = Merchant.objects.create(name="Corner Café", slug="corner-cafe")
-    kiosk = payment_services.kiosk_create(merchant_id=merchant.pk, name="Counter 1")
+    kiosk = merchant_services.kiosk_create(merchant_id=merchant.pk, name="Counter 1")
     adrien = make_customer(CUSTOMER_EMAIL, "+12025550101", name="Adrien Brody", consent=True)
     enroll(adrien, [lfw("Adrien_Brody", i) for i in (1, 3, 6)], self_check=lfw("Adrien_Brody", 11))
     payment_services.wallet_topup(user_id=adrien.pk, amount_minor=10_000)
     push_subscribe(
         user_id=adrien.pk, endpoint=push_endpoint, p256dh=p256dh, auth=auth, user_agent="phone"
     )
-    code = payment_services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk)
+    code = merchant_services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk)
     print(json.dumps({"code": code, "customer_id": adrien.pk, "password": PASSWORD}))
 
 

@@ -40,13 +40,15 @@ PORTAL_PAGES = [
 
 SETUP = (
     "from accounts.models import User; from django.utils import timezone; "
-    "from payments import services; from payments.models import Merchant; "
+    "from payments import services; from merchants.models import Merchant; "
+    "from merchants import services as merchant_services; "
     f"u = User.objects.create_user({EMAIL!r}, {PASSWORD!r}, full_name='Dana Scully', "
     "phone_e164='+12025550177', phone_verified_at=timezone.now()); "
     "services.wallet_topup(user_id=u.pk, amount_minor=12_345); "
     "m = Merchant.objects.create(name='Café Rivoli', slug='rivoli'); "
-    "k = services.kiosk_create(merchant_id=m.pk, name='Caisse 1', location='Rue de Rivoli'); "
-    "print(services.kiosk_issue_pairing_code(kiosk_id=k.pk))"
+    "k = merchant_services.kiosk_create(merchant_id=m.pk, name='Caisse 1', "
+    "location='Rue de Rivoli'); "
+    "print(merchant_services.kiosk_issue_pairing_code(kiosk_id=k.pk))"
 )
 
 
@@ -186,7 +188,7 @@ def test_a_french_customer_reads_the_portal_on_a_phone_and_answers_live(live):
 
         # A kiosk payment arrives live: the card is drawn by dashboard.js, in French.
         live.shell(
-            "from payments import services; from payments.models import Merchant, Kiosk; "
+            "from payments import services; from merchants.models import Merchant, Kiosk; "
             "k = Kiosk.objects.get(name='Caisse 1'); "
             "p = services.payment_create(merchant_id=k.merchant_id, amount_minor=375, "
             "currency='USD', kiosk_id=k.pk)"

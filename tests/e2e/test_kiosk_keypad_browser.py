@@ -10,11 +10,12 @@ from tests.e2e.conftest import chromium_browser, start_live_server
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 SETUP = (
-    "from payments import services; from payments.models import Merchant; "
+    "from payments import services; from merchants.models import Merchant; "
+    "from merchants import services as merchant_services; "
     "cafe = Merchant.objects.create(name='Keypad Café', slug='keypad-cafe', "
     "max_payment_minor=5000); "
-    "kiosk = services.kiosk_create(merchant_id=cafe.pk, name='Counter'); "
-    "print(services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk))"
+    "kiosk = merchant_services.kiosk_create(merchant_id=cafe.pk, name='Counter'); "
+    "print(merchant_services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk))"
 )
 
 

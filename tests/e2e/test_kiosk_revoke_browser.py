@@ -11,8 +11,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 SETUP = """
 from django.contrib.auth import get_user_model
-from payments.models import Kiosk, Merchant, MerchantMembership
-from payments.services import kiosk_issue_pairing_code
+from merchants.models import Kiosk, Merchant, MerchantMembership
+from merchants.services import kiosk_issue_pairing_code
 merchant = Merchant.objects.create(name="Corner Café", slug="corner-cafe")
 kiosk = Kiosk.objects.create(merchant=merchant, name="Counter 1")
 owner = get_user_model().objects.create_user("owner@cafe.example", "owner passphrase 1")

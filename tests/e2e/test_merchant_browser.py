@@ -45,7 +45,7 @@ def sign_in_as_staff(browser, live, password, viewport):
 def test_staff_read_the_dashboard_create_a_kiosk_and_read_payments_in_words(demo):
     live, password = demo
     live.shell(
-        "from payments import services; from payments.models import Kiosk; "
+        "from payments import services; from merchants.models import Kiosk; "
         "k = Kiosk.objects.get(name='Counter 1'); "
         "p = services.payment_create(merchant_id=k.merchant_id, amount_minor=990, "
         "currency='USD', kiosk_id=k.pk); "

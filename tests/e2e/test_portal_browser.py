@@ -42,12 +42,14 @@ def kiosk_payment_for(live, *, amount_minor: int) -> int:
     """A kiosk at Corner Café matched Dana's face: the payment waits for her answer."""
     return int(
         live.shell_value(
-            "from payments import services; from payments.models import Merchant; "
+            "from payments import services; from merchants.models import Merchant; "
+            "from merchants import services as merchant_services; "
             "from accounts.models import User; "
             f"u = User.objects.get(email={EMAIL!r}); "
             "m, _ = Merchant.objects.get_or_create(slug='corner', "
             "defaults={'name': 'Corner Café'}); "
-            "k = m.kiosks.first() or services.kiosk_create(merchant_id=m.pk, name='Counter 2', "
+            "k = m.kiosks.first() or merchant_services.kiosk_create(merchant_id=m.pk, "
+            "name='Counter 2', "
             "location='Main Street'); "
             f"p = services.payment_create(merchant_id=m.pk, amount_minor={amount_minor}, "
             "currency='USD', kiosk_id=k.pk); "
@@ -149,11 +151,13 @@ def test_the_dashboard_reads_the_waiting_payments_again_after_the_connection_com
 def test_a_photo_held_up_in_the_customers_name_is_on_their_activity_page(live):
     live.shell(
         "from accounts.models import User; from django.utils import timezone; "
-        "from payments import services; from payments.models import Merchant; "
+        "from payments import services; from merchants.models import Merchant; "
+        "from merchants import services as merchant_services; "
         f"u = User.objects.create_user({EMAIL!r}, {PASSWORD!r}, full_name='Dana', "
         f"phone_e164={PHONE_NUMBER!r}, phone_verified_at=timezone.now()); "
         "m = Merchant.objects.create(name='Corner Café', slug='corner'); "
-        "k = services.kiosk_create(merchant_id=m.pk, name='Till 9', location='Main Street'); "
+        "k = merchant_services.kiosk_create(merchant_id=m.pk, name='Till 9', "
+        "location='Main Street'); "
         "services.recognition_attempt_record(payment_id=None, kiosk_id=k.pk, "
         "outcome='presentation_attack', customer_id=u.pk)"
     )

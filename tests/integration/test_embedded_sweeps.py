@@ -17,13 +17,14 @@ pytestmark = pytest.mark.integration
 SETUP = """
 import json
 from datetime import timedelta
-from kiosk.devices import kiosk_pair
+from merchants.services import kiosk_pair
+from merchants import services as merchant_services
 from payments import services
-from payments.models import Merchant
+from merchants.models import Merchant
 cafe = Merchant.objects.create(name="Embedded Café", slug="embedded-cafe")
-kiosk = services.kiosk_create(merchant_id=cafe.pk, name="Counter")
-token = kiosk_pair(code=services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk)).device_token
-endpoint = services.webhook_endpoint_create(merchant_id=cafe.pk, url="{url}")
+kiosk = merchant_services.kiosk_create(merchant_id=cafe.pk, name="Counter")
+token = kiosk_pair(code=merchant_services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk)).device_token
+endpoint = merchant_services.webhook_endpoint_create(merchant_id=cafe.pk, url="{url}")
 payment = services.payment_create(
     merchant_id=cafe.pk, kiosk_id=kiosk.pk, amount_minor=450, currency="USD",
     expires_in=timedelta(seconds={ttl}),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from payments.models import Kiosk, Merchant
+from merchants.models import Kiosk, Merchant
 
 
 def make_kiosk(*, name: str = "Counter 1", merchant_name: str = "Corner Café", **fields) -> Kiosk:

@@ -5,10 +5,10 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
-from kiosk.devices import DEVICE_COOKIE, kiosk_pair
+from kiosk.devices import DEVICE_COOKIE
 from kiosk.realtime import kiosk_group
-from payments.models import Kiosk
-from payments.services import kiosk_issue_pairing_code, kiosk_revoke
+from merchants.models import Kiosk
+from merchants.services import kiosk_issue_pairing_code, kiosk_pair, kiosk_revoke
 from smilepay.asgi import application
 from tests.kiosk.factories import make_kiosk
 

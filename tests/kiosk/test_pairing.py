@@ -3,9 +3,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from kiosk.devices import DEVICE_COOKIE, PairingError, kiosk_for_device, kiosk_pair
-from payments.models import KioskPairingCode
-from payments.services import kiosk_issue_pairing_code
+from kiosk.devices import DEVICE_COOKIE
+from merchants.errors import PairingError
+from merchants.models import KioskPairingCode
+from merchants.selectors import kiosk_for_device
+from merchants.services import kiosk_issue_pairing_code, kiosk_pair
 from tests.kiosk.factories import make_kiosk
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +81,7 @@ def test_the_qr_code_link_fills_in_the_pairing_code(client):
 def _staff(kiosk, *, role: str, email: str) -> None:
     from django.contrib.auth import get_user_model
 
-    from payments.models import MerchantMembership
+    from merchants.models import MerchantMembership
 
     user = get_user_model().objects.create_user(email, "staff passphrase 1")
     MerchantMembership.objects.create(merchant=kiosk.merchant, user=user, role=role)
@@ -123,6 +125,24 @@ def test_a_manager_unpairs_and_the_old_cookie_stops_working_on_the_server(client
     thief.cookies[DEVICE_COOKIE] = token
     assert thief.get("/kiosk/api/payments/current").status_code == 401
     assert b"Pair this kiosk" in thief.get("/kiosk/").content
+
+
+def test_unpairing_cancels_the_kiosks_open_payment(client, django_capture_on_commit_callbacks):
+    from payments.models import Payment
+    from payments.services import payment_create
+
+    kiosk = make_kiosk()
+    _staff(kiosk, role="owner", email="owner@cafe.example")
+    _paired_client(client, kiosk)
+    payment = payment_create(
+        merchant_id=kiosk.merchant_id, amount_minor=300, currency="USD", kiosk_id=kiosk.pk
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/kiosk/unpair", {"email": "owner@cafe.example", "password": "staff passphrase 1"}
+        )
+    payment.refresh_from_db()
+    assert (payment.status, payment.reason) == (Payment.Status.CANCELED, "kiosk_revoked")
 
 
 def test_a_manager_of_another_shop_cannot_unpair_this_kiosk(client):

@@ -2,9 +2,10 @@
 
 import pytest
 
-from kiosk.devices import PairingError, kiosk_for_device, kiosk_pair
-from payments.models import KioskPairingCode
-from payments.services import kiosk_issue_pairing_code
+from merchants.errors import PairingError
+from merchants.models import KioskPairingCode
+from merchants.selectors import kiosk_for_device
+from merchants.services import kiosk_issue_pairing_code, kiosk_pair
 from tests.concurrency import run_concurrently, without_row_locks
 from tests.kiosk.factories import make_kiosk
 

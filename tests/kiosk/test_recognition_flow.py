@@ -20,12 +20,12 @@ from django.utils import timezone
 
 from accounts import gallery_cache
 from accounts.recognition import recognize_burst
-from kiosk.devices import DEVICE_COOKIE, kiosk_pair
+from kiosk.devices import DEVICE_COOKIE
 from kiosk.models import CaptureSession
+from merchants.services import kiosk_issue_pairing_code, kiosk_pair, kiosk_revoke
+from merchants.tokens import hash_token
 from payments import services as payment_services
 from payments.models import LedgerAccount, Payment, RecognitionAttempt
-from payments.services import kiosk_issue_pairing_code
-from payments.tokens import hash_token
 from smilepay.faces import Challenge, false_match_risk
 from smilepay.faces.lab import bursts
 from tests.accounts.conftest import enroll, make_customer
@@ -258,9 +258,12 @@ def test_a_burst_that_is_not_images_is_refused_and_nothing_is_spent(client, coun
     assert Payment.objects.get(pk=payment["id"]).status == "created"
 
 
-def test_a_revoked_kiosk_is_locked_out_and_its_open_payment_canceled(client, counter, adrien):
+def test_a_revoked_kiosk_is_locked_out_and_its_open_payment_canceled(
+    client, counter, adrien, django_capture_on_commit_callbacks
+):
     payment = charge(client, 300)
-    payment_services.kiosk_revoke(kiosk_id=counter.pk, merchant_id=counter.merchant_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        kiosk_revoke(kiosk_id=counter.pk, merchant_id=counter.merchant_id)
     response = client.post(f"/kiosk/api/payments/{payment['id']}/capture-session")
     assert response.status_code == 401
     assert Payment.objects.get(pk=payment["id"]).status == "canceled"

@@ -8,8 +8,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Sum
 from django.utils import timezone
 
+from merchants import services as merchant_services
+from merchants.models import Kiosk, Merchant, MerchantMembership
 from payments import services
-from payments.models import Kiosk, LedgerEntry, Merchant, MerchantMembership, Payment
+from payments.models import LedgerEntry, Payment
 
 _seq = itertools.count(1)
 
@@ -50,7 +52,7 @@ def staff(
 
 
 def kiosk(merchant_: Merchant, *, name: str = "Counter") -> Kiosk:
-    return services.kiosk_create(merchant_id=merchant_.pk, name=name)
+    return merchant_services.kiosk_create(merchant_id=merchant_.pk, name=name)
 
 
 def kiosk_payment(
@@ -81,7 +83,7 @@ def paid_payment(merchant_: Merchant, customer_, *, amount_minor: int = 500) -> 
 
 def api_key(merchant_: Merchant) -> str:
     """A live secret key of the merchant."""
-    _, secret = services.api_key_create(merchant_id=merchant_.pk, name="tests")
+    _, secret = merchant_services.api_key_create(merchant_id=merchant_.pk, name="tests")
     return secret
 
 

@@ -3,6 +3,7 @@ import json
 import pytest
 from django.utils import timezone
 
+from merchants import services as merchant_services
 from payments import services
 from payments.errors import NotFound
 from payments.models import IdempotencyRecord, Payment
@@ -97,8 +98,8 @@ def test_requests_without_a_valid_key_are_refused(cafe):
     from django.test import Client
 
     assert_error(Client().get("/api/v1/payments"), 401, "authentication_required")
-    key, secret = services.api_key_create(merchant_id=cafe.pk, name="old")
-    services.api_key_revoke(api_key_id=key.pk, merchant_id=cafe.pk)
+    key, secret = merchant_services.api_key_create(merchant_id=cafe.pk, name="old")
+    merchant_services.api_key_revoke(api_key_id=key.pk, merchant_id=cafe.pk)
     assert_error(Api(secret).get("payments"), 401, "invalid_api_key")
 
 

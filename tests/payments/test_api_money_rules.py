@@ -4,8 +4,9 @@ import pytest
 from django.db import connection
 from kombu.exceptions import OperationalError
 
-from kiosk.devices import DEVICE_COOKIE, kiosk_pair
-from payments import services
+from kiosk.devices import DEVICE_COOKIE
+from merchants import services as merchant_services
+from merchants.services import kiosk_pair
 from payments.models import IdempotencyRecord, Payment, Refund, WebhookDelivery
 from payments.tasks import deliver_webhook, prune_idempotency_records
 from tests.payments import factories as f
@@ -70,7 +71,9 @@ def test_a_merchant_may_set_its_own_maximum(cafe, api, counter):
 
 @pytest.mark.parametrize("amount", [1_000_001, 10**12, 2**63])
 def test_the_kiosk_refuses_an_amount_above_the_maximum_too(client, cafe, counter, amount):
-    token = kiosk_pair(code=services.kiosk_issue_pairing_code(kiosk_id=counter.pk)).device_token
+    token = kiosk_pair(
+        code=merchant_services.kiosk_issue_pairing_code(kiosk_id=counter.pk)
+    ).device_token
     client.cookies[DEVICE_COOKIE] = token
     response = client.post(
         "/kiosk/api/payments", {"amount_minor": amount}, content_type="application/json"
@@ -81,7 +84,7 @@ def test_the_kiosk_refuses_an_amount_above_the_maximum_too(client, cafe, counter
 
 def test_the_kiosk_page_gives_the_keypad_the_exponent_and_the_maximum(client, cafe, counter):
     client.cookies[DEVICE_COOKIE] = kiosk_pair(
-        code=services.kiosk_issue_pairing_code(kiosk_id=counter.pk)
+        code=merchant_services.kiosk_issue_pairing_code(kiosk_id=counter.pk)
     ).device_token
     page = client.get("/kiosk/").content.decode()
     assert 'data-exponent="2"' in page and 'data-max-amount="1000000"' in page
@@ -144,7 +147,7 @@ def test_a_refund_whose_webhook_cannot_be_enqueued_is_answered_once_and_replayed
         raise OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
 
     assert not connection.in_atomic_block
-    services.webhook_endpoint_create(merchant_id=cafe.pk, url="http://127.0.0.1:9/hooks")
+    merchant_services.webhook_endpoint_create(merchant_id=cafe.pk, url="http://127.0.0.1:9/hooks")
     paid = f.paid_payment(cafe, f.customer(balance_minor=5000), amount_minor=1000)
     monkeypatch.setattr(deliver_webhook, "delay", broker_down)
     path = f"payments/{paid.pk}/refunds"

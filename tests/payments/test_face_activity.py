@@ -10,8 +10,9 @@ import re
 import pytest
 
 from accounts.selectors import customer_face_pay_status
+from merchants import services as merchant_services
+from merchants.models import Kiosk
 from payments import services
-from payments.models import Kiosk
 from tests.payments import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,9 @@ def casey(client):
 @pytest.fixture
 def till():
     cafe = f.merchant(name="Corner Café")
-    return services.kiosk_create(merchant_id=cafe.pk, name="Till 9", location="Main Street")
+    return merchant_services.kiosk_create(
+        merchant_id=cafe.pk, name="Till 9", location="Main Street"
+    )
 
 
 def activity(client) -> str:

@@ -5,9 +5,10 @@ import re
 
 import pytest
 
+from merchants import services as merchant_services
+from merchants.models import ApiKey, Kiosk, KioskPairingCode, MerchantMembership, WebhookEndpoint
+from merchants.tokens import hash_token
 from payments import services
-from payments.models import ApiKey, Kiosk, KioskPairingCode, MerchantMembership, WebhookEndpoint
-from payments.tokens import hash_token
 from tests.payments import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -206,10 +207,10 @@ def test_merchant_a_staff_never_see_merchant_b_data_in_the_admin(cafe, owner, cl
     casey = f.customer(balance_minor=5000)
     theirs = f.paid_payment(other, casey, amount_minor=321)
     their_kiosk = f.kiosk(other, name="Their till")
-    their_endpoint = services.webhook_endpoint_create(
+    their_endpoint = merchant_services.webhook_endpoint_create(
         merchant_id=other.pk, url="http://127.0.0.1:9/x"
     )
-    their_key, _ = services.api_key_create(merchant_id=other.pk, name="theirs")
+    their_key, _ = merchant_services.api_key_create(merchant_id=other.pk, name="theirs")
     assert "3.21" not in client.get("/merchant/payments/").content.decode()
     assert client.get(f"/merchant/payments/{theirs.pk}/").status_code == 404
     assert (

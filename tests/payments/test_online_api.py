@@ -9,7 +9,7 @@ from asgiref.sync import async_to_sync
 from django.utils import timezone
 
 from accounts.recognition import Outcome, RecognitionResult
-from payments import services
+from merchants import services as merchant_services
 from payments.models import Payment
 from payments.online import services as online
 from payments.tasks import expire_due_payments
@@ -85,7 +85,7 @@ def test_the_merchant_gets_a_signed_webhook_when_the_face_confirms(
     monkeypatch,
     django_capture_on_commit_callbacks,
 ):
-    endpoint = services.webhook_endpoint_create(merchant_id=shop.pk, url=receiver.url)
+    endpoint = merchant_services.webhook_endpoint_create(merchant_id=shop.pk, url=receiver.url)
     receiver.secret = endpoint.secret
     monkeypatch.setattr(
         online,
@@ -108,7 +108,7 @@ def test_the_merchant_gets_a_signed_webhook_when_the_face_confirms(
 
 
 def test_an_unanswered_request_expires_and_the_merchant_is_told(api, shop):
-    services.webhook_endpoint_create(merchant_id=shop.pk, url="https://shop.example/hook")
+    merchant_services.webhook_endpoint_create(merchant_id=shop.pk, url="https://shop.example/hook")
     casey = face_pay_customer()
     body = create(api, customer_phone=casey.phone_e164, expires_in_seconds=30)
     Payment.objects.filter(pk=body["id"]).update(expires_at=timezone.now())

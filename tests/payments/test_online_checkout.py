@@ -11,14 +11,10 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.recognition import Outcome, RecognitionResult
-from payments import selectors, services
-from payments.models import (
-    LedgerAccount,
-    Merchant,
-    Payment,
-    RecognitionAttempt,
-    WebhookDelivery,
-)
+from merchants import services as merchant_services
+from merchants.models import Merchant
+from payments import selectors
+from payments.models import LedgerAccount, Payment, RecognitionAttempt, WebhookDelivery
 from payments.online import services as online
 from payments.selectors import payment_events
 from payments.tasks import expire_due_payments
@@ -32,7 +28,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def shop():
     merchant = f.merchant(name="Bean Shop")
-    services.webhook_endpoint_create(merchant_id=merchant.pk, url="https://shop.example/hook")
+    merchant_services.webhook_endpoint_create(
+        merchant_id=merchant.pk, url="https://shop.example/hook"
+    )
     return merchant
 
 

@@ -68,11 +68,11 @@ def test_history_lists_only_my_payments(casey, client):
 def test_activity_shows_matches_and_near_matches_and_this_wasnt_me_pauses_face_pay(
     casey, client, monkeypatch
 ):
-    from payments import merchant_config_services
+    from payments import recognition_attempts
 
     paused = []
     pause = lambda *, user_id, reason: paused.append(user_id)  # noqa: E731
-    monkeypatch.setattr(merchant_config_services, "face_pay_pause", pause)
+    monkeypatch.setattr(recognition_attempts, "face_pay_pause", pause)
     cafe = f.merchant(name="Corner Café")
     counter = f.kiosk(cafe, name="Till 9")
     robin = f.customer()

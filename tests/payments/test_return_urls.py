@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from payments.models import Merchant, Payment
+from merchants.models import Merchant
+from payments.models import Payment
 from payments.online import services as online
 from tests.payments import factories as f
 from tests.payments.api_client import Api

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
-from payments.models import Kiosk, KioskPairingCode, Merchant, MerchantMembership
+from merchants.models import Kiosk, KioskPairingCode, Merchant, MerchantMembership
 
 pytestmark = pytest.mark.django_db
 

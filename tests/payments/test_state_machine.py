@@ -4,6 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from merchants.services import kiosk_revoke
 from payments import selectors, services
 from payments.errors import InvalidRequest, NotYourPayment, PaymentError
 from payments.models import LedgerAccount, LedgerTransaction, Payment
@@ -337,11 +338,15 @@ def test_an_online_request_is_only_for_its_customer():
     assert payment.status == S.AWAITING_CONFIRMATION
 
 
-def test_a_revoked_kiosk_cannot_take_payments_and_its_open_ones_are_canceled():
+def test_a_revoked_kiosk_cannot_take_payments_and_its_open_ones_are_canceled(
+    django_capture_on_commit_callbacks,
+):
     cafe = f.merchant()
     counter = f.kiosk(cafe)
     open_payment = f.kiosk_payment(cafe, kiosk_=counter)
-    services.kiosk_revoke(kiosk_id=counter.pk, merchant_id=cafe.pk)
+    # merchants revokes; payments hears merchants.signals.kiosk_revoked in the same transaction.
+    with django_capture_on_commit_callbacks(execute=True):
+        kiosk_revoke(kiosk_id=counter.pk, merchant_id=cafe.pk)
     assert Payment.objects.get(pk=open_payment.pk).status == S.CANCELED
     with pytest.raises(PaymentError) as excinfo:
         f.kiosk_payment(cafe, kiosk_=counter)

@@ -8,8 +8,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
+from merchants import services as merchant_services
+from merchants.errors import InvalidSetting
 from payments import services, webhooks
-from payments.errors import InvalidRequest
 from payments.models import WebhookDelivery
 from payments.tasks import retry_due_webhooks
 from tests.payments import factories as f
@@ -73,7 +74,7 @@ def test_a_signed_webhook_reaches_the_receiver_and_verifies(
     receiver, django_capture_on_commit_callbacks
 ):
     cafe, casey = f.merchant(), f.customer(balance_minor=1000)
-    endpoint = services.webhook_endpoint_create(merchant_id=cafe.pk, url=receiver.url)
+    endpoint = merchant_services.webhook_endpoint_create(merchant_id=cafe.pk, url=receiver.url)
     receiver.secret = endpoint.secret
     with django_capture_on_commit_callbacks(execute=True):
         payment = f.paid_payment(cafe, casey, amount_minor=300)
@@ -98,7 +99,9 @@ def test_refunds_declines_and_expiries_send_their_events(
     receiver, django_capture_on_commit_callbacks
 ):
     cafe, casey = f.merchant(), f.customer(balance_minor=1000)
-    receiver.secret = services.webhook_endpoint_create(merchant_id=cafe.pk, url=receiver.url).secret
+    receiver.secret = merchant_services.webhook_endpoint_create(
+        merchant_id=cafe.pk, url=receiver.url
+    ).secret
     with django_capture_on_commit_callbacks(execute=True):
         paid = f.paid_payment(cafe, casey, amount_minor=300)
         services.payment_refund(payment_id=paid.pk, amount_minor=100)
@@ -116,7 +119,9 @@ def test_a_failed_delivery_is_retried_with_backoff_and_logged(
     receiver, django_capture_on_commit_callbacks
 ):
     cafe, casey = f.merchant(), f.customer(balance_minor=1000)
-    receiver.secret = services.webhook_endpoint_create(merchant_id=cafe.pk, url=receiver.url).secret
+    receiver.secret = merchant_services.webhook_endpoint_create(
+        merchant_id=cafe.pk, url=receiver.url
+    ).secret
     receiver.fail_next = 1
     with django_capture_on_commit_callbacks(execute=True):
         f.paid_payment(cafe, casey)
@@ -136,7 +141,9 @@ def test_with_a_worker_a_delivery_whose_message_was_dropped_is_sent_by_the_sweep
 ):
     settings.CELERY_TASK_ALWAYS_EAGER = False  # as in production: Celery retries first
     cafe, casey = f.merchant(), f.customer(balance_minor=1000)
-    receiver.secret = services.webhook_endpoint_create(merchant_id=cafe.pk, url=receiver.url).secret
+    receiver.secret = merchant_services.webhook_endpoint_create(
+        merchant_id=cafe.pk, url=receiver.url
+    ).secret
     f.paid_payment(cafe, casey)  # on-commit callbacks never run here: the message is lost
     delivery = WebhookDelivery.objects.get()
     assert retry_due_webhooks() == 0  # Celery's own try is still due first
@@ -150,7 +157,9 @@ def test_with_a_worker_a_delivery_whose_message_was_dropped_is_sent_by_the_sweep
 
 def test_a_merchant_can_resend_a_delivery(receiver, django_capture_on_commit_callbacks):
     cafe, casey = f.merchant(), f.customer(balance_minor=1000)
-    receiver.secret = services.webhook_endpoint_create(merchant_id=cafe.pk, url=receiver.url).secret
+    receiver.secret = merchant_services.webhook_endpoint_create(
+        merchant_id=cafe.pk, url=receiver.url
+    ).secret
     with django_capture_on_commit_callbacks(execute=True):
         f.paid_payment(cafe, casey)
     original = WebhookDelivery.objects.get()
@@ -168,7 +177,7 @@ def test_only_the_merchants_own_endpoints_get_its_events(
     receiver, django_capture_on_commit_callbacks
 ):
     cafe, other, casey = f.merchant(), f.merchant(), f.customer(balance_minor=1000)
-    services.webhook_endpoint_create(merchant_id=other.pk, url=receiver.url)
+    merchant_services.webhook_endpoint_create(merchant_id=other.pk, url=receiver.url)
     with django_capture_on_commit_callbacks(execute=True):
         f.paid_payment(cafe, casey)
     assert receiver.received == []
@@ -178,8 +187,8 @@ def test_in_production_a_webhook_to_a_private_address_is_refused(settings):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
     cafe = f.merchant()
     for url in ("http://127.0.0.1:9/hooks", "http://10.1.2.3/x", "http://169.254.169.254/"):
-        with pytest.raises(InvalidRequest) as refused:
-            services.webhook_endpoint_create(merchant_id=cafe.pk, url=url)
+        with pytest.raises(InvalidSetting) as refused:
+            merchant_services.webhook_endpoint_create(merchant_id=cafe.pk, url=url)
         assert refused.value.code == "forbidden_url"
 
 
@@ -187,7 +196,9 @@ def test_a_delivery_is_checked_again_and_never_sent_inward(
     receiver, settings, django_capture_on_commit_callbacks
 ):
     cafe, casey = f.merchant(), f.customer(balance_minor=1000)
-    receiver.secret = services.webhook_endpoint_create(merchant_id=cafe.pk, url=receiver.url).secret
+    receiver.secret = merchant_services.webhook_endpoint_create(
+        merchant_id=cafe.pk, url=receiver.url
+    ).secret
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False  # e.g. the name now resolves inward
     with django_capture_on_commit_callbacks(execute=True):
         f.paid_payment(cafe, casey)
@@ -199,7 +210,9 @@ def test_a_delivery_is_checked_again_and_never_sent_inward(
 def test_a_redirect_is_not_followed(receiver, django_capture_on_commit_callbacks):
     cafe, casey = f.merchant(), f.customer(balance_minor=1000)
     receiver.redirect_to = "http://127.0.0.1:9/internal"
-    receiver.secret = services.webhook_endpoint_create(merchant_id=cafe.pk, url=receiver.url).secret
+    receiver.secret = merchant_services.webhook_endpoint_create(
+        merchant_id=cafe.pk, url=receiver.url
+    ).secret
     with django_capture_on_commit_callbacks(execute=True):
         f.paid_payment(cafe, casey)
     delivery = WebhookDelivery.objects.get()

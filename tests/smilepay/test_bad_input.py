@@ -13,8 +13,8 @@ import uuid
 import pytest
 from django.test import Client
 
-from kiosk.devices import DEVICE_COOKIE, kiosk_pair
-from payments.services import kiosk_issue_pairing_code
+from kiosk.devices import DEVICE_COOKIE
+from merchants.services import kiosk_issue_pairing_code, kiosk_pair
 from smilepay.json_body import BadJsonBody, parse_json_bytes
 from smilepay.parsing import strict_id
 from tests.accounts.conftest import make_customer

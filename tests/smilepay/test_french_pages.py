@@ -18,6 +18,7 @@ import pytest
 from django.test import Client, RequestFactory
 from django.utils import translation
 
+from merchants import services as merchant_services
 from payments import services
 from smilepay import error_views
 from tests.accounts.conftest import make_customer
@@ -158,7 +159,9 @@ def english_in(html: str) -> list[str]:
 def world():
     cafe = f.merchant(name="Café Rivoli")
     owner = f.staff(cafe)
-    caisse = services.kiosk_create(merchant_id=cafe.pk, name="Caisse 1", location="Rue de Rivoli")
+    caisse = merchant_services.kiosk_create(
+        merchant_id=cafe.pk, name="Caisse 1", location="Rue de Rivoli"
+    )
     dana = make_customer("dana@example.com", "+12025550177", name="Dana Scully", consent=True)
     services.wallet_topup(user_id=dana.pk, amount_minor=12_345)
     paid = f.paid_payment(cafe, dana, amount_minor=450)
@@ -218,7 +221,7 @@ def test_the_merchant_pages_of_an_owner_are_all_french(client, world):
 
 
 def test_the_paired_kiosk_is_all_french(client, world):
-    code = services.kiosk_issue_pairing_code(kiosk_id=world["caisse"].pk)
+    code = merchant_services.kiosk_issue_pairing_code(kiosk_id=world["caisse"].pk)
     client.post("/kiosk/pair", {"code": code}, HTTP_ACCEPT_LANGUAGE="fr")
     assert walk(client, ["/kiosk/"]) == {}
 
@@ -291,7 +294,8 @@ def test_the_merchant_pages_with_python_strings_are_french(client, world, path):
 
 
 def test_the_merchant_pages_behind_the_lists_are_all_french(client, world):
-    from payments.models import WebhookDelivery, WebhookEndpoint
+    from merchants.models import WebhookEndpoint
+    from payments.models import WebhookDelivery
 
     endpoint = WebhookEndpoint.objects.create(
         merchant=world["cafe"],
@@ -347,7 +351,7 @@ def test_the_kiosks_errors_are_french(client, world):
     assert unpaired.status_code == 401
     assert unpaired.json()["error"]["code"] == "not_paired"  # codes stay English
     assert english_in(unpaired.json()["error"]["message"]) == []
-    code = services.kiosk_issue_pairing_code(kiosk_id=world["caisse"].pk)
+    code = merchant_services.kiosk_issue_pairing_code(kiosk_id=world["caisse"].pk)
     client.post("/kiosk/pair", {"code": code}, HTTP_ACCEPT_LANGUAGE="fr")
     missing = client.post("/kiosk/api/payments/999999/cancel", HTTP_ACCEPT_LANGUAGE="fr")
     assert missing.status_code == 404

@@ -120,11 +120,11 @@ def test_every_layout_has_the_switcher_marking_the_current_language(client):
 
 
 def test_the_paired_kiosk_has_the_shoppers_toggle_and_its_script(client):
-    from payments import services
+    from merchants import services as merchant_services
 
     cafe = f.merchant(name="Café Rivoli")
     kiosk = f.kiosk(cafe, name="Caisse 1")
-    code = services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk)
+    code = merchant_services.kiosk_issue_pairing_code(kiosk_id=kiosk.pk)
     client.post("/kiosk/pair", {"code": code}, HTTP_ACCEPT_LANGUAGE="fr")
     page = client.get("/kiosk/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert 'id="app"' in page and "Nouveau paiement" in page

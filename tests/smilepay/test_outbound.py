@@ -12,8 +12,8 @@ import pytest
 
 from accounts import services as account_services
 from accounts.errors import PushSubscriptionInvalid
-from payments import services
-from payments.errors import InvalidRequest
+from merchants import services as merchant_services
+from merchants.errors import InvalidSetting
 from payments.models import WebhookDelivery
 from smilepay import outbound
 from tests.payments import factories as f
@@ -70,8 +70,8 @@ def production(settings):
 )
 def test_a_webhook_to_an_inward_address_is_refused_without_the_opt_in(production, url):
     cafe = f.merchant()
-    with pytest.raises(InvalidRequest) as refused:
-        services.webhook_endpoint_create(merchant_id=cafe.pk, url=url)
+    with pytest.raises(InvalidSetting) as refused:
+        merchant_services.webhook_endpoint_create(merchant_id=cafe.pk, url=url)
     assert refused.value.code in {"forbidden_url", "invalid_url"}
 
 
@@ -112,7 +112,7 @@ def test_a_delivery_goes_to_the_address_that_was_checked_not_a_second_dns_answer
         monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
         monkeypatch.setattr(outbound, "is_public", lambda address: str(address) == "127.0.0.1")
         cafe, casey = f.merchant(), f.customer(balance_minor=1000)
-        endpoint = services.webhook_endpoint_create(
+        endpoint = merchant_services.webhook_endpoint_create(
             merchant_id=cafe.pk, url=f"http://shop.rebind.example:{port}/hooks"
         )
         receiver.secret = endpoint.secret

@@ -11,17 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from merchants import services as merchant_services
+from merchants.models import Kiosk, Merchant, MerchantMembership
+from merchants.services import kiosk_issue_pairing_code
 from payments import services
-from payments.models import (
-    Kiosk,
-    LedgerAccount,
-    LedgerTransaction,
-    Merchant,
-    MerchantMembership,
-    Payment,
-    RecognitionAttempt,
-)
-from payments.services import kiosk_issue_pairing_code, wallet_topup
+from payments.models import LedgerAccount, LedgerTransaction, Payment, RecognitionAttempt
+from payments.services import wallet_topup
 from payments.signals import demo_seeded
 
 DEMO_MERCHANT_SLUG = "demo-cafe"
@@ -75,9 +70,8 @@ class Command(BaseCommand):
             self._print_summary(kiosk_code=code)
 
     def _merchant_and_kiosk(self) -> tuple[Merchant, Kiosk]:
-        merchant, _ = Merchant.objects.get_or_create(
-            slug=DEMO_MERCHANT_SLUG,
-            defaults={"name": "Demo Café", "currency": settings.DEFAULT_CURRENCY},
+        merchant = merchant_services.merchant_create(
+            name="Demo Café", slug=DEMO_MERCHANT_SLUG, currency=settings.DEFAULT_CURRENCY
         )
         kiosk, _ = Kiosk.objects.get_or_create(
             merchant=merchant, name="Counter 1", defaults={"location": "Front counter"}
@@ -128,8 +122,8 @@ class Command(BaseCommand):
                 email, settings.DEMO_PASSWORD, full_name=name, phone_e164=phone
             )
         if merchant is not None:
-            MerchantMembership.objects.get_or_create(
-                merchant=merchant, user=user, defaults={"role": MerchantMembership.Role.OWNER}
+            merchant_services.membership_set(
+                merchant_id=merchant.pk, user_id=user.pk, role=MerchantMembership.Role.OWNER
             )
         return user
 

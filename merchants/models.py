@@ -1,3 +1,7 @@
+"""A merchant, its staff, its kiosks and their pairing codes, its API keys and webhook
+endpoints. The tables keep their payments_ names (they moved here from payments without
+touching the database: merchants/migrations/0001_initial.py)."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -5,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from payments.return_urls import parse_hosts
+from merchants.return_urls import parse_hosts
 from smilepay import money
 
 
@@ -13,7 +17,7 @@ class Merchant(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     currency = models.CharField(max_length=3, default="USD")
-    # Hosts an online payment may send the shopper back to (payments/return_urls.py).
+    # Hosts an online payment may send the shopper back to (merchants/return_urls.py).
     return_hosts = models.TextField(
         blank=True,
         help_text="Host names your shop's return URLs use, one per line (e.g. shop.example.com).",
@@ -25,6 +29,9 @@ class Merchant(models.Model):
         help_text="Largest payment in minor units (cents); empty for the site default.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "payments_merchant"
 
     def __str__(self) -> str:
         return self.name
@@ -62,6 +69,7 @@ class MerchantMembership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "payments_merchantmembership"
         constraints = [
             models.UniqueConstraint(fields=["merchant", "user"], name="unique_membership")
         ]
@@ -82,6 +90,9 @@ class Kiosk(models.Model):
     require_phone_digits = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        db_table = "payments_kiosk"
+
     def __str__(self) -> str:
         return f"{self.merchant} / {self.name}"
 
@@ -99,9 +110,70 @@ class KioskPairingCode(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        db_table = "payments_kioskpairingcode"
+
     def __str__(self) -> str:
         return f"pairing code {self.pk} for kiosk {self.kiosk_id}"
 
     def is_usable(self, *, now=None) -> bool:
         now = now or timezone.now()
         return self.used_at is None and self.expires_at > now
+
+
+class ApiKey(models.Model):
+    """A merchant backend's secret `sk_...`; we keep its SHA-256 and a visible prefix."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "payments_apikey"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+WEBHOOK_EVENT_TYPES = (
+    "payment.succeeded",
+    "payment.declined",
+    "payment.expired",
+    "payment.failed",
+    "payment.refunded",
+)
+
+
+class WebhookEndpoint(models.Model):
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField(max_length=500)
+    # Needed in clear to sign each delivery (HMAC); shown to the merchant once, like Stripe's.
+    secret = models.CharField(max_length=80)
+    # Event types this endpoint wants; empty means all of WEBHOOK_EVENT_TYPES.
+    event_types = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "payments_webhookendpoint"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    def wants(self, event_type: str) -> bool:
+        return self.is_active and (not self.event_types or event_type in self.event_types)

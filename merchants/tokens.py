@@ -1,4 +1,5 @@
-"""Secrets that we hand out once and keep only as hashes (device tokens, API keys, codes)."""
+"""Secrets that we hand out once and keep only as hashes (device tokens, API keys, codes),
+and webhook signing secrets."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ def hash_token(token: str) -> str:
 
 def new_token(prefix: str, nbytes: int = 32) -> str:
     return f"{prefix}_{secrets.token_urlsafe(nbytes)}"
+
+
+def new_webhook_secret() -> str:
+    # Kept in clear (each delivery is signed with it), unlike the tokens above.
+    return f"whsec_{secrets.token_urlsafe(24)}"
 
 
 def new_pairing_code(length: int = 8) -> str:
