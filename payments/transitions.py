@@ -197,13 +197,18 @@ def payment_fail(*, payment_id: int, reason: str, attempt: int | None = None) ->
     """matching -> failed (no face, not live, no match, ambiguous...); may be retried.
 
     `attempt`: only if the payment is still in that recognition try (a late answer of an
-    abandoned try must not fail the next one).
+    abandoned try must not fail the next one). An online payment request whose last try
+    fails, for whatever reason (the sweep's time-out too), fails for good with
+    `too_many_attempts`: the merchant learns no retry is left, and it never expires later.
+    A kiosk payment keeps the try's own reason for the cashier's screen.
     """
     with transaction.atomic():
         payment = _lock(payment_id)
         if payment.status != Status.MATCHING or not _in_attempt(payment, attempt):
             return payment
         previous = move(payment, Status.FAILED)
+        if _last_online_try(payment):
+            reason = Payment.EXHAUSTED_REASON
         payment.reason = reason[:64]
         payment.save(update_fields=_FIELDS)
         events.status_changed(payment, previous=previous)
@@ -212,6 +217,13 @@ def payment_fail(*, payment_id: int, reason: str, attempt: int | None = None) ->
 
 def _in_attempt(payment: Payment, attempt: int | None) -> bool:
     return attempt is None or payment.match_attempts == attempt
+
+
+def _last_online_try(payment: Payment) -> bool:
+    return (
+        payment.channel == Payment.Channel.ONLINE
+        and payment.match_attempts >= settings.PAYMENT_MAX_MATCH_ATTEMPTS
+    )
 
 
 def _daily_spent(customer_id: int, now) -> int:

@@ -256,7 +256,9 @@ def face_check_finish(*, ticket: FaceCheckTicket, check: RecognitionResult) -> P
         near_customer_ids=[ticket.customer_id],
     )
     if not check.matched:
-        return _fail(ticket.payment_id, attempt=ticket.attempt, reason=check.outcome)
+        return payment_fail(
+            payment_id=ticket.payment_id, reason=check.outcome, attempt=ticket.attempt
+        )
     return _approve(
         payment_id=ticket.payment_id,
         customer_id=ticket.customer_id,
@@ -342,16 +344,12 @@ def online_password_confirm(*, payment_id: int, customer_id: int, password: str)
     # Hashing is slow on purpose: done outside any transaction.
     ok = get_user_model().objects.get(pk=customer_id).check_password(password)
     if not ok:
-        return _fail(payment_id, attempt=payment.match_attempts, reason="wrong_password")
+        return payment_fail(
+            payment_id=payment_id, reason="wrong_password", attempt=payment.match_attempts
+        )
     return _approve(
         payment_id=payment_id, customer_id=customer_id, event="payment.password_verified"
     )
-
-
-def _fail(payment_id: int, *, attempt: int, reason: str) -> Payment:
-    if attempt >= settings.PAYMENT_MAX_MATCH_ATTEMPTS:
-        reason = TOO_MANY_ATTEMPTS
-    return payment_fail(payment_id=payment_id, reason=reason, attempt=attempt)
 
 
 def _approve(

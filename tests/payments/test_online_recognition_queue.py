@@ -16,7 +16,7 @@ from PIL import Image
 from accounts.recognition import Outcome, RecognitionResult
 from payments.models import Payment, RecognitionAttempt
 from payments.online import services as online
-from payments.tasks import fail_stuck_matching, verify_online_face
+from payments.tasks import expire_due_payments, fail_stuck_matching, verify_online_face
 from smilepay.celery import app
 from tests.payments import factories as f
 from tests.payments.online_helpers import face_pay_customer, online_request, post_face_burst
@@ -172,3 +172,26 @@ def test_the_phone_is_told_when_no_worker_answers_within_the_budget(casey, clien
     (job,) = queue
     assert verify_online_face(**job) == "payment_moved"
     assert Payment.objects.get(pk=payment.pk).reason == "recognition_timeout"
+
+
+def test_a_last_try_that_times_out_ends_the_request_and_it_does_not_expire_later(
+    casey, queue, settings
+):
+    """The sweep's time-out is a failed try like any other: on the last one the merchant
+    hears `too_many_attempts` once, never `payment.expired` after it."""
+    settings.PAYMENT_MAX_MATCH_ATTEMPTS = 1
+    payment = online_request(f.merchant(), casey)
+    start_try(payment, casey)  # no worker ever answers
+    past_the_budget(payment, settings)
+    assert fail_stuck_matching() == 1
+    failed = Payment.objects.get(pk=payment.pk)
+    assert (failed.status, failed.reason, failed.is_final) == (S.FAILED, "too_many_attempts", True)
+    Payment.objects.filter(pk=payment.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    expire_due_payments()
+    assert Payment.objects.get(pk=payment.pk).status == S.FAILED
+    # A kiosk payment's last try keeps its own reason for the cashier's screen.
+    counter_payment = f.kiosk_payment(f.merchant(name="Counter"))
+    Payment.objects.filter(pk=counter_payment.pk).update(status=S.MATCHING, match_attempts=1)
+    past_the_budget(counter_payment, settings)
+    assert fail_stuck_matching() == 1
+    assert Payment.objects.get(pk=counter_payment.pk).reason == "recognition_timeout"
