@@ -71,7 +71,6 @@ class RecognitionResult:
 def recognize_burst(
     *,
     frames: list[bytes],
-    amount_minor: int,
     phone_digits: str = "",
     challenge: Challenge | None = None,
     times: CaptureTimes | None = None,

@@ -34,7 +34,6 @@ def recognize(session_id: int) -> str:
     else:
         result = recognize_burst(
             frames=frames,
-            amount_minor=payment.amount_minor,
             phone_digits=session.phone_digits,
             challenge=Challenge.from_json(session.challenge) if session.challenge else None,
             times=_capture_times(session),

@@ -3,7 +3,7 @@ API keys, webhook endpoints.
 
 Every write goes through a function here (docs/contracts.md). merchants imports neither
 payments nor kiosk: what they must do when a kiosk changes (cancel its open payments,
-close its sockets) they do on merchants.signals, sent on commit.
+close its sockets) they do on merchants.signals (see there when each is sent).
 """
 
 from __future__ import annotations

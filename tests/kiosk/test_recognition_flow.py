@@ -436,7 +436,7 @@ def test_once_enrolment_outgrows_an_open_search_the_kiosk_asks_for_digits_first(
 @pytest.mark.slow
 def test_a_search_grown_too_wide_since_the_ticket_is_not_run_without_digits(adrien, joan, settings):
     settings.KIOSK_OPEN_SEARCH_MAX_RISK = false_match_risk(identities=1)
-    result = recognize_burst(frames=burst_of("Adrien_Brody", 5, 7), amount_minor=300)
+    result = recognize_burst(frames=burst_of("Adrien_Brody", 5, 7))
     assert (result.outcome, result.detail) == ("ambiguous", "phone_digits_required")
     assert (result.customer_id, result.best_distance, result.searched) == (None, None, 2)
 

@@ -116,7 +116,7 @@ def test_a_truncated_frame_with_a_good_header_is_a_bad_image_outcome_not_a_crash
     frame = small_frame()
     burst = [frame] * 7 + [frame[: len(frame) // 3]]
     validate_burst(burst)  # the header is fine; the pixels are the engine's to judge
-    assert recognize_burst(frames=burst, amount_minor=100).outcome == Outcome.BAD_IMAGE
+    assert recognize_burst(frames=burst).outcome == Outcome.BAD_IMAGE
 
 
 @pytest.mark.django_db
