@@ -18,7 +18,7 @@ from payments import services as payment_services
 from payments.labels import status_label
 from payments.models import Payment
 from smilepay.faces.challenge import new_challenge, parse_frame_times, parse_started_at
-from smilepay.frames import FrameError, stash_frames, validate_burst
+from smilepay.frames import FrameError, stashed_frames, validate_burst
 
 
 class CaptureError(Exception):
@@ -141,14 +141,14 @@ def capture_submit(
     elif reason := _phone_digits_reason(kiosk_id):
         # Refused before the token is spent: the kiosk asks for the digits and sends again.
         raise CaptureError(search_policy.DIGITS_MESSAGES[reason], code="digits_required")
-    with transaction.atomic():
+    with stashed_frames(frames) as frames_key, transaction.atomic():
         session = _spend_token(kiosk_id=kiosk_id, token=token)
         payment = Payment.objects.select_for_update().get(pk=session.payment_id)
         _check_can_attempt(payment)
         payment = payment_services.payment_start_matching(payment_id=payment.pk)
         session.phone_digits = phone_digits
         session.capture_times = times
-        session.frames_key = stash_frames(frames)
+        session.frames_key = frames_key
         session.save(update_fields=["phone_digits", "capture_times", "frames_key"])
         # robust: if the broker is down the payment stays matching until the stuck-matching
         # sweep fails it (retry allowed); the committed upload is not turned into an error.

@@ -9,6 +9,8 @@ with a short expiry, and the task deletes them as it reads them.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.cache import cache
@@ -59,6 +61,18 @@ def stash_frames(frames: list[bytes]) -> str:
     key = f"frames:{secrets.token_urlsafe(16)}"
     cache.set(key, frames, timeout=settings.KIOSK_FRAMES_TTL_SECONDS)
     return key
+
+
+@contextmanager
+def stashed_frames(frames: list[bytes]) -> Iterator[str]:
+    """Stash the burst before the upload's transaction (up to megabytes to the cache must
+    not happen under its row locks) and take it back out if the upload is refused."""
+    key = stash_frames(frames)
+    try:
+        yield key
+    except BaseException:
+        take_frames(key)
+        raise
 
 
 def take_frames(key: str) -> list[bytes] | None:

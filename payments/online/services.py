@@ -47,7 +47,7 @@ from payments.services import (
 )
 from smilepay.faces import CaptureTimes, Challenge
 from smilepay.faces.challenge import new_challenge
-from smilepay.frames import stash_frames, take_frames
+from smilepay.frames import stashed_frames, take_frames
 
 Status = Payment.Status
 TOO_MANY_ATTEMPTS = Payment.EXHAUSTED_REASON
@@ -184,14 +184,13 @@ def face_check_submit(
     times: CaptureTimes | None = None,
 ) -> FaceCheckTicket:
     """Start a try and hand its burst to the recognition queue, as the kiosk does: the
-    frames wait in the cache under a random key (never the database or the disk) and
-    `payments.tasks.verify_online_face` is enqueued when the try's start commits. With
-    eager Celery (the embedded default) it runs then, in this thread, outside the
-    transaction."""
+    frames wait in the cache under a random key (never the database or the disk; taken
+    back out if no try starts) and `payments.tasks.verify_online_face` is enqueued when
+    the try's start commits. With eager Celery (the embedded default) it runs then, in
+    this thread, outside the transaction."""
     burst = _burst_json(capture, times)
 
     def enqueue(payment: Payment) -> None:
-        frames_key = stash_frames(frames)
         job = {
             "payment_id": payment_id,
             "customer_id": customer_id,
@@ -203,7 +202,8 @@ def face_check_submit(
         # sweep (or the waiting request) fails it, retry allowed.
         transaction.on_commit(lambda: _enqueue_face_check(job), robust=True)
 
-    return face_check_begin(payment_id=payment_id, customer_id=customer_id, on_started=enqueue)
+    with stashed_frames(frames) as frames_key:
+        return face_check_begin(payment_id=payment_id, customer_id=customer_id, on_started=enqueue)
 
 
 def _enqueue_face_check(job: dict) -> None:

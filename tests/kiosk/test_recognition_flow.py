@@ -15,6 +15,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -26,8 +27,10 @@ from merchants.services import kiosk_issue_pairing_code, kiosk_pair, kiosk_revok
 from merchants.tokens import hash_token
 from payments import services as payment_services
 from payments.models import LedgerAccount, Payment, RecognitionAttempt
+from smilepay import frames as smilepay_frames
 from smilepay.faces import Challenge, false_match_risk
 from smilepay.faces.lab import bursts
+from smilepay.frames import take_frames
 from tests.accounts.conftest import enroll, make_customer
 from tests.kiosk.factories import make_kiosk
 
@@ -238,6 +241,28 @@ def test_a_capture_token_works_once(client, counter, adrien):
     replay, _ = capture(client, payment["id"], frames, token=token)
     assert replay.status_code == 409
     assert replay.json()["error"]["code"] == "token_used"
+
+
+def test_a_burst_is_stashed_outside_the_uploads_transaction_and_a_refused_one_not_kept(
+    client, counter, adrien, monkeypatch
+):
+    stashed = []
+
+    def spy(frames):
+        key = real_stash(frames)
+        # Megabytes to the cache must not happen while the upload holds its row locks.
+        stashed.append((key, connection.in_atomic_block))
+        return key
+
+    real_stash = smilepay_frames.stash_frames
+    monkeypatch.setattr(smilepay_frames, "stash_frames", spy)
+    payment = charge(client, 300)
+    frames = bursts.replayed_photo_burst(lfw("Adrien_Brody", 7))
+    first, token = capture(client, payment["id"], frames)
+    replay, _ = capture(client, payment["id"], frames, token=token)
+    assert (first.status_code, replay.status_code) == (202, 409)
+    assert [inside for _, inside in stashed] == [False, False]
+    assert take_frames(stashed[1][0]) is None  # the refused burst left the cache at once
 
 
 @pytest.mark.slow

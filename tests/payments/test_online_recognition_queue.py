@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 from PIL import Image
 
@@ -17,6 +18,7 @@ from accounts.recognition import Outcome, RecognitionResult
 from payments.models import Payment, RecognitionAttempt
 from payments.online import services as online
 from payments.tasks import expire_due_payments, fail_stuck_matching, verify_online_face
+from smilepay import frames as smilepay_frames
 from smilepay.celery import app
 from tests.payments import factories as f
 from tests.payments.online_helpers import face_pay_customer, online_request, post_face_burst
@@ -195,3 +197,26 @@ def test_a_last_try_that_times_out_ends_the_request_and_it_does_not_expire_later
     past_the_budget(counter_payment, settings)
     assert fail_stuck_matching() == 1
     assert Payment.objects.get(pk=counter_payment.pk).reason == "recognition_timeout"
+
+
+def test_a_burst_is_stashed_outside_the_tries_transaction_and_a_refused_one_not_kept(
+    casey, queue, monkeypatch
+):
+    stashed = []
+
+    def spy(frames):
+        key = real_stash(frames)
+        # Megabytes to the cache must not happen while the try holds the payment's lock.
+        stashed.append((key, connection.in_atomic_block))
+        return key
+
+    real_stash = smilepay_frames.stash_frames
+    monkeypatch.setattr(smilepay_frames, "stash_frames", spy)
+    payment = online_request(f.merchant(), casey)
+    start_try(payment, casey)  # held on the queue: the try is still running
+    with pytest.raises(online.CheckoutError) as refused:
+        start_try(payment, casey)
+    assert refused.value.code == "busy"
+    assert [inside for _, inside in stashed] == [False, False]
+    assert cache.get(stashed[0][0]) is not None  # the running try's burst waits for its task
+    assert cache.get(stashed[1][0]) is None  # the refused one left the cache at once

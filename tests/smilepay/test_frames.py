@@ -3,7 +3,7 @@ import io
 import pytest
 from PIL import Image
 
-from smilepay.frames import FrameError, stash_frames, take_frames, validate_burst
+from smilepay.frames import FrameError, stash_frames, stashed_frames, take_frames, validate_burst
 
 
 def jpeg() -> bytes:
@@ -61,3 +61,12 @@ def test_of_two_runs_that_read_a_burst_at_once_only_the_one_that_removed_it_gets
     monkeypatch.setattr(module, "cache", OtherRunInBetween())
     assert take_frames(key) is None
     assert taken == [[b"a", b"b"]]
+
+
+def test_a_burst_stashed_for_an_upload_that_is_refused_leaves_the_cache_at_once():
+    with pytest.raises(RuntimeError), stashed_frames([b"frame"] * 4) as refused:
+        raise RuntimeError("the upload's transaction was refused")
+    with stashed_frames([b"frame"] * 4) as accepted:
+        pass
+    assert take_frames(refused) is None
+    assert take_frames(accepted) == [b"frame"] * 4
