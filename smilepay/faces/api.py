@@ -99,8 +99,8 @@ def analyze_rgb(
             face._chip_maker = functools.partial(_encode.face_chip, rgb, shape)
     elif faces and want_encoding:
         chips = [_encode.face_chip(rgb, s) for s in shapes]
-        points = [_detect.points(s) for s in shapes]
-        encodings = _encoders.encode_faces(rgb, chips, points, config=_config(), flip=flip)
+        where = [(face.box, face.landmarks) for face in faces]
+        encodings = _encoders.encode_faces(rgb, chips, where, config=_config(), flip=flip)
         for face, enc in zip(faces, encodings, strict=True):
             face.encoding = enc
         if keep_chip:

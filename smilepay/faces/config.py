@@ -19,8 +19,9 @@ Variables:
   checked here too (the files exist, the smile choice is known).
 
 The encoder configuration's *fingerprint* names it in the calibration file and on every
-stored template: ``dlib``, or ``dlib+mobilefacenet@<first 16 hex of the model's sha256>``.
-Templates of one fingerprint cannot be compared with another's.
+stored template: ``dlib``, or ``dlib+mobilefacenet@<first 16 hex of the model's sha256>/mesh5``
+(``/mesh5``: how the second encoder's crops are aligned). Templates of one fingerprint
+cannot be compared with another's.
 """
 
 from __future__ import annotations
@@ -79,8 +80,14 @@ class EngineConfig:
         return sum(e.dim for e in self.encoders)
 
 
+# How second encoders' crops are aligned (encoders.alignment_points). Part of the
+# fingerprint: templates made with another alignment are not comparable.
+SECOND_ENCODER_ALIGNMENT = "mesh5"
+
+
 def fingerprint_of(encoders: tuple[EncoderSpec, ...]) -> str:
-    return "+".join(e.token for e in encoders)
+    name = "+".join(e.token for e in encoders)
+    return name if len(encoders) == 1 else f"{name}/{SECOND_ENCODER_ALIGNMENT}"
 
 
 def _sha256(path: Path) -> str:

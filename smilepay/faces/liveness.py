@@ -308,6 +308,8 @@ def _same_person(neutral: _Frame, smiling: _Frame) -> tuple[np.ndarray, np.ndarr
     smiling_dlib = combine(raw[2], raw[3] if SMILE_FLIP else None)
     distance = float(np.linalg.norm(neutral_dlib - smiling_dlib))
     config = current()
-    neutral_encoding = complete(neutral.rgb, neutral.face.landmarks, neutral_dlib, config)
-    smiling_encoding = complete(smiling.rgb, smiling.face.landmarks, smiling_dlib, config)
+    neutral_at = (neutral.face.box, neutral.face.landmarks)
+    smiling_at = (smiling.face.box, smiling.face.landmarks)
+    neutral_encoding = complete(neutral.rgb, neutral_at, neutral_dlib, config)
+    smiling_encoding = complete(smiling.rgb, smiling_at, smiling_dlib, config)
     return neutral_encoding, smiling_encoding, distance

@@ -34,6 +34,27 @@ MOUTH_LEFT, MOUTH_RIGHT = 61, 291
 LIP_UPPER_INNER, LIP_LOWER_INNER = 13, 14
 LIP_UPPER_OUTER, LIP_LOWER_OUTER = 0, 17
 EYE_OUTER_LEFT, EYE_OUTER_RIGHT = 33, 263
+NOSE_TIP = 1
+# Each eye's contour; 33's eye is on the image's left in an unmirrored photo.
+EYE_CONTOUR_LEFT = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
+EYE_CONTOUR_RIGHT = (
+    263,
+    249,
+    390,
+    373,
+    374,
+    380,
+    381,
+    382,
+    362,
+    398,
+    384,
+    385,
+    386,
+    387,
+    388,
+    466,
+)
 
 _lock = threading.Lock()
 
@@ -107,6 +128,22 @@ def face_mesh(*, rgb: np.ndarray, box: Box, landmarks: Landmarks) -> np.ndarray:
     """(468, 2) float32 landmark positions in image pixels for the face at ``box``."""
     crop, a, t = _crop(rgb, box, landmarks)
     return (_points(crop) @ a.T + t).astype(np.float32)
+
+
+def arcface_points(points: np.ndarray) -> np.ndarray:
+    """The five points a recognition network's crop is aligned by (5, 2), in the ArcFace
+    template's order: image-left eye centre, image-right eye centre, nose tip, image-left
+    mouth corner, image-right mouth corner. An eye's centre is its contour's mean."""
+    return np.array(
+        [
+            points[list(EYE_CONTOUR_LEFT)].mean(0),
+            points[list(EYE_CONTOUR_RIGHT)].mean(0),
+            points[NOSE_TIP],
+            points[MOUTH_LEFT],
+            points[MOUTH_RIGHT],
+        ],
+        dtype=np.float64,
+    )
 
 
 def mouth_of(*, rgb: np.ndarray, box: Box, landmarks: Landmarks) -> MouthShape:

@@ -17,7 +17,7 @@ from tests.accounts.conftest import enroll
 
 pytestmark = pytest.mark.django_db
 
-OLD = "dlib+mobilefacenet@0123456789abcdef"
+OLD = "dlib+mobilefacenet@0123456789abcdef/mesh5"
 
 
 def _as_old_configuration(user) -> None:

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from smilepay.env import ConfigError
 from smilepay.faces import Gallery, analyze, compare, config, decide, encoders
@@ -19,14 +20,14 @@ def _fused_config(path) -> str:
 
 
 def test_the_aligned_crop_puts_the_eyes_on_the_arcface_template():
-    # A synthetic face: a bright dot at each eye centre, 5 points around them.
+    # A synthetic face: a bright dot at each eye centre, its 5 points a rotated, scaled
+    # and shifted copy of the template.
     rgb = np.zeros((400, 300, 3), np.uint8)
     eyes = np.array([[110.0, 150.0], [190.0, 160.0]])
     for x, y in eyes:
         rgb[int(y) - 2 : int(y) + 3, int(x) - 2 : int(x) + 3] = 255
-    template = encoders.DLIB5_ON_ARCFACE_112
-    # dlib points as they would sit on this face: the template mapped by a similarity.
-    forward = encoders.similarity(template[[2, 3, 0, 1]].reshape(2, 2, 2).mean(1), eyes)
+    template = encoders.ARCFACE_112
+    forward = encoders.similarity(template[:2], eyes)
     points = template @ forward[:, :2].T + forward[:, 2]
     crop = encoders.aligned_crop(rgb, points).astype(float).sum(2)
     ys, xs = np.nonzero(crop > 200)
@@ -34,6 +35,35 @@ def test_the_aligned_crop_puts_the_eyes_on_the_arcface_template():
         near = np.hypot(xs - expected[0], ys - expected[1]) < 4
         assert near.any(), f"no bright pixel near {expected}"
     assert not (np.hypot(xs - 56, ys - 90) < 10).any()  # and nothing where no dot is
+
+
+def test_a_real_face_is_aligned_by_its_eye_centres_nose_tip_and_mouth_corners(examples):
+    face = analyze((examples / "obama.jpg").read_bytes(), want_smile=False)[0]
+    rgb = np.asarray(Image.open(examples / "obama.jpg").convert("RGB"))
+    points = encoders.alignment_points(rgb, (face.box, face.landmarks))
+    left_eye, right_eye, nose, mouth_left, mouth_right = points
+    # dlib's 5 points: each eye's two corners (their midpoint is near the eye's centre)
+    # and the base of the nose, which sits a little above the tip.
+    dlib_eyes = sorted(
+        (np.mean(face.landmarks[k], axis=0) for k in ("left_eye", "right_eye")),
+        key=lambda p: p[0],
+    )
+    eye_distance = float(np.hypot(*(dlib_eyes[1] - dlib_eyes[0])))
+    assert np.hypot(*(left_eye - dlib_eyes[0])) < 0.15 * eye_distance
+    assert np.hypot(*(right_eye - dlib_eyes[1])) < 0.15 * eye_distance
+    assert left_eye[1] < nose[1] < mouth_left[1] and nose[1] < mouth_right[1]
+    assert mouth_left[0] < nose[0] < mouth_right[0]
+    assert 0.6 * eye_distance < mouth_right[0] - mouth_left[0] < 1.2 * eye_distance
+    # Aligned by them, the crop's eyes and mouth sit where the template puts them.
+    forward = encoders.similarity(points, encoders.ARCFACE_112)
+    moved = points @ forward[:, :2].T + forward[:, 2]
+    assert np.abs(moved - encoders.ARCFACE_112).max() < 6
+
+
+def test_a_second_encoder_changes_the_configuration_fingerprint_with_its_alignment(mobilefacenet):
+    specs = config.parse_encoders(_fused_config(mobilefacenet))
+    assert config.fingerprint_of(specs) == f"dlib+{specs[1].token}/mesh5"
+    assert config.fingerprint_of(specs[:1]) == "dlib"
 
 
 def test_the_fused_encoding_is_a_weighted_concatenation_of_unit_vectors():
@@ -83,7 +113,7 @@ def test_arcface_onnx_gets_rgb_scaled_to_plus_minus_one_in_nchw(tmp_path, batch)
     spec = EncoderSpec("arcface-onnx", path, config._sha256(path))
     rgb = np.empty((300, 300, 3), np.uint8)
     rgb[:] = (255, 127, 0)  # R high, G middle, B low
-    points = encoders.DLIB5_ON_ARCFACE_112 * 2 + 40
+    points = encoders.ARCFACE_112 * 2 + 40
     out = encoders.second_encodings(spec, rgb, [points])
     assert out.shape == (1, 512)
     expected = np.zeros(512)
@@ -112,7 +142,7 @@ def test_an_operator_record_file_lets_a_licensed_model_start(engine_env, tmp_pat
         "verify_threshold": 0.5,
     }
     records = tmp_path / "calibrations.json"
-    key = f"dlib+{spec.token}"
+    key = f"dlib+{spec.token}/mesh5"
     records.write_text(json.dumps({"version": 1, "configurations": {key: record}}))
     loaded = engine_env(
         SMILEPAY_FACE_ENCODERS=f"dlib,arcface-onnx:{path}",
@@ -183,3 +213,28 @@ def test_liveness_returns_the_fused_encoding_for_the_search(engine_env, mobilefa
     assert result.encoding.shape == (320,)
     enrolled = analyze((person / "Bill_Gates_0003.jpg").read_bytes(), want_smile=False)[0]
     assert compare(result.encoding, enrolled.encoding) <= config.current().match_threshold
+
+
+@pytest.mark.slow
+def test_calibration_measures_the_second_encoding_the_engine_computes(
+    engine_env, mobilefacenet, faces_dir, tmp_path, monkeypatch
+):
+    # The lab encodes lfw-dev its own way (cached boxes and points); the thresholds it
+    # calibrates hold only if that is the runtime's encoding, alignment included.
+    import shutil
+
+    from smilepay.faces.lab.dataset import Dataset, second_encodings
+
+    loaded = engine_env(SMILEPAY_FACE_ENCODERS=_fused_config(mobilefacenet))
+    monkeypatch.setenv("SMILEPAY_FACES_CACHE", str(tmp_path / "cache"))
+    person = tmp_path / "lfw" / "Bill_Gates"
+    person.mkdir(parents=True)
+    for i in (1, 2):
+        name = f"Bill_Gates_000{i}.jpg"
+        shutil.copy(faces_dir / "lfw-dev" / "Bill_Gates" / name, person / name)
+    ds = Dataset.load(tmp_path / "lfw")
+    lab = second_encodings(ds, loaded.encoders[1], detector=loaded.detector, progress=False)
+    for k, path in enumerate(ds.paths):
+        face = analyze(path.read_bytes(), want_smile=False)[0]
+        runtime = face.encoding[128:] / np.linalg.norm(face.encoding[128:])
+        assert float(lab[k] @ runtime) > 0.999

@@ -238,24 +238,33 @@ def second_encodings(
     ds: Dataset, spec, *, detector: str = "blazeface", progress: bool = True
 ) -> np.ndarray:
     """Unit encodings (n, dim) of every image by a second encoder (``config.EncoderSpec``),
-    aligned by the dlib points of ``engine_descriptors(ds, detector=...)``; cached by the
-    model file's sha256."""
-    from .. import encoders
+    aligned as at runtime (``encoders.alignment_points``: Face Mesh on the face that
+    ``engine_descriptors(ds, detector=...)`` found); cached by the model file's sha256."""
+    from .. import detect, encoders
     from ..imaging import decode_image
 
-    path = cache_dir() / f"{ds.key()}-{spec.kind}-{spec.sha256[:16]}-{detector}-v1.npz"
+    path = cache_dir() / f"{ds.key()}-{spec.kind}-{spec.sha256[:16]}-{detector}-mesh5-v1.npz"
     if path.exists():
         with np.load(path) as data:
             return data["enc"]
-    points = engine_descriptors(ds, detector=detector, progress=progress)["points"]
+    found = engine_descriptors(ds, detector=detector, progress=progress)
     out = np.zeros((len(ds.paths), spec.dim), np.float32)
     t0 = time.perf_counter()
     for k, p in enumerate(ds.paths):
-        out[k] = encoders.second_encodings(spec, decode_image(p.read_bytes()), [points[k]])[0]
+        rgb = decode_image(p.read_bytes())
+        box = detect.clip_box(detect.Detection(*found["box"][k], 0.0), *rgb.shape[:2])
+        points = encoders.alignment_points(rgb, (box, landmarks_of(found["points"][k])))
+        out[k] = encoders.second_encodings(spec, rgb, [points])[0]
         if progress and k % 500 == 0:
             print(f"  {spec.kind}: {k}/{len(ds.paths)} in {time.perf_counter() - t0:.0f}s")
     np.savez(path, enc=out)
     return out
+
+
+def landmarks_of(points: np.ndarray) -> dict[str, list[tuple[int, int]]]:
+    """``Face.landmarks`` from dlib's 5 points (5, 2) as ``engine_descriptors`` keeps them."""
+    pts = [(int(x), int(y)) for x, y in points]
+    return {"left_eye": [pts[2], pts[3]], "right_eye": [pts[0], pts[1]], "nose_tip": [pts[4]]}
 
 
 def plain_encodings(ds: Dataset, indices: list[int]) -> dict[int, np.ndarray]:
