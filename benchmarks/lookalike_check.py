@@ -45,10 +45,10 @@ from liveness_accuracy import labelled_people
 
 from smilepay.faces import analyze, liveness, verify_distance, verify_threshold
 from smilepay.faces.challenge import fixed_challenge
+from smilepay.faces.config import current as engine_config
 from smilepay.faces.lab import bursts
 from smilepay.faces.lab.calibrate import wilson_interval
 from smilepay.faces.lab.train_smile import in_half, lfw_paths
-from smilepay.faces.lookalike import DEFAULT_SMILE_MATCH_FACTOR
 
 FACTORS = (1.0, 1.05, 1.10, 1.15, 1.20, 1.30, 1.50, None)  # None: no look-alike check
 PATTERNS = ("neutral-smile", "smile-neutral-smile")
@@ -123,7 +123,7 @@ def _decide_star(args):
 
 def report(rows, half: str) -> None:
     threshold = verify_threshold()
-    shipped = DEFAULT_SMILE_MATCH_FACTOR
+    shipped = engine_config().smile_match_factor
     print(f"{half} half: verify_threshold {threshold:.3f}; shipped factor {shipped}")
     for pattern in (*PATTERNS, "both"):
         subset = [r for r in rows if pattern in ("both", r[1])]

@@ -14,7 +14,8 @@ Variables:
 * ``SMILEPAY_FACE_CALIBRATIONS``: an extra calibration file (same layout as
   ``calibrations.json``) for an operator's own models; its records win.
 * ``SMILEPAY_MATCH_THRESHOLD``, ``SMILEPAY_MATCH_MARGIN``, ``SMILEPAY_MATCH_FMR``,
-  ``SMILEPAY_VERIFY_THRESHOLD``: override the calibrated record's values.
+  ``SMILEPAY_VERIFY_THRESHOLD``, ``SMILEPAY_SMILE_MATCH_FACTOR``: override the calibrated
+  record's values.
 * ``SMILEPAY_FACE_DETECTOR_MODEL``, ``SMILEPAY_FACE_MESH_MODEL``, ``SMILEPAY_SMILE_MODEL``:
   checked here too (the files exist, the smile choice is known).
 
@@ -69,6 +70,7 @@ class EngineConfig:
     match_margin: float
     match_fmr: float
     verify_threshold: float
+    smile_match_factor: float  # the look-alike check's limit / verify_threshold
     record: dict  # the calibrated record as stored (what it was measured with, figures)
 
     @property
@@ -153,6 +155,20 @@ def _fmr(default: float) -> float:
     return value
 
 
+# The look-alike factor for a record without one (an operator's own model, until they
+# run benchmarks/lookalike_check.py with it): dlib's, measured on lfw-dev bursts.
+DEFAULT_SMILE_MATCH_FACTOR = 1.20
+
+
+def _factor(record: dict) -> float:
+    value = env_float(
+        "SMILEPAY_SMILE_MATCH_FACTOR", record.get("smile_match_factor", DEFAULT_SMILE_MATCH_FACTOR)
+    )
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"SMILEPAY_SMILE_MATCH_FACTOR must be a positive number, got {value!r}")
+    return value
+
+
 def _weights(record: dict, encoders: tuple[EncoderSpec, ...], name: str) -> tuple[float, ...]:
     weights = tuple(float(w) for w in record["weights"])
     if len(weights) != len(encoders) or any(not w > 0 for w in weights):
@@ -210,6 +226,7 @@ def build(*, check: bool = True) -> EngineConfig:
         match_margin=_distance("SMILEPAY_MATCH_MARGIN", record["match_margin"]),
         match_fmr=_fmr(record["match_fmr"]),
         verify_threshold=_distance("SMILEPAY_VERIFY_THRESHOLD", record["verify_threshold"]),
+        smile_match_factor=_factor(record),
         record=record,
     )
 

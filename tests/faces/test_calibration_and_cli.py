@@ -167,3 +167,11 @@ def test_calibrate_writes_a_record_the_engine_then_starts_with(
     loaded = engine_env(SMILEPAY_FACE_CALIBRATIONS=str(record))
     assert loaded.match_threshold == stored["match_threshold"]
     assert config.current().record["calibrated_with"]["split"].startswith("crc32")
+    # The look-alike factor is measured on bursts, not by calibrate: recalibrating keeps it.
+    data = json.loads(record.read_text())
+    data["configurations"]["dlib"]["smile_match_factor"] = 1.1
+    record.write_text(json.dumps(data))
+    assert main(["calibrate", str(folder), "--record", str(record)]) == 0
+    kept = json.loads(record.read_text())["configurations"]["dlib"]
+    assert kept["smile_match_factor"] == 1.1
+    assert engine_env(SMILEPAY_FACE_CALIBRATIONS=str(record)).smile_match_factor == 1.1

@@ -238,3 +238,27 @@ def test_calibration_measures_the_second_encoding_the_engine_computes(
         face = analyze(path.read_bytes(), want_smile=False)[0]
         runtime = face.encoding[128:] / np.linalg.norm(face.encoding[128:])
         assert float(lab[k] @ runtime) > 0.999
+
+
+def test_the_look_alike_limit_comes_from_the_configuration_record(engine_env, tmp_path):
+    from smilepay.faces import smile_match_threshold
+
+    loaded = engine_env()
+    assert loaded.smile_match_factor == loaded.record["smile_match_factor"]
+    assert smile_match_threshold() == pytest.approx(
+        loaded.record["smile_match_factor"] * loaded.verify_threshold
+    )
+    engine_env(SMILEPAY_SMILE_MATCH_FACTOR="1.05", SMILEPAY_VERIFY_THRESHOLD="0.3")
+    assert smile_match_threshold() == pytest.approx(0.315)
+
+
+def test_the_fused_configuration_has_its_own_look_alike_factor(engine_env, mobilefacenet):
+    dlib = engine_env().smile_match_factor
+    fused = engine_env(SMILEPAY_FACE_ENCODERS=_fused_config(mobilefacenet))
+    assert "smile_match_factor" in fused.record and fused.smile_match_factor != dlib
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "many"])
+def test_a_bad_look_alike_factor_is_refused_at_start_up(engine_env, value):
+    with pytest.raises(ConfigError):
+        engine_env(SMILEPAY_SMILE_MATCH_FACTOR=value)

@@ -27,7 +27,13 @@ def _record(ds: Dataset, specs, detector: str, path: Path | None) -> dict:
             if path.exists()
             else {"version": config.CALIBRATION_VERSION, "configurations": {}}
         )
-        data["configurations"][config.fingerprint_of(specs)] = record
+        name = config.fingerprint_of(specs)
+        # The look-alike factor is measured on bursts (benchmarks/lookalike_check.py),
+        # not here: a recalibration keeps it.
+        earlier = data["configurations"].get(name, {})
+        if "smile_match_factor" in earlier:
+            record = record | {"smile_match_factor": earlier["smile_match_factor"]}
+        data["configurations"][name] = record
         path.write_text(json.dumps(data, indent=2) + "\n")
     return record
 
