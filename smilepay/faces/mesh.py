@@ -146,14 +146,17 @@ def arcface_points(points: np.ndarray) -> np.ndarray:
     )
 
 
+# Run the network on the face's mirror image too and average: the measures are
+# mirror-symmetric, so the two runs estimate the same values with independent noise.
+MIRROR = True
+
+
 def mouth_of(*, rgb: np.ndarray, box: Box, landmarks: Landmarks) -> MouthShape:
-    """The mouth's shape, averaged over the face and its mirror image: the measures are
-    mirror-symmetric, so the two runs estimate the same values with independent noise."""
+    """The mouth's shape (averaged with the mirror image's when ``MIRROR``)."""
     crop, _, _ = _crop(rgb, box, landmarks)
-    shapes = [
-        mouth_shape(_points(crop)).as_array(),
-        mouth_shape(_points(np.ascontiguousarray(crop[:, ::-1]))).as_array(),
-    ]
+    shapes = [mouth_shape(_points(crop)).as_array()]
+    if MIRROR:
+        shapes.append(mouth_shape(_points(np.ascontiguousarray(crop[:, ::-1]))).as_array())
     width, lift, opening = np.mean(shapes, axis=0)
     return MouthShape(width=float(width), corner_lift=float(lift), opening=float(opening))
 
