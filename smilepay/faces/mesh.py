@@ -146,13 +146,17 @@ def arcface_points(points: np.ndarray) -> np.ndarray:
     )
 
 
-# Run the network on the face's mirror image too and average: the measures are
-# mirror-symmetric, so the two runs estimate the same values with independent noise.
-MIRROR = True
+# Also run the network on the face's mirror image and average the two shapes? The
+# measures are mirror-symmetric, so a second run only lowers landmark noise: off since
+# 2026-12-07 (2 ms a frame). Without it the largest width and lift rises of held-up photo
+# bursts grew from 0.016 / 0.009 to 0.021 / 0.008, a third of the rise thresholds
+# (liveness.RISE_THRESHOLDS), and the tuning half's genuine bursts passed 109 of 125
+# instead of 108 (docs/faces-liveness.md).
+MIRROR = False
 
 
 def mouth_of(*, rgb: np.ndarray, box: Box, landmarks: Landmarks) -> MouthShape:
-    """The mouth's shape (averaged with the mirror image's when ``MIRROR``)."""
+    """The mouth's shape (averaged with its mirror image's when ``MIRROR``)."""
     crop, _, _ = _crop(rgb, box, landmarks)
     shapes = [mouth_shape(_points(crop)).as_array()]
     if MIRROR:

@@ -113,13 +113,14 @@ def hog(chip: np.ndarray, cell: int = CELL, bins: int = N_BINS) -> np.ndarray:
     lo %= bins
     hi = (lo + 1) % bins
     ch, cw = g.shape[0] // cell, g.shape[1] // cell
-    hist = np.zeros((ch, cw, bins), np.float32)
     cy = np.minimum(np.arange(g.shape[0]) // cell, ch - 1)
     cx = np.minimum(np.arange(g.shape[1]) // cell, cw - 1)
     cell_idx = (cy[:, None] * cw + cx[None, :]).ravel()
-    flat = hist.reshape(-1)
-    np.add.at(flat, cell_idx * bins + lo.ravel(), (mag * (1 - frac)).ravel())
-    np.add.at(flat, cell_idx * bins + hi.ravel(), (mag * frac).ravel())
+    # One bincount over both bins of every pixel: the same sums as np.add.at, ~10x faster.
+    index = np.concatenate([cell_idx * bins + lo.ravel(), cell_idx * bins + hi.ravel()])
+    weight = np.concatenate([(mag * (1 - frac)).ravel(), (mag * frac).ravel()])
+    hist = np.bincount(index, weight, minlength=ch * cw * bins).astype(np.float32)
+    hist = hist.reshape(ch, cw, bins)
     blocks = np.concatenate(
         [hist[:-1, :-1], hist[1:, :-1], hist[:-1, 1:], hist[1:, 1:]], axis=2
     ).reshape(ch - 1, cw - 1, 4 * bins)
