@@ -16,8 +16,9 @@ Variables:
 * ``SMILEPAY_MATCH_THRESHOLD``, ``SMILEPAY_MATCH_MARGIN``, ``SMILEPAY_MATCH_FMR``,
   ``SMILEPAY_VERIFY_THRESHOLD``, ``SMILEPAY_SMILE_MATCH_FACTOR``: override the calibrated
   record's values.
-* ``SMILEPAY_FACE_DETECTOR_MODEL``, ``SMILEPAY_FACE_MESH_MODEL``, ``SMILEPAY_SMILE_MODEL``:
-  checked here too (the files exist, the smile choice is known).
+* ``SMILEPAY_FACE_DETECTOR_MODEL``, ``SMILEPAY_FACE_MESH_MODEL``, ``SMILEPAY_SMILE_MODEL``,
+  ``SMILEPAY_PAD_THRESHOLD``: checked here too (the files exist, the smile choice is
+  known, the PAD threshold is a probability).
 
 The encoder configuration's *fingerprint* names it in the calibration file and on every
 stored template: ``dlib``, or ``dlib+mobilefacenet@<first 16 hex of the model's sha256>/mesh5``
@@ -71,6 +72,8 @@ class EngineConfig:
     match_fmr: float
     verify_threshold: float
     smile_match_factor: float  # the look-alike check's limit / verify_threshold
+    pad_threshold: float  # mean live probability a burst needs (pad.spoof_check)
+    smile_model: str  # "" (the shipped model) or "landmarks68" (non-commercial baseline)
     record: dict  # the calibrated record as stored (what it was measured with, figures)
 
     @property
@@ -184,13 +187,26 @@ def detector_setting() -> str:
     return detector
 
 
-def _check_model_files(detector: str) -> None:
-    """The per-frame models' files and the smile model choice, checked at start-up."""
-    from . import blazeface, mesh
-
+def smile_model_setting() -> str:
     smile = env_str("SMILEPAY_SMILE_MODEL").strip().lower()
     if smile not in ("", "landmarks68"):
         raise ConfigError(f"SMILEPAY_SMILE_MODEL must be empty or landmarks68, got {smile!r}")
+    return smile
+
+
+def _pad_threshold() -> float:
+    from .pad import DEFAULT_LIVE_THRESHOLD
+
+    value = env_float("SMILEPAY_PAD_THRESHOLD", DEFAULT_LIVE_THRESHOLD)
+    if not 0 < value < 1:
+        raise ConfigError(f"SMILEPAY_PAD_THRESHOLD must be between 0 and 1, got {value!r}")
+    return value
+
+
+def _check_model_files(detector: str) -> None:
+    """The per-frame models' files, checked at start-up."""
+    from . import blazeface, mesh
+
     files = {"SMILEPAY_FACE_MESH_MODEL": mesh.model_path()}
     if detector == "blazeface":
         files["SMILEPAY_FACE_DETECTOR_MODEL"] = blazeface.model_path()
@@ -227,6 +243,8 @@ def build(*, check: bool = True) -> EngineConfig:
         match_fmr=_fmr(record["match_fmr"]),
         verify_threshold=_distance("SMILEPAY_VERIFY_THRESHOLD", record["verify_threshold"]),
         smile_match_factor=_factor(record),
+        pad_threshold=_pad_threshold(),
+        smile_model=smile_model_setting(),
         record=record,
     )
 

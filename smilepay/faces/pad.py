@@ -29,8 +29,6 @@ from pathlib import Path
 
 import numpy as np
 
-from smilepay.env import env_float
-
 from .imaging import ImageInput, decode_image
 from .types import Face, Landmarks
 
@@ -80,7 +78,10 @@ class SpoofResult:
 
 
 def live_threshold() -> float:
-    return env_float("SMILEPAY_PAD_THRESHOLD", DEFAULT_LIVE_THRESHOLD)
+    """The threshold in force (``SMILEPAY_PAD_THRESHOLD``, read at start-up)."""
+    from .config import current
+
+    return current().pad_threshold
 
 
 def _sha256(path: Path) -> str:

@@ -16,11 +16,12 @@ This module imports nothing from Django.
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from .config import current
 
 MODEL_PATH = Path(__file__).with_name("models") / "smile_hog_mlp.npz"
 MODEL_ENV = "SMILEPAY_SMILE_MODEL"
@@ -182,7 +183,7 @@ def smile_score(
     landmarks: Landmarks,
 ) -> float:
     """0..1 smile probability of the face at ``box`` with 5-point ``landmarks``."""
-    if os.environ.get(MODEL_ENV, "").strip().lower() == "landmarks68":
+    if current().smile_model == "landmarks68":
         return _landmarks68_score(rgb, box)
     try:
         features = smile_features(rgb=rgb, landmarks=landmarks)

@@ -92,3 +92,18 @@ def test_check_burst_scores_the_frames_liveness_already_decoded(nuaa, monkeypatc
     assert result.spoof is not None and len(result.spoof.frame_scores) == 3
     assert len(given) == 3 and all(isinstance(image, np.ndarray) for image in given)
     assert result.liveness.frames_rgb[0].shape == (480, 640, 3)
+
+
+@pytest.mark.parametrize("value", ["0", "1", "1.5", "-0.1", "nan", "live"])
+def test_a_bad_pad_threshold_is_refused_at_start_up(engine_env, value):
+    from smilepay.env import ConfigError
+
+    with pytest.raises(ConfigError):
+        engine_env(SMILEPAY_PAD_THRESHOLD=value)
+
+
+def test_the_pad_threshold_is_read_once_at_start_up(engine_env, monkeypatch):
+    engine_env(SMILEPAY_PAD_THRESHOLD="0.3")
+    monkeypatch.setenv("SMILEPAY_PAD_THRESHOLD", "0.6")  # no restart: not seen
+    assert pad_module.live_threshold() == 0.3
+    assert engine_env().pad_threshold == 0.6

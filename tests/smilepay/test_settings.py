@@ -66,6 +66,7 @@ def test_a_bad_face_engine_setting_stops_django_at_start_up(tmp_path):
         ("SMILEPAY_FACE_ENCODERS", "dlib,mobilefacenet:/nowhere/MobileFaceNet.tflite"),
         ("SMILEPAY_FACE_MESH_MODEL", "/nowhere/face_landmark.tflite"),
         ("SMILEPAY_SMILE_MODEL", "landmarks86"),
+        ("SMILEPAY_PAD_THRESHOLD", "2"),
     ):
         result = subprocess.run(
             [python(), "-c", PROBE],
