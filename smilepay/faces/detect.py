@@ -202,7 +202,13 @@ def landmarks5(rgb: np.ndarray, det: Detection) -> dlib.full_object_detection:
 
 def landmarks_dict(shape: dlib.full_object_detection) -> dict[str, list[tuple[int, int]]]:
     """Same keys and point order as face_recognition.face_landmarks(model='small')."""
-    pts = [(int(p.x), int(p.y)) for p in shape.parts()]
+    return landmarks_from_points([(p.x, p.y) for p in shape.parts()])
+
+
+def landmarks_from_points(points) -> dict[str, list[tuple[int, int]]]:
+    """``landmarks_dict`` from dlib's 5 points as (x, y) pairs in dlib's order (e.g. the
+    (5, 2) arrays the research tools cache)."""
+    pts = [(int(x), int(y)) for x, y in points]
     return {"left_eye": [pts[2], pts[3]], "right_eye": [pts[0], pts[1]], "nose_tip": [pts[4]]}
 
 

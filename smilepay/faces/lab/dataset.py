@@ -253,18 +253,13 @@ def second_encodings(
     for k, p in enumerate(ds.paths):
         rgb = decode_image(p.read_bytes())
         box = detect.clip_box(detect.Detection(*found["box"][k], 0.0), *rgb.shape[:2])
-        points = encoders.alignment_points(rgb, (box, landmarks_of(found["points"][k])))
+        marks = detect.landmarks_from_points(found["points"][k])
+        points = encoders.alignment_points(rgb, (box, marks))
         out[k] = encoders.second_encodings(spec, rgb, [points])[0]
         if progress and k % 500 == 0:
             print(f"  {spec.kind}: {k}/{len(ds.paths)} in {time.perf_counter() - t0:.0f}s")
     np.savez(path, enc=out)
     return out
-
-
-def landmarks_of(points: np.ndarray) -> dict[str, list[tuple[int, int]]]:
-    """``Face.landmarks`` from dlib's 5 points (5, 2) as ``engine_descriptors`` keeps them."""
-    pts = [(int(x), int(y)) for x, y in points]
-    return {"left_eye": [pts[2], pts[3]], "right_eye": [pts[0], pts[1]], "nose_tip": [pts[4]]}
 
 
 def plain_encodings(ds: Dataset, indices: list[int]) -> dict[int, np.ndarray]:

@@ -110,8 +110,9 @@ def landmarks_of(rgb: np.ndarray, upsample: int = 0) -> tuple[list[float], bool]
 
 
 def marks_dict(row: np.ndarray) -> smile.Landmarks:
-    p = [(int(row[4 + 2 * i]), int(row[5 + 2 * i])) for i in range(5)]
-    return {"left_eye": [p[2], p[3]], "right_eye": [p[0], p[1]], "nose_tip": [p[4]]}
+    from .. import detect
+
+    return detect.landmarks_from_points(np.asarray(row[4:14]).reshape(5, 2))
 
 
 def _crop_job(path: str) -> tuple[list[float], bool]:
