@@ -24,7 +24,6 @@ from PIL import Image
 from .config import current
 
 MODEL_PATH = Path(__file__).with_name("models") / "smile_hog_mlp.npz"
-MODEL_ENV = "SMILEPAY_SMILE_MODEL"
 
 # Canonical chip geometry, in units of the inter-eye distance d, origin at the eye
 # midpoint. The nose base (dlib 5-point landmark 4) sits ~0.74 d below the eye line
