@@ -41,6 +41,7 @@ PAYMENT_REASON = {
     "wrong_password": _("wrong password"),
     "too_many_attempts": _("too many attempts"),
     "frames_expired": _("the camera pictures arrived too late"),
+    "recognition_timeout": _("the face check took too long"),
     "wide_search": _("too many look-alike customers to pay without the phone"),
 }
 

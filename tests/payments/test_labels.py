@@ -3,9 +3,12 @@ through one mapping (payments/labels.py); the API keeps the codes."""
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from payments import labels, services
 from payments.models import Payment, RecognitionAttempt
@@ -30,6 +33,37 @@ def test_every_payment_status_has_a_human_label():
 def test_every_recognition_outcome_has_a_human_label():
     for outcome in [*RecognitionAttempt.Outcome.values, "presentation_attack"]:
         assert outcome in labels.RECOGNITION_OUTCOME
+
+
+PAYMENT_REASON_WRITERS = {"payment_fail", "payment_cancel", "_decline", "_close"}
+APPS = ("accounts", "kiosk", "merchants", "payments", "demo_shop")
+
+
+def reasons_written_by_the_code() -> set[str]:
+    """Every literal reason the apps hand to a payment transition."""
+    root = Path(__file__).resolve().parents[2]
+    found = set()
+    for app in APPS:
+        for path in (root / app).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                for kw in node.keywords if name in PAYMENT_REASON_WRITERS else ():
+                    if kw.arg == "reason" and isinstance(kw.value, ast.Constant):
+                        found.add(kw.value.value)
+    return found
+
+
+def test_every_reason_a_transition_writes_has_a_french_label():
+    reasons = reasons_written_by_the_code()
+    assert {"recognition_timeout", "canceled_at_kiosk"} <= reasons  # the walk finds them
+    for reason in reasons:
+        assert reason in labels.PAYMENT_REASON, reason
+        with translation.override("en"):
+            english = labels.reason_label(reason)
+        with translation.override("fr"):
+            assert labels.reason_label(reason) != english, f"{reason} has no French label"
 
 
 def test_an_unknown_code_still_reads_as_words():
