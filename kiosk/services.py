@@ -150,9 +150,11 @@ def capture_submit(
         session.capture_times = times
         session.frames_key = frames_key
         session.save(update_fields=["phone_digits", "capture_times", "frames_key"])
-        # robust: if the broker is down the payment stays matching until the stuck-matching
-        # sweep fails it (retry allowed); the committed upload is not turned into an error.
-        transaction.on_commit(lambda: _enqueue_recognition(session.pk), robust=True)
+        # If the task cannot run (the broker is down), the try fails at once, retry allowed
+        # (payments.recognition_queue); the committed upload is not turned into an error.
+        job = {"session_id": session.pk, "payment_id": payment.pk}
+        job |= {"attempt": payment.match_attempts, "frames_key": frames_key}
+        transaction.on_commit(lambda: _enqueue_recognition(**job), robust=True)
     return payment
 
 
@@ -173,10 +175,17 @@ def _spend_token(*, kiosk_id: int, token: str) -> CaptureSession:
     return session
 
 
-def _enqueue_recognition(session_id: int) -> None:
+def _enqueue_recognition(
+    *, session_id: int, payment_id: int, attempt: int, frames_key: str
+) -> None:
     from kiosk.tasks import recognize
 
-    recognize.delay(session_id)
+    payment_services.recognition_enqueue(
+        send=lambda: recognize.delay(session_id),
+        payment_id=payment_id,
+        attempt=attempt,
+        frames_key=frames_key,
+    )
 
 
 def capture_session_claim(*, session_id: int) -> CaptureSession | None:

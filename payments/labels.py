@@ -42,6 +42,7 @@ PAYMENT_REASON = {
     "too_many_attempts": _("too many attempts"),
     "frames_expired": _("the camera pictures arrived too late"),
     "recognition_timeout": _("the face check took too long"),
+    "recognition_unavailable": _("the face check could not run"),
     "wide_search": _("too many look-alike customers to pay without the phone"),
 }
 

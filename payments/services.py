@@ -9,6 +9,7 @@ from payments.funding import wallet_fund, wallet_funding_complete
 from payments.models import Payment
 from payments.money import payment_refund, wallet_topup
 from payments.recognition_attempts import recognition_attempt_flag, recognition_attempt_record
+from payments.recognition_queue import recognition_enqueue
 from payments.transitions import (
     payment_approve,
     payment_cancel,
@@ -33,6 +34,7 @@ __all__ = [
     "payment_start_matching",
     "recognition_attempt_flag",
     "recognition_attempt_record",
+    "recognition_enqueue",
     "wallet_fund",
     "wallet_funding_complete",
     "wallet_topup",

@@ -34,6 +34,7 @@ from accounts.selectors import customer_face_pay_status, load_face_templates
 from merchants.return_urls import return_url_problem
 from merchants.tokens import hash_token, new_token
 from payments import selectors
+from payments import services as payment_services
 from payments.errors import NotYourPayment, PaymentError
 from payments.models import Payment
 from payments.services import (
@@ -198,8 +199,8 @@ def face_check_submit(
             "frames_key": frames_key,
             "burst": burst,
         }
-        # robust: a broker that is down leaves the try matching until the stuck-matching
-        # sweep (or the waiting request) fails it, retry allowed.
+        # If the task cannot run (the broker is down), the try fails at once, retry allowed
+        # (payments.recognition_queue), and the waiting request answers on its next read.
         transaction.on_commit(lambda: _enqueue_face_check(job), robust=True)
 
     with stashed_frames(frames) as frames_key:
@@ -209,7 +210,12 @@ def face_check_submit(
 def _enqueue_face_check(job: dict) -> None:
     from payments.tasks import verify_online_face
 
-    verify_online_face.delay(**job)
+    payment_services.recognition_enqueue(
+        send=lambda: verify_online_face.delay(**job),
+        payment_id=job["payment_id"],
+        attempt=job["attempt"],
+        frames_key=job["frames_key"],
+    )
 
 
 def face_check_run(

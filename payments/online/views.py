@@ -37,6 +37,7 @@ MESSAGES = {
     "wrong_password": _("That password is not right."),
     services.TOO_MANY_ATTEMPTS: _("Too many tries: this payment request has failed."),
     "recognition_timeout": _("That took too long. Try again."),
+    "recognition_unavailable": _("Face checks are not available right now. Try again in a moment."),
 }
 
 

@@ -21,6 +21,7 @@
     no_match: [gettext("Not recognised"), gettext("Try again, or pay another way.")],
     frames_expired: [gettext("That took too long"), gettext("Try again.")],
     recognition_timeout: [gettext("That took too long"), gettext("Try again.")],
+    recognition_unavailable: [gettext("Face pay is not available right now"), gettext("Try again in a moment, or pay another way.")],
     rate_limited: [gettext("Too many attempts"), gettext("Please pay another way.")],
   };
 

@@ -246,6 +246,30 @@ def real_burst(challenge_json: dict) -> tuple[list[bytes], dict]:
     return frames, {"timestamps": json.dumps(times), "started_at": f"{started:.0f}"}
 
 
+def test_with_the_broker_unreachable_a_kiosk_upload_fails_its_try_at_once(stack):
+    """The cache still works (the frames are stashed), the broker refuses connections: the
+    cashier is told in the upload's own answer, not after the stuck-matching sweep."""
+    cafe = stack.merchant()
+    kiosk = stack.kiosk(cafe)
+    payment = kiosk.post("/kiosk/api/payments", json_body={"amount_minor": 450})
+    payment_id = payment.json()["payment"]["id"]
+    ticket = kiosk.post(f"/kiosk/api/payments/{payment_id}/capture-session").json()
+    frames, times = real_burst(ticket["challenge"])
+    closed = f"redis://127.0.0.1:{free_port()}/1"  # nothing listens there
+    with stack.second_server(CELERY_BROKER_URL=closed) as broken:
+        upload = kiosk.http.post(
+            f"{broken}/kiosk/api/capture",
+            data={"token": ticket["token"], "phone_digits": "", **times},
+            files=[("frame", (f"f{i}.jpg", f, "image/jpeg")) for i, f in enumerate(frames)],
+        )
+    assert upload.status_code == 202, upload.text
+    told = upload.json()["payment"]
+    assert (told["status"], told["reason"]) == ("failed", "recognition_unavailable")
+    assert statuses(stack, [payment_id])[payment_id][0] == "failed"
+    retry = kiosk.post(f"/kiosk/api/payments/{payment_id}/capture-session")
+    assert retry.status_code == 201  # the customer may smile again
+
+
 class KioskScreen:
     """The kiosk page's websocket, listening in a thread of its own. Like the page, it
     reconnects when the socket drops and then gets the stored state first."""

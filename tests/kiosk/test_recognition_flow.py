@@ -551,3 +551,70 @@ def test_a_look_alike_smiling_after_the_customers_neutral_photo_is_refused_and_n
     assert (stored.status, stored.reason) == ("failed", "not_live")
     attempt = RecognitionAttempt.objects.get(payment=stored)
     assert (attempt.outcome, attempt.customer_id) == ("not_live", adrien.pk)
+
+
+class UnreachableBroker:
+    """Stand-in for a broker that refuses connections (named so): what ``delay`` raises
+    once kombu's publish retries give up. tests/adversarial runs a real closed port."""
+
+    def __init__(self) -> None:
+        self.tries = 0
+
+    def __call__(self, *args, **kwargs):
+        from kombu.exceptions import OperationalError
+
+        self.tries += 1
+        raise OperationalError("[Errno 111] Connection refused")
+
+
+def stashed_keys(monkeypatch) -> list[str]:
+    keys = []
+    real_stash = smilepay_frames.stash_frames
+
+    def spy(frames):
+        keys.append(real_stash(frames))
+        return keys[-1]
+
+    monkeypatch.setattr(smilepay_frames, "stash_frames", spy)
+    return keys
+
+
+def test_with_the_broker_unreachable_the_kiosk_is_told_at_once_and_the_customer_may_retry(
+    client, counter, adrien, monkeypatch
+):
+    from kiosk.tasks import recognize
+
+    broker = UnreachableBroker()
+    monkeypatch.setattr(recognize, "delay", broker)
+    keys = stashed_keys(monkeypatch)
+    payment = charge(client, 300)
+    answer, _ = capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
+    assert answer.status_code == 202, answer.content
+    told = answer.json()["payment"]
+    assert (told["status"], told["reason"]) == ("failed", "recognition_unavailable")
+    assert broker.tries == 1
+    assert take_frames(keys[0]) is None  # the burst left the cache with its try
+    monkeypatch.undo()  # the broker is back
+    capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
+    assert Payment.objects.get(pk=payment["id"]).status == "awaiting_confirmation"
+
+
+def test_a_recognition_that_crashes_fails_its_try_at_once_without_the_burst(
+    client, counter, adrien, monkeypatch
+):
+    """With eager tasks (the embedded default) the recognition runs inside the upload's
+    on-commit: a crash there must not leave the kiosk waiting for the sweep."""
+    import kiosk.tasks
+
+    def crash(**_):
+        raise RuntimeError("engine fault")
+
+    monkeypatch.setattr(kiosk.tasks, "recognize_burst", crash)
+    keys = stashed_keys(monkeypatch)
+    payment = charge(client, 300)
+    answer, _ = capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
+    assert answer.status_code == 202, answer.content
+    assert answer.json()["payment"]["reason"] == "recognition_unavailable"
+    stored = Payment.objects.get(pk=payment["id"])
+    assert (stored.status, stored.reason) == ("failed", "recognition_unavailable")
+    assert take_frames(keys[0]) is None

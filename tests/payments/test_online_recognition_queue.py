@@ -220,3 +220,57 @@ def test_a_burst_is_stashed_outside_the_tries_transaction_and_a_refused_one_not_
     assert [inside for _, inside in stashed] == [False, False]
     assert cache.get(stashed[0][0]) is not None  # the running try's burst waits for its task
     assert cache.get(stashed[1][0]) is None  # the refused one left the cache at once
+
+
+def stashed_keys(monkeypatch) -> list[str]:
+    keys = []
+    real_stash = smilepay_frames.stash_frames
+
+    def spy(frames):
+        keys.append(real_stash(frames))
+        return keys[-1]
+
+    monkeypatch.setattr(smilepay_frames, "stash_frames", spy)
+    return keys
+
+
+def test_with_the_broker_unreachable_the_phone_is_told_at_once_and_may_try_again(
+    casey, client, engine, monkeypatch, settings
+):
+    from kombu.exceptions import OperationalError
+
+    def unreachable(**_):  # stand-in for a refused connection (tests/adversarial: a real one)
+        raise OperationalError("[Errno 111] Connection refused")
+
+    # Were the phone still left to wait, it would hear recognition_timeout after this.
+    settings.PAYMENT_MATCHING_TIMEOUT_SECONDS = 3
+    keys = stashed_keys(monkeypatch)
+    payment = online_request(f.merchant(), casey)
+    with monkeypatch.context() as broker_down:
+        broker_down.setattr(verify_online_face, "delay", unreachable)
+        answer = post_face_burst(client, payment.pk, jpeg_frames())
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert (body["status"], body["reason"], body["attempts_left"]) == (
+        "failed",
+        "recognition_unavailable",
+        4,
+    )
+    assert body["message"] == "Face checks are not available right now. Try again in a moment."
+    assert cache.get(keys[0]) is None  # the burst left the cache with its try
+    again = post_face_burst(client, payment.pk, jpeg_frames())  # the broker is back
+    assert (again.json()["status"], again.json()["attempts_left"]) == ("succeeded", 3)
+
+
+def test_a_face_check_that_crashes_fails_its_try_at_once(casey, client, monkeypatch, settings):
+    """Eager tasks (the embedded default) run the check in the request's on-commit."""
+
+    def crash(**_):
+        raise RuntimeError("engine fault")
+
+    settings.PAYMENT_MATCHING_TIMEOUT_SECONDS = 3
+    monkeypatch.setattr(online, "verify_burst", crash)
+    payment = online_request(f.merchant(), casey)
+    body = post_face_burst(client, payment.pk, jpeg_frames()).json()
+    assert (body["status"], body["reason"]) == ("failed", "recognition_unavailable")
+    assert not RecognitionAttempt.objects.filter(payment=payment).exists()

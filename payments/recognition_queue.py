@@ -1,0 +1,38 @@
+"""Handing a recognition try to its worker, at the kiosk and online alike.
+
+The try has committed (the payment is `matching`, its burst waits in the cache) when the
+task is sent. If it cannot be sent (the broker is unreachable) or, with eager tasks (the
+embedded default), the recognition itself crashed, nobody will ever decide the try: it is
+failed at once with `recognition_unavailable`, retry allowed, and its frames leave the
+cache, instead of the kiosk or the phone waiting for the stuck-matching sweep.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from payments.transitions import payment_fail
+from smilepay.frames import take_frames
+
+logger = logging.getLogger(__name__)
+
+RECOGNITION_UNAVAILABLE = "recognition_unavailable"
+
+
+def recognition_enqueue(
+    *, send: Callable[[], object], payment_id: int, attempt: int, frames_key: str
+) -> bool:
+    """``send()`` enqueues the task; True when it went out (or ran, eagerly) without error.
+
+    Called on commit of the try. A failed try is never re-sent: a message that did reach
+    the broker after all finds no frames and decides nothing, as a second run would."""
+    try:
+        send()
+    except Exception:
+        # Only the exception's type and text: never the frames or anything of the face.
+        logger.exception("recognition try %s of payment %s could not run", attempt, payment_id)
+        take_frames(frames_key)
+        payment_fail(payment_id=payment_id, reason=RECOGNITION_UNAVAILABLE, attempt=attempt)
+        return False
+    return True
