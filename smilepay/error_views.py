@@ -8,11 +8,14 @@ JSON endpoints (the camera uploads, push subscriptions), sends JSON, or asks onl
 from __future__ import annotations
 
 import re
+import sys
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
+
+from smilepay.outages import RETRY_AFTER_SECONDS, is_outage, log_outage
 
 _JSON_PATHS = re.compile(
     r"/api/.*|/kiosk/api/.*|/me/face/enroll/.+|/me/notifications/(un)?subscribe/"
@@ -64,7 +67,27 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     return _page(request, 404, _("Page not found"), text)
 
 
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """A service the site needs is down (smilepay.outages); no request context, as below."""
+    text = _("SmilePay is having trouble reaching one of its services. Try again in a moment.")
+    if wants_json(request):
+        response = _json(503, "service_unavailable", text)
+    else:
+        html = loader.render_to_string(
+            "error.html", {"status": 503, "title": _("Back in a moment"), "text": text}
+        )
+        response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception (sync requests): a service that is
+    # down is told apart from a bug.
+    exc = sys.exc_info()[1]
+    if is_outage(exc):
+        log_outage(exc)
+        return service_unavailable(request)
     text = _("Something went wrong on our side. Please try again in a moment.")
     if wants_json(request):
         return _json(500, "internal_error", text)

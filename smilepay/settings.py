@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: a view that fails because Redis or PostgreSQL is down answers 503.
+    "smilepay.outage_middleware.OutageMiddleware",
 ]
 
 ROOT_URLCONF = "smilepay.urls"

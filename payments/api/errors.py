@@ -10,6 +10,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from payments.errors import PaymentError
+from smilepay.outages import RETRY_AFTER_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -92,3 +93,12 @@ def server_error_response() -> Response:
     return Response(
         error_body("api_error", "internal_error", "something went wrong on our side"), status=500
     )
+
+
+def outage_response() -> Response:
+    response = Response(
+        error_body("api_error", "service_unavailable", "a service is down; try again shortly"),
+        status=503,
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

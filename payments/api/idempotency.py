@@ -28,8 +28,14 @@ from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from payments.api.errors import ApiError, api_exception_handler, server_error_response
+from payments.api.errors import (
+    ApiError,
+    api_exception_handler,
+    outage_response,
+    server_error_response,
+)
 from payments.models import IdempotencyRecord
+from smilepay.outages import is_outage, log_outage
 
 logger = logging.getLogger(__name__)
 HEADER = "Idempotency-Key"
@@ -138,6 +144,11 @@ def idempotent(handler: Callable) -> Callable:
                 logger.exception("error after an idempotent API request committed")
                 return Response(stored.response_body, status=stored.response_status)
             response = api_exception_handler(exc)
+            if response is None and is_outage(exc):
+                # Nothing committed and the service may be back for the retry.
+                records.delete()
+                log_outage(exc)
+                return outage_response()
             if response is None:
                 # A bug, not an answer, and nothing committed: forget the key so the
                 # client's retry runs again.

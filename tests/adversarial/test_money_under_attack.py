@@ -270,6 +270,33 @@ def test_with_the_broker_unreachable_a_kiosk_upload_fails_its_try_at_once(stack)
     assert retry.status_code == 201  # the customer may smile again
 
 
+def test_with_redis_down_the_kiosk_hears_503_and_its_token_still_works_afterwards(stack):
+    cafe = stack.merchant()
+    kiosk = stack.kiosk(cafe)
+    payment = kiosk.post("/kiosk/api/payments", json_body={"amount_minor": 450})
+    payment_id = payment.json()["payment"]["id"]
+    ticket = kiosk.post(f"/kiosk/api/payments/{payment_id}/capture-session").json()
+    frames, times = real_burst(ticket["challenge"])
+    upload = {
+        "data": {"token": ticket["token"], "phone_digits": "", **times},
+        "files": [("frame", (f"f{i}.jpg", f, "image/jpeg")) for i, f in enumerate(frames)],
+    }
+    closed = f"redis://127.0.0.1:{free_port()}/1"  # cache, broker and channel layer
+    with stack.second_server(REDIS_URL=closed) as broken:
+        answers = [
+            kiosk.http.post(f"{broken}/kiosk/api/capture", **upload),
+            kiosk.http.post(f"{broken}/kiosk/api/payments/{payment_id}/capture-session"),
+        ]
+    for answer in answers:
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["error"]["code"] == "service_unavailable"
+        assert int(answer.headers["Retry-After"]) > 0
+    assert statuses(stack, [payment_id])[payment_id] == ("created", "")
+    # Redis is back (the main server): the same token is still good for this burst.
+    again = kiosk.http.post(f"{stack.base_url}/kiosk/api/capture", **upload)
+    assert again.status_code == 202, again.text
+
+
 class KioskScreen:
     """The kiosk page's websocket, listening in a thread of its own. Like the page, it
     reconnects when the socket drops and then gets the stored state first."""
