@@ -158,15 +158,18 @@ def _fmr(default: float) -> float:
     return value
 
 
-# The look-alike factor for a record without one (an operator's own model, until they
-# run benchmarks/lookalike_check.py with it): dlib's, measured on lfw-dev bursts.
-DEFAULT_SMILE_MATCH_FACTOR = 1.20
-
-
-def _factor(record: dict) -> float:
-    value = env_float(
-        "SMILEPAY_SMILE_MATCH_FACTOR", record.get("smile_match_factor", DEFAULT_SMILE_MATCH_FACTOR)
-    )
+def _factor(record: dict, name: str) -> float:
+    # No default: a factor measured on one encoder's distances is wrong for another's
+    # (dlib's 1.20 let 2.2% of look-alike swaps through the fused MobileFaceNet encodings,
+    # docs/faces-liveness.md). A record without one starts only if the operator says so.
+    value = env_float("SMILEPAY_SMILE_MATCH_FACTOR", record.get("smile_match_factor", math.nan))
+    if math.isnan(value) and "smile_match_factor" not in record:
+        raise ConfigError(
+            f"face encoders {name!r} have no look-alike factor: measure it with "
+            "`benchmarks/lookalike_check.py --half tuning` under this SMILEPAY_FACE_ENCODERS "
+            "and add it to the record as smile_match_factor, or set "
+            "SMILEPAY_SMILE_MATCH_FACTOR (docs/faces-liveness.md, 'The look-alike check')"
+        )
     if not math.isfinite(value) or value <= 0:
         raise ConfigError(f"SMILEPAY_SMILE_MATCH_FACTOR must be a positive number, got {value!r}")
     return value
@@ -242,7 +245,7 @@ def build(*, check: bool = True) -> EngineConfig:
         match_margin=_distance("SMILEPAY_MATCH_MARGIN", record["match_margin"]),
         match_fmr=_fmr(record["match_fmr"]),
         verify_threshold=_distance("SMILEPAY_VERIFY_THRESHOLD", record["verify_threshold"]),
-        smile_match_factor=_factor(record),
+        smile_match_factor=_factor(record, name),
         pad_threshold=_pad_threshold(),
         smile_model=smile_model_setting(),
         record=record,

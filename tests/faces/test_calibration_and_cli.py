@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from smilepay.faces.__main__ import main
+from smilepay.faces.config import ConfigError
 from smilepay.faces.lab import calibrate as cal
 from smilepay.faces.lab.split import half_of, in_half
 
@@ -160,11 +161,16 @@ def test_calibrate_writes_a_record_the_engine_then_starts_with(
     monkeypatch.setenv("SMILEPAY_FACES_CACHE", str(tmp_path / "cache"))
     record = tmp_path / "calibrations.json"
     assert main(["calibrate", str(folder), "--record", str(record)]) == 0
-    printed = json.loads(capsys.readouterr().out)["calibrated"]
+    printed_doc = capsys.readouterr().out
+    printed = json.loads(printed_doc)["calibrated"]
     stored = json.loads(record.read_text())["configurations"]["dlib"]
     assert stored == printed and stored["weights"] == [1.0]
     assert 0 < stored["match_threshold"] < 2 and stored["match_margin"] >= 0
-    loaded = engine_env(SMILEPAY_FACE_CALIBRATIONS=str(record))
+    # A fresh record has no look-alike factor (measured on bursts): refused until given one.
+    assert "lookalike_check.py" in json.loads(printed_doc)["next_step"]
+    with pytest.raises(ConfigError, match="no look-alike factor"):
+        engine_env(SMILEPAY_FACE_CALIBRATIONS=str(record))
+    loaded = engine_env(SMILEPAY_FACE_CALIBRATIONS=str(record), SMILEPAY_SMILE_MATCH_FACTOR="1.2")
     assert loaded.match_threshold == stored["match_threshold"]
     assert config.current().record["calibrated_with"]["split"].startswith("crc32")
     # The look-alike factor is measured on bursts, not by calibrate: recalibrating keeps it.
@@ -174,4 +180,7 @@ def test_calibrate_writes_a_record_the_engine_then_starts_with(
     assert main(["calibrate", str(folder), "--record", str(record)]) == 0
     kept = json.loads(record.read_text())["configurations"]["dlib"]
     assert kept["smile_match_factor"] == 1.1
-    assert engine_env(SMILEPAY_FACE_CALIBRATIONS=str(record)).smile_match_factor == 1.1
+    kept_factor = engine_env(
+        SMILEPAY_FACE_CALIBRATIONS=str(record), SMILEPAY_SMILE_MATCH_FACTOR=None
+    )
+    assert kept_factor.smile_match_factor == 1.1

@@ -10,7 +10,7 @@ from PIL import Image
 
 from smilepay.env import ConfigError
 from smilepay.faces import Gallery, analyze, compare, config, decide, encoders
-from smilepay.faces.config import EncoderSpec
+from smilepay.faces.config import CALIBRATIONS, EncoderSpec
 
 ARCFACE_EYES = np.array([[38.2946, 51.6963], [73.5318, 51.5014]])
 
@@ -140,6 +140,7 @@ def test_an_operator_record_file_lets_a_licensed_model_start(engine_env, tmp_pat
         "match_margin": 0.02,
         "match_fmr": 1e-4,
         "verify_threshold": 0.5,
+        "smile_match_factor": 1.1,  # measured by the operator with lookalike_check.py
     }
     records = tmp_path / "calibrations.json"
     key = f"dlib+{spec.token}/mesh5"
@@ -256,6 +257,18 @@ def test_the_fused_configuration_has_its_own_look_alike_factor(engine_env, mobil
     dlib = engine_env().smile_match_factor
     fused = engine_env(SMILEPAY_FACE_ENCODERS=_fused_config(mobilefacenet))
     assert "smile_match_factor" in fused.record and fused.smile_match_factor != dlib
+
+
+def test_a_record_without_a_look_alike_factor_starts_only_with_one_given(engine_env, tmp_path):
+    """An operator's own model: dlib's factor would be wrong for its distances."""
+    data = json.loads(CALIBRATIONS.read_text())
+    del data["configurations"]["dlib"]["smile_match_factor"]
+    record = tmp_path / "calibrations.json"
+    record.write_text(json.dumps(data))
+    with pytest.raises(ConfigError, match=r"lookalike_check\.py --half tuning"):
+        engine_env(SMILEPAY_FACE_CALIBRATIONS=str(record))
+    given = engine_env(SMILEPAY_FACE_CALIBRATIONS=str(record), SMILEPAY_SMILE_MATCH_FACTOR="1.1")
+    assert given.smile_match_factor == 1.1
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "many"])

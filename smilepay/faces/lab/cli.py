@@ -70,6 +70,13 @@ def calibrate(args, emit) -> int:
     }
     if args.record:
         doc["record_written"] = str(args.record)
+        if "smile_match_factor" not in (record or {}):
+            # The engine refuses to start on a record without one (config._factor).
+            doc["next_step"] = (
+                "measure the look-alike factor with benchmarks/lookalike_check.py --half "
+                "tuning under this SMILEPAY_FACE_ENCODERS and add it to the record as "
+                "smile_match_factor (or set SMILEPAY_SMILE_MATCH_FACTOR)"
+            )
     if len(gen) == 0 or len(imp) == 0:
         emit({"error": "need identities with at least two images, and two identities"})
         return 2
