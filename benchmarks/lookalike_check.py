@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import itertools
+import json
 import multiprocessing
 import sys
 import zlib
@@ -48,7 +49,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from liveness_accuracy import labelled_people
+from liveness_accuracy import _audited, labelled_people
 
 from smilepay.faces import analyze, liveness, verify_distance, verify_threshold
 from smilepay.faces.challenge import fixed_challenge
@@ -65,7 +66,7 @@ liveness_module = importlib.import_module("smilepay.faces.liveness")
 # with the limit lifted, so that what the smile rules say past it is known; a burst passes
 # at limit L when it passed and its same-person distance is <= L (the rule comes first).
 LIMITS = (0.39, 0.42, 0.45, 0.50, None)
-SHIPPED_LIMIT = liveness_module.SAME_PERSON_MAX_DISTANCE
+SHIPPED_LIMIT = engine_config().same_person_max_distance
 
 
 def _encoding(path: str) -> np.ndarray | None:
@@ -250,18 +251,64 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--half", choices=["heldout", "tuning"], default="tuning")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--audit",
+        type=Path,
+        help="also report the genuine bursts whose photos a blind look agreed with "
+        "(benchmarks/data/liveness_audit_heldout.json)",
+    )
     args = parser.parse_args()
     people = labelled_people(args.half)
     enrolled = enrolments(people, args.half, args.workers)
     items = plan(people, enrolled, args.workers)
     print(f"{len(enrolled)} people enrolled; {len(items)} bursts")
     # Lifted in the workers (forked after this line); ``at_limit`` puts it back per row.
-    liveness_module.SAME_PERSON_MAX_DISTANCE = np.inf
+    liveness_module.same_person_limit = lambda: np.inf
     with multiprocessing.Pool(args.workers) as pool:
         rows = pool.map(_decide_star, [(item, enrolled) for item in items], chunksize=4)
     report(rows, args.half)
     sweep(rows)
+    if args.audit:
+        audit = json.loads(args.audit.read_text())
+        confirmed = [
+            (item, row)
+            for item, row in zip(items, rows, strict=True)
+            if _audited(audit, item[2], item[3])
+        ]
+        audited_report(confirmed)
     return 0
+
+
+def audited_report(confirmed) -> None:
+    """The shipped chain on genuine bursts whose labels the blind look confirmed: the
+    "neutral" photo does not smile and the smiling one does. Each burst not paid is
+    listed, with its same-person distance and its neutral face's distance to the
+    template."""
+    threshold = verify_threshold()
+    smile_limit = engine_config().smile_match_factor * threshold
+    confirmed = [(item, row) for item, row in confirmed if row[0] == "genuine"]
+    rows = [at_limit(row, SHIPPED_LIMIT) for _, row in confirmed]
+    live = sum(1 for r in rows if r[2])
+    paid = sum(_paid(r, threshold, smile_limit) for r in rows)
+    reasons = defaultdict(int)
+    for r in rows:
+        reasons[r[3]] += 1
+    print(f"\ngenuine, labels confirmed by the blind look: {len(rows)} bursts")
+    print(f"smile challenge alone: {_rate(live, len(rows))}")
+    print(f"whole chain paid: {_rate(paid, len(rows))}")
+    print("liveness reasons: " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
+    for (item, raw), row in zip(confirmed, rows, strict=True):
+        if not _paid(row, threshold, smile_limit):
+            _, _, neutral, smiling, pattern = item
+            same, to_template = raw[6], raw[4]
+            print(
+                f"  not paid: {neutral.name} then {smiling.name} ({pattern}): {row[3]}, "
+                f"same-person {_num(same)}, neutral to template {_num(to_template)}"
+            )
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 if __name__ == "__main__":

@@ -14,8 +14,8 @@ Variables:
 * ``SMILEPAY_FACE_CALIBRATIONS``: an extra calibration file (same layout as
   ``calibrations.json``) for an operator's own models; its records win.
 * ``SMILEPAY_MATCH_THRESHOLD``, ``SMILEPAY_MATCH_MARGIN``, ``SMILEPAY_MATCH_FMR``,
-  ``SMILEPAY_VERIFY_THRESHOLD``, ``SMILEPAY_SMILE_MATCH_FACTOR``: override the calibrated
-  record's values.
+  ``SMILEPAY_VERIFY_THRESHOLD``, ``SMILEPAY_SMILE_MATCH_FACTOR``,
+  ``SMILEPAY_SAME_PERSON_MAX_DISTANCE``: override the calibrated record's values.
 * ``SMILEPAY_FACE_DETECTOR_MODEL``, ``SMILEPAY_FACE_MESH_MODEL``, ``SMILEPAY_SMILE_MODEL``,
   ``SMILEPAY_PAD_THRESHOLD``: checked here too (the files exist, the smile choice is
   known, the PAD threshold is a probability).
@@ -72,6 +72,7 @@ class EngineConfig:
     match_fmr: float
     verify_threshold: float
     smile_match_factor: float  # the look-alike check's limit / verify_threshold
+    same_person_max_distance: float  # the smile challenge's limit (a dlib distance)
     pad_threshold: float  # mean live probability a burst needs (pad.spoof_check)
     smile_model: str  # "" (the shipped model) or "landmarks68" (non-commercial baseline)
     record: dict  # the calibrated record as stored (what it was measured with, figures)
@@ -175,6 +176,25 @@ def _factor(record: dict, name: str) -> float:
     return value
 
 
+# The smile challenge compares the burst's neutral and smiling faces by their dlib
+# distance whatever the configuration, so dlib's limit bounds any of them. A configuration
+# whose look-alike check stops swaps on its own may afford a wider one (measured, per
+# record, by benchmarks/lookalike_check.py's sweep); one without keeps this.
+DLIB_SAME_PERSON_MAX_DISTANCE = 0.39
+
+
+def _same_person_limit(record: dict) -> float:
+    value = env_float(
+        "SMILEPAY_SAME_PERSON_MAX_DISTANCE",
+        record.get("same_person_max_distance", DLIB_SAME_PERSON_MAX_DISTANCE),
+    )
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(
+            f"SMILEPAY_SAME_PERSON_MAX_DISTANCE must be a positive number, got {value!r}"
+        )
+    return value
+
+
 def _weights(record: dict, encoders: tuple[EncoderSpec, ...], name: str) -> tuple[float, ...]:
     weights = tuple(float(w) for w in record["weights"])
     if len(weights) != len(encoders) or any(not w > 0 for w in weights):
@@ -246,6 +266,7 @@ def build(*, check: bool = True) -> EngineConfig:
         match_fmr=_fmr(record["match_fmr"]),
         verify_threshold=_distance("SMILEPAY_VERIFY_THRESHOLD", record["verify_threshold"]),
         smile_match_factor=_factor(record, name),
+        same_person_max_distance=_same_person_limit(record),
         pad_threshold=_pad_threshold(),
         smile_model=smile_model_setting(),
         record=record,

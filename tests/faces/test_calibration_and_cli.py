@@ -176,10 +176,11 @@ def test_calibrate_writes_a_record_the_engine_then_starts_with(
     # The look-alike factor is measured on bursts, not by calibrate: recalibrating keeps it.
     data = json.loads(record.read_text())
     data["configurations"]["dlib"]["smile_match_factor"] = 1.1
+    data["configurations"]["dlib"]["same_person_max_distance"] = 0.41
     record.write_text(json.dumps(data))
     assert main(["calibrate", str(folder), "--record", str(record)]) == 0
     kept = json.loads(record.read_text())["configurations"]["dlib"]
-    assert kept["smile_match_factor"] == 1.1
+    assert (kept["smile_match_factor"], kept["same_person_max_distance"]) == (1.1, 0.41)
     kept_factor = engine_env(
         SMILEPAY_FACE_CALIBRATIONS=str(record), SMILEPAY_SMILE_MATCH_FACTOR=None
     )

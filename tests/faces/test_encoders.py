@@ -275,3 +275,25 @@ def test_a_record_without_a_look_alike_factor_starts_only_with_one_given(engine_
 def test_a_bad_look_alike_factor_is_refused_at_start_up(engine_env, value):
     with pytest.raises(ConfigError):
         engine_env(SMILEPAY_SMILE_MATCH_FACTOR=value)
+
+
+def test_the_fused_configuration_affords_a_wider_same_person_limit(engine_env, mobilefacenet):
+    # Its look-alike check stops swaps on its own (docs/faces-liveness.md, the sweep).
+    assert engine_env().same_person_max_distance == 0.39
+    fused = engine_env(SMILEPAY_FACE_ENCODERS=_fused_config(mobilefacenet))
+    assert fused.same_person_max_distance == fused.record["same_person_max_distance"] == 0.45
+
+
+def test_a_record_without_a_same_person_limit_keeps_dlibs(engine_env, tmp_path):
+    # The limit is a dlib distance in every configuration: dlib's bounds them all.
+    data = json.loads(CALIBRATIONS.read_text())
+    del data["configurations"]["dlib"]["same_person_max_distance"]
+    record = tmp_path / "calibrations.json"
+    record.write_text(json.dumps(data))
+    assert engine_env(SMILEPAY_FACE_CALIBRATIONS=str(record)).same_person_max_distance == 0.39
+
+
+@pytest.mark.parametrize("value", ["0", "-0.2", "nan", "inf", "far"])
+def test_a_bad_same_person_limit_is_refused_at_start_up(engine_env, value):
+    with pytest.raises(ConfigError, match="SMILEPAY_SAME_PERSON_MAX_DISTANCE"):
+        engine_env(SMILEPAY_SAME_PERSON_MAX_DISTANCE=value)

@@ -90,6 +90,18 @@ def test_it_rejects_a_burst_in_which_the_person_changes(photos, rng):
     assert (result.passed, result.reason) == (False, "person_changed")
 
 
+def test_the_same_person_limit_is_the_configurations(photos, rng, engine_env):
+    """Read once at start-up from the calibrated record (or its override): a genuine burst
+    whose neutral and smiling photos lie farther apart than the limit is refused."""
+    frames = bursts.genuine_burst(
+        photos("Adrien_Brody", False), photos("Adrien_Brody", True), rng=rng
+    )
+    distance = liveness(frames).same_person_distance
+    assert liveness_module.same_person_limit() == 0.39  # dlib's record
+    engine_env(SMILEPAY_SAME_PERSON_MAX_DISTANCE=str(distance * 0.9))
+    assert liveness(frames).reason == "person_changed"
+
+
 def test_it_rejects_too_few_frames(photos, rng):
     frames = bursts.genuine_burst(
         photos("Adrien_Brody", False), photos("Adrien_Brody", True), rng=rng, smiling_frames=1

@@ -544,7 +544,7 @@ def test_a_look_alike_smiling_after_the_customers_neutral_photo_is_refused_and_n
     import sys
 
     settings.FACE_CHALLENGES = ["neutral-smile"]
-    monkeypatch.setattr(sys.modules["smilepay.faces.liveness"], "SAME_PERSON_MAX_DISTANCE", 2.0)
+    monkeypatch.setattr(sys.modules["smilepay.faces.liveness"], "same_person_limit", lambda: 2.0)
     payment = charge(client, 300)
     capture(client, payment["id"], Burst(lfw("Adrien_Brody", 5), lfw("Joan_Laporta", 2), seed=4))
     stored = Payment.objects.get(pk=payment["id"])

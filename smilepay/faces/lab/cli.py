@@ -17,6 +17,8 @@ from . import fusion, report
 from .dataset import Dataset, plain_encodings
 from .plot import roc_png
 
+MEASURED_ON_BURSTS = ("smile_match_factor", "same_person_max_distance")
+
 
 def _record(ds: Dataset, specs, detector: str, path: Path | None) -> dict:
     """Calibrate the configured encoders; merge the record into ``path`` when given."""
@@ -28,11 +30,10 @@ def _record(ds: Dataset, specs, detector: str, path: Path | None) -> dict:
             else {"version": config.CALIBRATION_VERSION, "configurations": {}}
         )
         name = config.fingerprint_of(specs)
-        # The look-alike factor is measured on bursts (benchmarks/lookalike_check.py),
-        # not here: a recalibration keeps it.
+        # The look-alike factor and the same-person limit are measured on bursts
+        # (benchmarks/lookalike_check.py), not here: a recalibration keeps them.
         earlier = data["configurations"].get(name, {})
-        if "smile_match_factor" in earlier:
-            record = record | {"smile_match_factor": earlier["smile_match_factor"]}
+        record = record | {key: earlier[key] for key in MEASURED_ON_BURSTS if key in earlier}
         data["configurations"][name] = record
         path.write_text(json.dumps(data, indent=2) + "\n")
     return record
