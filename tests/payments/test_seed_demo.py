@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
+from accounts.models import AuditEvent
 from merchants.models import Kiosk, KioskPairingCode, Merchant, MerchantMembership
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +21,8 @@ def test_it_creates_the_demo_merchant_kiosk_and_logins():
     output = seed()
     assert Merchant.objects.get(slug="demo-cafe").name == "Demo Café"
     assert Kiosk.objects.filter(merchant__slug="demo-cafe").count() == 1
+    # Made through the kiosk service, like any kiosk: audited.
+    assert AuditEvent.objects.filter(name="kiosk.created").count() == 1
     staff = get_user_model().objects.get(email="staff@demo-cafe.example")
     assert MerchantMembership.objects.filter(user=staff, merchant__slug="demo-cafe").exists()
     customer = get_user_model().objects.get(email="customer@example.com")

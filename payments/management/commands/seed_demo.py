@@ -73,9 +73,12 @@ class Command(BaseCommand):
         merchant = merchant_services.merchant_create(
             name="Demo Café", slug=DEMO_MERCHANT_SLUG, currency=settings.DEFAULT_CURRENCY
         )
-        kiosk, _ = Kiosk.objects.get_or_create(
-            merchant=merchant, name="Counter 1", defaults={"location": "Front counter"}
-        )
+        # Through the service like any kiosk (its audit event); a second start reuses it.
+        kiosk = Kiosk.objects.filter(merchant=merchant, name="Counter 1").first()
+        if kiosk is None:
+            kiosk = merchant_services.kiosk_create(
+                merchant_id=merchant.pk, name="Counter 1", location="Front counter"
+            )
         return merchant, kiosk
 
     def _history(self, merchant: Merchant, kiosk: Kiosk, customer) -> None:
