@@ -4,7 +4,7 @@ Redis (the cache, rate limits, the channel layer, the broker) refusing connectio
 PostgreSQL gone, is no bug of the request: it is answered 503 with Retry-After, in
 words for people and as the usual error object for JSON clients
 (``error_views.service_unavailable``; from views by ``outage_middleware``, from the
-rest by handler500). Logged by exception type only, never with the request's data.
+rest by handler500). Logged with the driver's message, never with the request's data.
 """
 
 from __future__ import annotations
@@ -26,4 +26,6 @@ def is_outage(exc: BaseException | None) -> bool:
 
 
 def log_outage(exc: BaseException) -> None:
-    logger.error("a service is down: %s", type(exc).__name__)
+    # The driver's own words say which service and why ("Connection refused", "no such
+    # table"); an outage error carries no request data, and it is cut short all the same.
+    logger.error("a service is down: %s: %.200s", type(exc).__name__, exc)

@@ -65,7 +65,7 @@ def test_with_redis_down_a_customer_signing_in_is_told_to_try_again(redis_down):
     assert_try_again(response, json=False)
 
 
-def test_with_redis_down_a_kiosk_is_answered_503_in_json(redis_down):
+def test_with_redis_down_a_kiosk_is_answered_503_in_json(redis_down, caplog):
     kiosk = make_kiosk(name="Counter 1", merchant_name="Corner Cafe")
     device = Client(raise_request_exception=False)
     device.cookies[DEVICE_COOKIE] = kiosk_pair(
@@ -77,6 +77,9 @@ def test_with_redis_down_a_kiosk_is_answered_503_in_json(redis_down):
     ticket = device.post(f"/kiosk/api/payments/{payment_id}/capture-session")
     assert_try_again(ticket, json=True)
     assert not CaptureSession.objects.filter(payment_id=payment_id).exists()
+    # The operator reads which service failed and why, in one line.
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "smilepay.outages"]
+    assert line.startswith("a service is down: ConnectionError") and "refused" in line
 
 
 def closed_redis_cache() -> dict:
