@@ -25,7 +25,9 @@ def jpeg() -> bytes:
 def race_with_one_token(monkeypatch) -> tuple[list, list, list[int]]:
     enqueued: list[int] = []
     # Recognition itself is not under test: count the bursts handed to it.
-    monkeypatch.setattr(kiosk_services, "_enqueue_recognition", enqueued.append)
+    monkeypatch.setattr(
+        kiosk_services, "_enqueue_recognition", lambda **job: enqueued.append(job["session_id"])
+    )
     counter = make_kiosk()
     payment = kiosk_start_payment(kiosk_id=counter.pk, amount_minor=500)
     ticket = capture_session_open(kiosk_id=counter.pk, payment_id=payment.pk)
