@@ -152,7 +152,7 @@ def capture_submit(
         session.save(update_fields=["phone_digits", "capture_times", "frames_key"])
         # If the task cannot run (the broker is down), the try fails at once, retry allowed
         # (payments.recognition_queue); the committed upload is not turned into an error.
-        job = {"session_id": session.pk, "payment_id": payment.pk}
+        job = {"session_id": session.pk, "kiosk_id": kiosk_id, "payment_id": payment.pk}
         job |= {"attempt": payment.match_attempts, "frames_key": frames_key}
         transaction.on_commit(lambda: _enqueue_recognition(**job), robust=True)
     return payment
@@ -176,12 +176,13 @@ def _spend_token(*, kiosk_id: int, token: str) -> CaptureSession:
 
 
 def _enqueue_recognition(
-    *, session_id: int, payment_id: int, attempt: int, frames_key: str
+    *, session_id: int, kiosk_id: int, payment_id: int, attempt: int, frames_key: str
 ) -> None:
     from kiosk.tasks import recognize
 
     payment_services.recognition_enqueue(
         send=lambda: recognize.delay(session_id),
+        kiosk_id=kiosk_id,
         payment_id=payment_id,
         attempt=attempt,
         frames_key=frames_key,

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from payments.models import Payment, RecognitionAttempt
+from payments.recognition_attempts import recognition_attempt_record
 from payments.transitions import payment_fail
 from smilepay.frames import take_frames
 
@@ -21,18 +23,39 @@ RECOGNITION_UNAVAILABLE = "recognition_unavailable"
 
 
 def recognition_enqueue(
-    *, send: Callable[[], object], payment_id: int, attempt: int, frames_key: str
+    *,
+    send: Callable[[], object],
+    payment_id: int,
+    attempt: int,
+    frames_key: str,
+    kiosk_id: int | None = None,
 ) -> bool:
     """``send()`` enqueues the task; True when it went out (or ran, eagerly) without error.
 
     Called on commit of the try. A failed try is never re-sent: a message that did reach
-    the broker after all finds no frames and decides nothing, as a second run would."""
+    the broker after all finds no frames and decides nothing, as a second run would. The
+    try is logged as an `error` attempt, so that the merchant's recognition figures show
+    the outage, unless the crashed run had already decided it."""
     try:
         send()
     except Exception:
         # Only the exception's type and text: never the frames or anything of the face.
         logger.exception("recognition try %s of payment %s could not run", attempt, payment_id)
         take_frames(frames_key)
-        payment_fail(payment_id=payment_id, reason=RECOGNITION_UNAVAILABLE, attempt=attempt)
+        payment = payment_fail(
+            payment_id=payment_id, reason=RECOGNITION_UNAVAILABLE, attempt=attempt
+        )
+        if _failed_here(payment, attempt):
+            recognition_attempt_record(
+                payment_id=payment_id, kiosk_id=kiosk_id, outcome=RecognitionAttempt.Outcome.ERROR
+            )
         return False
     return True
+
+
+def _failed_here(payment: Payment, attempt: int) -> bool:
+    return (
+        payment.status == Payment.Status.FAILED
+        and payment.match_attempts == attempt
+        and payment.reason in (RECOGNITION_UNAVAILABLE, Payment.EXHAUSTED_REASON)
+    )

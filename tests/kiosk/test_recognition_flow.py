@@ -594,6 +594,9 @@ def test_with_the_broker_unreachable_the_kiosk_is_told_at_once_and_the_customer_
     assert (told["status"], told["reason"]) == ("failed", "recognition_unavailable")
     assert broker.tries == 1
     assert take_frames(keys[0]) is None  # the burst left the cache with its try
+    # The merchant's recognition figures show the outage.
+    (attempt,) = RecognitionAttempt.objects.filter(payment_id=payment["id"])
+    assert (attempt.outcome, attempt.kiosk_id) == ("error", counter.pk)
     monkeypatch.undo()  # the broker is back
     capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
     assert Payment.objects.get(pk=payment["id"]).status == "awaiting_confirmation"
@@ -618,3 +621,5 @@ def test_a_recognition_that_crashes_fails_its_try_at_once_without_the_burst(
     stored = Payment.objects.get(pk=payment["id"])
     assert (stored.status, stored.reason) == ("failed", "recognition_unavailable")
     assert take_frames(keys[0]) is None
+    outcomes = list(RecognitionAttempt.objects.filter(payment=stored).values_list("outcome"))
+    assert outcomes == [("error",)]

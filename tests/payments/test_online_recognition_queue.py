@@ -273,4 +273,22 @@ def test_a_face_check_that_crashes_fails_its_try_at_once(casey, client, monkeypa
     payment = online_request(f.merchant(), casey)
     body = post_face_burst(client, payment.pk, jpeg_frames()).json()
     assert (body["status"], body["reason"]) == ("failed", "recognition_unavailable")
-    assert not RecognitionAttempt.objects.filter(payment=payment).exists()
+    attempts = RecognitionAttempt.objects.filter(payment=payment)
+    assert [(a.outcome, a.kiosk_id) for a in attempts] == [("error", None)]
+
+
+def test_a_check_that_crashes_after_deciding_keeps_its_decision_and_logs_no_error(
+    casey, client, engine, monkeypatch
+):
+    decide = online.face_check_finish
+
+    def decide_then_crash(**kwargs):
+        decide(**kwargs)
+        raise RuntimeError("fault after the decision")
+
+    monkeypatch.setattr(online, "face_check_finish", decide_then_crash)
+    payment = online_request(f.merchant(), casey)
+    body = post_face_burst(client, payment.pk, jpeg_frames()).json()
+    assert body["status"] == "succeeded"
+    outcomes = RecognitionAttempt.objects.filter(payment=payment).values_list("outcome", flat=True)
+    assert list(outcomes) == ["matched"]
