@@ -266,6 +266,8 @@ def test_with_the_broker_unreachable_a_kiosk_upload_fails_its_try_at_once(stack)
     told = upload.json()["payment"]
     assert (told["status"], told["reason"]) == ("failed", "recognition_unavailable")
     assert statuses(stack, [payment_id])[payment_id][0] == "failed"
+    logged = "select outcome from payments_recognitionattempt where payment_id = %s"
+    assert stack.sql(logged, (payment_id,)) == [("error",)]  # the merchant's figures show it
     retry = kiosk.post(f"/kiosk/api/payments/{payment_id}/capture-session")
     assert retry.status_code == 201  # the customer may smile again
 
