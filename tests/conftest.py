@@ -50,6 +50,22 @@ def _fresh_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture
+def stashed_frame_keys(monkeypatch) -> list[str]:
+    """The cache key of every burst stashed during the test, in order (smilepay.frames)."""
+    from smilepay import frames
+
+    keys: list[str] = []
+    real_stash = frames.stash_frames
+
+    def spy(burst):
+        keys.append(real_stash(burst))
+        return keys[-1]
+
+    monkeypatch.setattr(frames, "stash_frames", spy)
+    return keys
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _compiled_catalogs() -> None:
     """The .mo files are built, not committed (docs/i18n.md): compile those older than

@@ -567,33 +567,20 @@ class UnreachableBroker:
         raise OperationalError("[Errno 111] Connection refused")
 
 
-def stashed_keys(monkeypatch) -> list[str]:
-    keys = []
-    real_stash = smilepay_frames.stash_frames
-
-    def spy(frames):
-        keys.append(real_stash(frames))
-        return keys[-1]
-
-    monkeypatch.setattr(smilepay_frames, "stash_frames", spy)
-    return keys
-
-
 def test_with_the_broker_unreachable_the_kiosk_is_told_at_once_and_the_customer_may_retry(
-    client, counter, adrien, monkeypatch
+    client, counter, adrien, monkeypatch, stashed_frame_keys
 ):
     from kiosk.tasks import recognize
 
     broker = UnreachableBroker()
     monkeypatch.setattr(recognize, "delay", broker)
-    keys = stashed_keys(monkeypatch)
     payment = charge(client, 300)
     answer, _ = capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
     assert answer.status_code == 202, answer.content
     told = answer.json()["payment"]
     assert (told["status"], told["reason"]) == ("failed", "recognition_unavailable")
     assert broker.tries == 1
-    assert take_frames(keys[0]) is None  # the burst left the cache with its try
+    assert take_frames(stashed_frame_keys[0]) is None  # the burst left the cache with its try
     # The merchant's recognition figures show the outage.
     (attempt,) = RecognitionAttempt.objects.filter(payment_id=payment["id"])
     assert (attempt.outcome, attempt.kiosk_id) == ("error", counter.pk)
@@ -603,7 +590,7 @@ def test_with_the_broker_unreachable_the_kiosk_is_told_at_once_and_the_customer_
 
 
 def test_a_recognition_that_crashes_fails_its_try_at_once_without_the_burst(
-    client, counter, adrien, monkeypatch
+    client, counter, adrien, monkeypatch, stashed_frame_keys
 ):
     """With eager tasks (the embedded default) the recognition runs inside the upload's
     on-commit: a crash there must not leave the kiosk waiting for the sweep."""
@@ -613,13 +600,12 @@ def test_a_recognition_that_crashes_fails_its_try_at_once_without_the_burst(
         raise RuntimeError("engine fault")
 
     monkeypatch.setattr(kiosk.tasks, "recognize_burst", crash)
-    keys = stashed_keys(monkeypatch)
     payment = charge(client, 300)
     answer, _ = capture(client, payment["id"], burst_of("Adrien_Brody", 5, 7))
     assert answer.status_code == 202, answer.content
     assert answer.json()["payment"]["reason"] == "recognition_unavailable"
     stored = Payment.objects.get(pk=payment["id"])
     assert (stored.status, stored.reason) == ("failed", "recognition_unavailable")
-    assert take_frames(keys[0]) is None
+    assert take_frames(stashed_frame_keys[0]) is None
     outcomes = list(RecognitionAttempt.objects.filter(payment=stored).values_list("outcome"))
     assert outcomes == [("error",)]

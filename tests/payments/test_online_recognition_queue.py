@@ -222,20 +222,8 @@ def test_a_burst_is_stashed_outside_the_tries_transaction_and_a_refused_one_not_
     assert cache.get(stashed[1][0]) is None  # the refused one left the cache at once
 
 
-def stashed_keys(monkeypatch) -> list[str]:
-    keys = []
-    real_stash = smilepay_frames.stash_frames
-
-    def spy(frames):
-        keys.append(real_stash(frames))
-        return keys[-1]
-
-    monkeypatch.setattr(smilepay_frames, "stash_frames", spy)
-    return keys
-
-
 def test_with_the_broker_unreachable_the_phone_is_told_at_once_and_may_try_again(
-    casey, client, engine, monkeypatch, settings
+    casey, client, engine, monkeypatch, settings, stashed_frame_keys
 ):
     from kombu.exceptions import OperationalError
 
@@ -244,7 +232,6 @@ def test_with_the_broker_unreachable_the_phone_is_told_at_once_and_may_try_again
 
     # Were the phone still left to wait, it would hear recognition_timeout after this.
     settings.PAYMENT_MATCHING_TIMEOUT_SECONDS = 3
-    keys = stashed_keys(monkeypatch)
     payment = online_request(f.merchant(), casey)
     with monkeypatch.context() as broker_down:
         broker_down.setattr(verify_online_face, "delay", unreachable)
@@ -257,7 +244,7 @@ def test_with_the_broker_unreachable_the_phone_is_told_at_once_and_may_try_again
         4,
     )
     assert body["message"] == "Face checks are not available right now. Try again in a moment."
-    assert cache.get(keys[0]) is None  # the burst left the cache with its try
+    assert cache.get(stashed_frame_keys[0]) is None  # the burst left the cache with its try
     again = post_face_burst(client, payment.pk, jpeg_frames())  # the broker is back
     assert (again.json()["status"], again.json()["attempts_left"]) == ("succeeded", 3)
 
