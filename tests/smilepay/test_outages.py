@@ -34,15 +34,29 @@ def named(frame: bytes, index: int):
     return SimpleUploadedFile(f"f{index}.jpg", frame, "image/jpeg")
 
 
-@pytest.fixture
-def redis_down(settings):
+def closed_redis_cache() -> dict:
     """The cache (rate limits, stashed bursts) on a Redis port where nothing listens."""
-    settings.CACHES = {
+    return {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
         }
     }
+
+
+@pytest.fixture
+def redis_down(settings):
+    settings.CACHES = closed_redis_cache()
+
+
+def paired_kiosk_device() -> Client:
+    """A paired kiosk's browser, which gets error answers rather than exceptions."""
+    kiosk = make_kiosk(name="Counter 1", merchant_name="Corner Cafe")
+    device = Client(raise_request_exception=False)
+    device.cookies[DEVICE_COOKIE] = kiosk_pair(
+        code=kiosk_issue_pairing_code(kiosk_id=kiosk.pk)
+    ).device_token
+    return device
 
 
 def assert_try_again(response, *, json: bool) -> None:
@@ -66,11 +80,7 @@ def test_with_redis_down_a_customer_signing_in_is_told_to_try_again(redis_down):
 
 
 def test_with_redis_down_a_kiosk_is_answered_503_in_json(redis_down, caplog):
-    kiosk = make_kiosk(name="Counter 1", merchant_name="Corner Cafe")
-    device = Client(raise_request_exception=False)
-    device.cookies[DEVICE_COOKIE] = kiosk_pair(
-        code=kiosk_issue_pairing_code(kiosk_id=kiosk.pk)
-    ).device_token
+    device = paired_kiosk_device()
     payment = device.post("/kiosk/api/payments", {"amount_minor": 300}, "application/json")
     payment_id = payment.json()["payment"]["id"]
     # The kiosk's attempt limit lives in the cache: no ticket without it.
@@ -82,23 +92,10 @@ def test_with_redis_down_a_kiosk_is_answered_503_in_json(redis_down, caplog):
     assert line.startswith("a service is down: ConnectionError") and "refused" in line
 
 
-def closed_redis_cache() -> dict:
-    return {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
-        }
-    }
-
-
 def test_when_redis_goes_down_before_a_kiosk_upload_its_token_stays_unspent(settings):
     from tests.kiosk.test_recognition_flow import as_the_page_sends_it
 
-    kiosk = make_kiosk(name="Counter 1", merchant_name="Corner Cafe")
-    device = Client(raise_request_exception=False)
-    device.cookies[DEVICE_COOKIE] = kiosk_pair(
-        code=kiosk_issue_pairing_code(kiosk_id=kiosk.pk)
-    ).device_token
+    device = paired_kiosk_device()
     payment = device.post("/kiosk/api/payments", {"amount_minor": 300}, "application/json")
     payment_id = payment.json()["payment"]["id"]
     token = device.post(f"/kiosk/api/payments/{payment_id}/capture-session").json()["token"]
