@@ -246,22 +246,28 @@ def real_burst(challenge_json: dict) -> tuple[list[bytes], dict]:
     return frames, {"timestamps": json.dumps(times), "started_at": f"{started:.0f}"}
 
 
+def kiosk_upload_ready(kiosk) -> tuple[int, dict]:
+    """A new payment at the kiosk, and its capture upload (``requests`` keywords) ready to
+    post: a fresh ticket's token and a real burst following its challenge."""
+    payment = kiosk.post("/kiosk/api/payments", json_body={"amount_minor": 450})
+    payment_id = payment.json()["payment"]["id"]
+    ticket = kiosk.post(f"/kiosk/api/payments/{payment_id}/capture-session").json()
+    frames, times = real_burst(ticket["challenge"])
+    return payment_id, {
+        "data": {"token": ticket["token"], "phone_digits": "", **times},
+        "files": [("frame", (f"f{i}.jpg", f, "image/jpeg")) for i, f in enumerate(frames)],
+    }
+
+
 def test_with_the_broker_unreachable_a_kiosk_upload_fails_its_try_at_once(stack):
     """The cache still works (the frames are stashed), the broker refuses connections: the
     cashier is told in the upload's own answer, not after the stuck-matching sweep."""
     cafe = stack.merchant()
     kiosk = stack.kiosk(cafe)
-    payment = kiosk.post("/kiosk/api/payments", json_body={"amount_minor": 450})
-    payment_id = payment.json()["payment"]["id"]
-    ticket = kiosk.post(f"/kiosk/api/payments/{payment_id}/capture-session").json()
-    frames, times = real_burst(ticket["challenge"])
+    payment_id, burst = kiosk_upload_ready(kiosk)
     closed = f"redis://127.0.0.1:{free_port()}/1"  # nothing listens there
     with stack.second_server(CELERY_BROKER_URL=closed) as broken:
-        upload = kiosk.http.post(
-            f"{broken}/kiosk/api/capture",
-            data={"token": ticket["token"], "phone_digits": "", **times},
-            files=[("frame", (f"f{i}.jpg", f, "image/jpeg")) for i, f in enumerate(frames)],
-        )
+        upload = kiosk.http.post(f"{broken}/kiosk/api/capture", **burst)
     assert upload.status_code == 202, upload.text
     told = upload.json()["payment"]
     assert (told["status"], told["reason"]) == ("failed", "recognition_unavailable")
@@ -275,14 +281,7 @@ def test_with_the_broker_unreachable_a_kiosk_upload_fails_its_try_at_once(stack)
 def test_with_redis_down_the_kiosk_hears_503_and_its_token_still_works_afterwards(stack):
     cafe = stack.merchant()
     kiosk = stack.kiosk(cafe)
-    payment = kiosk.post("/kiosk/api/payments", json_body={"amount_minor": 450})
-    payment_id = payment.json()["payment"]["id"]
-    ticket = kiosk.post(f"/kiosk/api/payments/{payment_id}/capture-session").json()
-    frames, times = real_burst(ticket["challenge"])
-    upload = {
-        "data": {"token": ticket["token"], "phone_digits": "", **times},
-        "files": [("frame", (f"f{i}.jpg", f, "image/jpeg")) for i, f in enumerate(frames)],
-    }
+    payment_id, upload = kiosk_upload_ready(kiosk)
     closed = f"redis://127.0.0.1:{free_port()}/1"  # cache, broker and channel layer
     with stack.second_server(REDIS_URL=closed) as broken:
         answers = [
@@ -358,15 +357,8 @@ def test_a_worker_killed_mid_recognition_fails_the_payment_and_the_kiosk_is_told
     screen = KioskScreen(stack, cafe)
     try:
         for _ in range(3):  # the kill must land while the task works; rarely it finishes first
-            payment = kiosk.post("/kiosk/api/payments", json_body={"amount_minor": 450})
-            payment_id = payment.json()["payment"]["id"]
-            ticket = kiosk.post(f"/kiosk/api/payments/{payment_id}/capture-session").json()
-            frames, times = real_burst(ticket["challenge"])
-            upload = kiosk.http.post(
-                f"{stack.base_url}/kiosk/api/capture",
-                data={"token": ticket["token"], "phone_digits": "", **times},
-                files=[("frame", (f"f{i}.jpg", f, "image/jpeg")) for i, f in enumerate(frames)],
-            )
+            payment_id, burst = kiosk_upload_ready(kiosk)
+            upload = kiosk.http.post(f"{stack.base_url}/kiosk/api/capture", **burst)
             assert upload.status_code == 202, upload.text
             wait_until(
                 claimed(stack, payment_id), timeout=120, what="the worker to claim the upload"
