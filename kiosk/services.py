@@ -152,8 +152,13 @@ def capture_submit(
         session.save(update_fields=["phone_digits", "capture_times", "frames_key"])
         # If the task cannot run (the broker is down), the try fails at once, retry allowed
         # (payments.recognition_queue); the committed upload is not turned into an error.
-        job = {"session_id": session.pk, "kiosk_id": kiosk_id, "payment_id": payment.pk}
-        job |= {"attempt": payment.match_attempts, "frames_key": frames_key}
+        job = {
+            "session_id": session.pk,
+            "kiosk_id": kiosk_id,
+            "payment_id": payment.pk,
+            "attempt": payment.match_attempts,
+            "frames_key": frames_key,
+        }
         transaction.on_commit(lambda: _enqueue_recognition(**job), robust=True)
     return payment
 

@@ -144,15 +144,13 @@ def idempotent(handler: Callable) -> Callable:
                 logger.exception("error after an idempotent API request committed")
                 return Response(stored.response_body, status=stored.response_status)
             response = api_exception_handler(exc)
-            if response is None and is_outage(exc):
-                # Nothing committed and the service may be back for the retry.
-                records.delete()
-                log_outage(exc)
-                return outage_response()
             if response is None:
-                # A bug, not an answer, and nothing committed: forget the key so the
-                # client's retry runs again.
+                # Not an answer, and nothing committed: forget the key so the client's
+                # retry runs again.
                 records.delete()
+                if is_outage(exc):  # a service is down, not a bug
+                    log_outage(exc)
+                    return outage_response()
                 logger.exception("unexpected error in an idempotent API request")
                 return server_error_response()
         _store(records, response)
