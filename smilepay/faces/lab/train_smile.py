@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .. import smile
+from .. import detect, smile
 from .dataset import cache_dir, faces_dir, identity_images
 from .split import in_half
 
@@ -110,8 +110,6 @@ def landmarks_of(rgb: np.ndarray, upsample: int = 0) -> tuple[list[float], bool]
 
 
 def marks_dict(row: np.ndarray) -> smile.Landmarks:
-    from .. import detect
-
     return detect.landmarks_from_points(np.asarray(row[4:14]).reshape(5, 2))
 
 
