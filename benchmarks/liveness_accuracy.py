@@ -195,7 +195,7 @@ def main() -> int:
     with multiprocessing.Pool(args.workers) as pool:
         for scenario, result, photos in pool.imap(_decide, work, chunksize=4):
             _count(scenario, result, passed, total, reasons, dump)
-            if audit is not None and scenario == "genuine" and _audited(audit, *photos):
+            if audit is not None and scenario == "genuine" and labels_confirmed(audit, *photos):
                 _count("genuine (audited)", result, passed, total, reasons, None)
     _report(args.half, people, passed, total, reasons)
     return 0
@@ -206,7 +206,7 @@ def _decide(item):
     return scenario, liveness(frames), photos
 
 
-def _audited(audit: dict[str, str], neutral: Path, smiling: Path) -> bool:
+def labels_confirmed(audit: dict[str, str], neutral: Path, smiling: Path) -> bool:
     """Both photos look as labelled to the audit: neutral really not smiling, smiling
     really smiling (the SMILEsmileD labels are wrong for ~13% of 'neutral' photos)."""
     key = lambda path: f"{path.parent.name}/{path.name}"  # noqa: E731

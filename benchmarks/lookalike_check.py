@@ -49,7 +49,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from liveness_accuracy import _audited, labelled_people
+from liveness_accuracy import labelled_people, labels_confirmed
 
 from smilepay.faces import analyze, liveness, verify_distance, verify_threshold
 from smilepay.faces.challenge import fixed_challenge
@@ -273,7 +273,7 @@ def main() -> int:
         confirmed = [
             (item, row)
             for item, row in zip(items, rows, strict=True)
-            if _audited(audit, item[2], item[3])
+            if labels_confirmed(audit, item[2], item[3])
         ]
         audited_report(confirmed)
     return 0
