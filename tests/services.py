@@ -131,6 +131,24 @@ def uvicorn_server(
 
 
 @contextlib.contextmanager
+def redis_server(log: Path, *, port: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A Redis of the test's own, which it may stop (the machine's is shared); yields
+    its URL and process. Give the `port` of a stopped one to bring it back."""
+    port = port or free_port()
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(port),
+             "--save", "", "--appendonly", "no"],
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            wait_until(lambda: port_open(port), timeout=30, what="redis-server")
+            yield f"redis://127.0.0.1:{port}/0", process
+        finally:
+            _stop(process)
+
+
+@contextlib.contextmanager
 def celery_worker(
     env: dict[str, str], log: Path, *, queues: str = "default,recognition"
 ) -> Iterator[subprocess.Popen]:

@@ -294,19 +294,27 @@
   });
 
   // --- live updates -------------------------------------------------------------------
+  // A server in an outage accepts, then closes with 1013 (try again later); every shop's
+  // kiosks reconnecting each 1.5 s would hammer it as it comes back, so the wait doubles
+  // until the server's first message (the stored state) shows the socket really works.
+  const FIRST_RETRY_MS = 1500;
+  const LAST_RETRY_MS = 30000;
+  let retryMs = FIRST_RETRY_MS;
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const socket = new WebSocket(`${scheme}://${location.host}/ws/kiosk/`);
     socket.addEventListener("open", () => dot.classList.add("live"));
     socket.addEventListener("message", (event) => {
+      retryMs = FIRST_RETRY_MS;
       const message = JSON.parse(event.data);
       if (message.type === "payment") onServerPayment(message.payment);
       if (message.type === "revoked") location.reload();
     });
     socket.addEventListener("close", (event) => {
       dot.classList.remove("live");
-      if (event.code === 4401 || event.code === 4403) location.reload();
-      else setTimeout(connect, 1500);
+      if (event.code === 4401 || event.code === 4403) return location.reload();
+      setTimeout(connect, retryMs);
+      retryMs = Math.min(retryMs * 2, LAST_RETRY_MS);
     });
   }
 

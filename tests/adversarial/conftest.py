@@ -164,6 +164,19 @@ def uuid4() -> str:
     return uuid.uuid4().hex
 
 
+@dataclass(frozen=True)
+class SecondServer:
+    url: str
+    log_path: Path
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
 @dataclass
 class Stack:
     base_url: str
@@ -275,11 +288,11 @@ class Stack:
         )
 
     @contextlib.contextmanager
-    def second_server(self, **env: str) -> Iterator[str]:
+    def second_server(self, **env: str) -> Iterator[SecondServer]:
         """Another uvicorn (1 worker) on the same database, with `env` overriding."""
         log = self.tmp / f"second-{uuid4()[:6]}.log"
         with uvicorn_server({**self.env, **env}, log) as port:
-            yield f"http://127.0.0.1:{port}"
+            yield SecondServer(url=f"http://127.0.0.1:{port}", log_path=log)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()

@@ -198,10 +198,10 @@ def test_with_the_broker_unreachable_a_refund_is_answered_once_and_its_webhook_s
         )
         closed = f"redis://127.0.0.1:{free_port()}/1"  # nothing listens there
         with stack.second_server(REDIS_URL=closed) as broken:
-            api = stack.api(cafe, base_url=broken)
+            api = stack.api(cafe, base_url=broken.url)
             path = f"payments/{paid['id']}/refunds"
             answers = [api.post(path, {"amount_minor": 250}, key="refund-k") for _ in range(3)]
-            clients = [stack.api(cafe, base_url=broken) for _ in range(10)]
+            clients = [stack.api(cafe, base_url=broken.url) for _ in range(10)]
             answers += stack.concurrently(
                 10, lambda i: clients[i].post(path, {"amount_minor": 250}, key="refund-k")
             )
@@ -267,7 +267,7 @@ def test_with_the_broker_unreachable_a_kiosk_upload_fails_its_try_at_once(stack)
     payment_id, burst = kiosk_upload_ready(kiosk)
     closed = f"redis://127.0.0.1:{free_port()}/1"  # nothing listens there
     with stack.second_server(CELERY_BROKER_URL=closed) as broken:
-        upload = kiosk.http.post(f"{broken}/kiosk/api/capture", **burst)
+        upload = kiosk.http.post(f"{broken.url}/kiosk/api/capture", **burst)
     assert upload.status_code == 202, upload.text
     told = upload.json()["payment"]
     assert (told["status"], told["reason"]) == ("failed", "recognition_unavailable")
@@ -285,8 +285,8 @@ def test_with_redis_down_the_kiosk_hears_503_and_its_token_still_works_afterward
     closed = f"redis://127.0.0.1:{free_port()}/1"  # cache, broker and channel layer
     with stack.second_server(REDIS_URL=closed) as broken:
         answers = [
-            kiosk.http.post(f"{broken}/kiosk/api/capture", **upload),
-            kiosk.http.post(f"{broken}/kiosk/api/payments/{payment_id}/capture-session"),
+            kiosk.http.post(f"{broken.url}/kiosk/api/capture", **upload),
+            kiosk.http.post(f"{broken.url}/kiosk/api/payments/{payment_id}/capture-session"),
         ]
     for answer in answers:
         assert answer.status_code == 503, answer.text
