@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from smilepay.env import env_bool, env_float, env_int, env_list, env_probability, env_str
@@ -53,7 +54,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language: the cookie the switcher sets, else the browser's Accept-Language.
     "django.middleware.locale.LocaleMiddleware",
@@ -233,6 +236,32 @@ CSRF_FAILURE_VIEW = "smilepay.error_views.csrf_failure"
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Pages run only the site's own script files: no inline script or style attribute, no
+# other origin (an injected <script> or onclick does not run). The camera's frames are
+# drawn to canvases and previewed from blob: URLs; websockets are same-origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "media-src": [SELF, "blob:", "mediastream:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The camera for this site's own pages (kiosk, enrolment, the phone's face check); no
+# other powerful feature, and none for anything it might embed.
+PERMISSIONS_POLICY = {
+    "camera": ["self"],
+    "microphone": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+    "display-capture": [],
+}
 
 # --- mail and SMS ---------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "accounts.mail.ConsoleEmailBackend")

@@ -1,21 +1,6 @@
-// Portal shell: confirmation prompts, the live channel /ws/customer/ and the service worker.
+// Portal shell: the navigation, the live channel /ws/customer/ and the service worker.
 (function () {
   "use strict";
-
-  document.addEventListener("submit", function (e) {
-    var form = e.target;
-    var question = form.getAttribute && form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) {
-      e.preventDefault();
-      return;
-    }
-    // A form marked data-once sends once: a second click would only repeat the request.
-    if (form.hasAttribute && form.hasAttribute("data-once")) {
-      setTimeout(function () {
-        form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
-      });
-    }
-  });
 
   // The navigation folds behind a Menu button on narrow screens (portal.css).
   var nav = document.querySelector(".portal-nav");
@@ -58,10 +43,11 @@
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + shell.getAttribute("data-ws-url"));
     socket.onopen = function () {
-      retry = 1000;
       shell.setAttribute("data-live", "true");
     };
     socket.onmessage = function (msg) {
+      // Not on open: in an outage the server accepts, then closes with 1013.
+      retry = 1000;
       var data;
       try { data = JSON.parse(msg.data); } catch (err) { return; }
       if (data.type === "state") emit("smilepay:state", data);

@@ -286,10 +286,33 @@ def chromium_browser(camera_video: Path | None = None, *, headless: bool = True)
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=headless, args=chromium_args(camera_video)
         )
+        refused = _watch_content_security_policy(browser)
         try:
             yield browser
         finally:
             browser.close()
+    # Every browser test doubles as a check of the site's Content-Security-Policy: a page
+    # whose own script or style it refuses is broken for real customers too.
+    assert not refused, "the Content-Security-Policy refused:\n" + "\n".join(refused)
+
+
+def _watch_content_security_policy(browser) -> list[str]:
+    """Collect the console's CSP refusals of every context and page the test opens."""
+    refused: list[str] = []
+
+    def watch(target):
+        target.on(
+            "console",
+            lambda message: (
+                refused.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
+        return target
+
+    new_context, new_page = browser.new_context, browser.new_page
+    browser.new_context = lambda *args, **kwargs: watch(new_context(*args, **kwargs))
+    browser.new_page = lambda *args, **kwargs: watch(new_page(*args, **kwargs))
+    return refused
 
 
 SHOTS = os.environ.get("SMILEPAY_SCREENSHOTS")

@@ -103,13 +103,15 @@ def test_a_french_kiosk_from_pairing_to_paid_with_the_shoppers_toggle(live):
 
         # The cashier switches the kiosk to English and back: the typed amount stays.
         page.click("[data-language-switcher] button[value=en]")
-        page.wait_for_function("document.documentElement.lang === 'en'")
+        page.wait_for_function("() => document.documentElement.lang === 'en'")
         state(page, "amount")
-        page.wait_for_function("document.getElementById('amount-display').textContent === '$12.50'")
-        page.click("[data-language-switcher] button[value=fr]")
-        page.wait_for_function("document.documentElement.lang === 'fr'")
         page.wait_for_function(
-            f"document.getElementById('amount-display').textContent === '12,50{NBSP}$US'"
+            "() => document.getElementById('amount-display').textContent === '$12.50'"
+        )
+        page.click("[data-language-switcher] button[value=fr]")
+        page.wait_for_function("() => document.documentElement.lang === 'fr'")
+        page.wait_for_function(
+            f"() => document.getElementById('amount-display').textContent === '12,50{NBSP}$US'"
         )
 
         page.click("#charge")
@@ -135,14 +137,15 @@ def test_a_french_kiosk_from_pairing_to_paid_with_the_shoppers_toggle(live):
 
         # A shopper switches to English: same payment, same screen, in English...
         page.click("[data-language-switcher] button[value=en]")
-        page.wait_for_function("document.documentElement.lang === 'en'")
+        page.wait_for_function("() => document.documentElement.lang === 'en'")
         state(page, "failed")
         page.wait_for_function(
-            "document.getElementById('failed-title').textContent === \"We couldn't see a face\""
+            "() => document.getElementById('failed-title').textContent"
+            ' === "We couldn\'t see a face"'
         )
         # ...and once that payment is over, the kiosk is French again for the next one.
         page.click("[data-screen=failed] [data-action=cancel]")
-        page.wait_for_function("document.documentElement.lang === 'fr'")
+        page.wait_for_function("() => document.documentElement.lang === 'fr'")
         state(page, "amount")
         assert page.inner_text("#amount-display") == f"0,00{NBSP}$US"
 
@@ -217,7 +220,8 @@ def test_a_french_customer_reads_the_portal_on_a_phone_and_answers_live(live):
         snap(page, "portal-fr-wallet", full_page=True)
         page.goto("/me/notifications/")
         page.wait_for_function(
-            "document.getElementById('push-state').textContent !== 'Vérification de cet appareil…'"
+            "() => document.getElementById('push-state').textContent"
+            " !== 'Vérification de cet appareil…'"
         )
         assert "notifications" in page.inner_text("#push-state").lower()
         assert not re.search(r"\b(This|the|device|browser)\b", page.inner_text("#push-state"))
