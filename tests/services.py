@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -163,3 +164,9 @@ def celery_worker(
             yield process
         finally:
             _stop(process)
+
+
+def scripts_of(html: str) -> list[str]:
+    """The script files a page loads; an inline script shows as an empty name."""
+    tags = re.findall(r"<script\b[^>]*>", html)
+    return [next(iter(re.findall(r'src="([^"]*)"', tag)), "") for tag in tags]
