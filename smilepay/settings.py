@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Below WhiteNoise: dynamic answers only, static files keep their cache.
+    "smilepay.private_responses.NoStoreByDefaultMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language: the cookie the switcher sets, else the browser's Accept-Language.
     "django.middleware.locale.LocaleMiddleware",
