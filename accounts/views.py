@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -153,9 +154,19 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's reset view with the form that counts requests (accounts/signin_limits.py)."""
+    """Django's reset view with the form that counts requests (accounts/signin_limits.py).
+
+    The mailed link is built on SITE_URL, not on the request's Host header: with more than
+    one allowed host (or a careless `ALLOWED_HOSTS=*`), a request sent with another Host
+    would otherwise mail the account holder a link to a host the sender chose."""
 
     form_class = LimitedPasswordResetForm
 
     def get_form_kwargs(self) -> dict:
         return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_valid(self, form):
+        # Django's form fills domain and protocol from the request, then takes these over.
+        site = urlsplit(settings.SITE_URL)
+        self.extra_email_context = {"domain": site.netloc, "protocol": site.scheme}
+        return super().form_valid(form)

@@ -93,3 +93,12 @@ def test_password_reset_is_limited_per_client_whether_or_not_the_account_exists(
     refused = client.post(RESET, {"email": "ada@example.com"})
     assert "Too many password reset requests" in refused.content.decode()
     assert mail.outbox == []
+
+
+def test_the_reset_link_goes_to_the_site_whatever_host_the_request_named(client, ada, settings):
+    settings.SITE_URL = "https://pay.example.com"
+    settings.ALLOWED_HOSTS = ["*"]  # the careless deployment this guards against
+    client.post("/accounts/password-reset/", {"email": "ada@example.com"}, HTTP_HOST="evil.example")
+    (mailed,) = mail.outbox
+    assert "https://pay.example.com/accounts/reset/" in mailed.body
+    assert "evil.example" not in mailed.body
