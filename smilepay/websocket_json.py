@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
@@ -29,11 +30,24 @@ class SafeJsonWebsocketConsumer(AsyncJsonWebsocketConsumer):
     accepted = False
 
     async def __call__(self, scope, receive, send) -> None:
+        # The channel layer's own receive failing (Redis gone under an open socket).
         try:
             await super().__call__(scope, receive, send)
         except OUTAGES as exc:
             log_outage(exc)
             await self._close_for_outage()
+
+    async def dispatch(self, message) -> None:
+        # A handler failing (connect's group_add, a query): the page hears 1013 at once.
+        # Not after the consumer's clean-up: right after Redis comes back, channels_redis
+        # may not let go of the socket's pending receive for a long while, and the page
+        # would wait on a handshake that never ends instead of trying again.
+        try:
+            await super().dispatch(message)
+        except OUTAGES as exc:
+            log_outage(exc)
+            await self._close_for_outage()
+            raise StopConsumer from exc
 
     async def accept(self, subprotocol=None, headers=None) -> None:
         await super().accept(subprotocol, headers)

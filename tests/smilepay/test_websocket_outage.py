@@ -7,8 +7,9 @@ import asyncio
 import logging
 
 import pytest
-from channels.layers import channel_layers
+from channels.layers import InMemoryChannelLayer, channel_layers
 from channels.testing import WebsocketCommunicator
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from smilepay.asgi import application
 from smilepay.websocket_json import TRY_AGAIN_LATER
@@ -48,3 +49,50 @@ def test_a_socket_is_told_to_try_again_later_when_the_channel_layer_is_down(
     assert connected  # accepted first, so that the page can read the code
     assert closed == {"type": "websocket.close", "code": TRY_AGAIN_LATER}
     assert "a service is down: ConnectionError" in caplog.text
+
+
+class LayerHoldingOntoItsReceive(InMemoryChannelLayer):
+    """Stand-in for channels_redis just after Redis came back: a stale pooled connection
+    fails group_add, and the socket's pending receive does not let go of a cancel for a
+    while (seen with a real restarted Redis: the handshake hung until the test's 90 s)."""
+
+    HOLD_SECONDS = 5
+
+    async def group_add(self, group: str, channel: str) -> None:
+        raise RedisConnectionError("Connection closed by server.")
+
+    async def receive(self, channel: str) -> dict:
+        deadline = asyncio.get_running_loop().time() + self.HOLD_SECONDS
+        while True:
+            try:
+                await asyncio.sleep(deadline - asyncio.get_running_loop().time())
+                raise RedisConnectionError("Connection closed by server.")
+            except asyncio.CancelledError:
+                continue
+
+
+@pytest.fixture
+def layer_holding_onto_its_receive(settings):
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": f"{__name__}.{LayerHoldingOntoItsReceive.__qualname__}"}
+    }
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+def test_the_page_hears_try_again_later_before_the_layer_lets_go(layer_holding_onto_its_receive):
+    async def scenario():
+        socket = WebsocketCommunicator(
+            application,
+            "/ws/health/",
+            headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")],
+        )
+        connected, _ = await socket.connect(timeout=LayerHoldingOntoItsReceive.HOLD_SECONDS / 2)
+        closed = await socket.receive_output(timeout=1)
+        await socket.wait(timeout=LayerHoldingOntoItsReceive.HOLD_SECONDS * 2)
+        return connected, closed
+
+    connected, closed = asyncio.run(scenario())
+    assert connected
+    assert closed == {"type": "websocket.close", "code": TRY_AGAIN_LATER}
