@@ -12,6 +12,7 @@
   const promptEl = document.getElementById("prompt");
   const errorEl = document.getElementById("error");
   const dot = document.getElementById("connection");
+  const connectionLost = document.getElementById("connection-lost");
 
   const FAILURES = {
     no_face: [gettext("We couldn't see a face"), gettext("Look straight at the camera, in good light.")],
@@ -306,12 +307,15 @@
     socket.addEventListener("open", () => dot.classList.add("live"));
     socket.addEventListener("message", (event) => {
       retryMs = FIRST_RETRY_MS;
+      connectionLost.hidden = true;
       const message = JSON.parse(event.data);
       if (message.type === "payment") onServerPayment(message.payment);
       if (message.type === "revoked") location.reload();
     });
     socket.addEventListener("close", (event) => {
       dot.classList.remove("live");
+      // Until it is back, outcomes reach this screen late: the cashier should know why.
+      connectionLost.hidden = false;
       if (event.code === 4401 || event.code === 4403) return location.reload();
       setTimeout(connect, retryMs);
       retryMs = Math.min(retryMs * 2, LAST_RETRY_MS);

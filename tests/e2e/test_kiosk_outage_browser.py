@@ -1,5 +1,5 @@
 """A paired kiosk page is open in Chromium when Redis (the channel layer) stops and comes
-back: the page shows it is offline, reconnects by itself once Redis is back, and then hears
+back: the page says it is reconnecting, reconnects by itself once Redis is back, and then hears
 the server again (a revoke reaches it), with nobody touching it."""
 
 from __future__ import annotations
@@ -40,9 +40,12 @@ def test_a_kiosk_page_reconnects_by_itself_when_redis_comes_back(tmp_path):
             redis.terminate()
             redis.wait(timeout=30)
             kiosk.wait_for_selector("#connection:not(.live)", timeout=60_000)
+            told = kiosk.wait_for_selector("#connection-lost", state="visible", timeout=60_000)
+            assert told.inner_text() == "Reconnecting…"
 
             with redis_server(redis_log, port=port):
                 kiosk.wait_for_selector("#connection.live", timeout=90_000)
+                kiosk.wait_for_selector("#connection-lost", state="hidden", timeout=60_000)
                 live.shell(REVOKE)
                 kiosk.wait_for_selector("text=Pair this kiosk", timeout=60_000)
                 log = (live.tmp / "uvicorn.log").read_text(errors="replace")
