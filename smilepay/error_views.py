@@ -46,6 +46,13 @@ def _page(request: HttpRequest, status: int, title: str, text: str) -> HttpRespo
     )
 
 
+def _bare_page(status: int, title: str, text: str) -> HttpResponse:
+    # No request context: whatever failed (the database, Redis, a context processor) must
+    # not fail the error page too.
+    html = loader.render_to_string("error.html", {"status": status, "title": title, "text": text})
+    return HttpResponse(html, status=status)
+
+
 def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
     text = _("Something in that request did not make sense to us. Go back and try again.")
     if wants_json(request):
@@ -68,15 +75,12 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def service_unavailable(request: HttpRequest) -> HttpResponse:
-    """A service the site needs is down (smilepay.outages); no request context, as below."""
+    """A service the site needs is down (smilepay.outages)."""
     text = _("SmilePay is having trouble reaching one of its services. Try again in a moment.")
     if wants_json(request):
         response = _json(503, "service_unavailable", text)
     else:
-        html = loader.render_to_string(
-            "error.html", {"status": 503, "title": _("Back in a moment"), "text": text}
-        )
-        response = HttpResponse(html, status=503)
+        response = _bare_page(503, _("Back in a moment"), text)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
@@ -91,12 +95,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     text = _("Something went wrong on our side. Please try again in a moment.")
     if wants_json(request):
         return _json(500, "internal_error", text)
-    # No request context: whatever failed (the database, a context processor) must not
-    # fail the error page too.
-    html = loader.render_to_string(
-        "error.html", {"status": 500, "title": _("Something went wrong"), "text": text}
-    )
-    return HttpResponse(html, status=500)
+    return _bare_page(500, _("Something went wrong"), text)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
