@@ -15,6 +15,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
@@ -130,14 +131,13 @@ def capture(client, payment_id: int, frames: list[bytes], *, digits: str = "", t
         assert opened.status_code == 201, opened.content
         token = opened.json()["token"]
     frames, times = as_the_page_sends_it(token, frames)
-    files = [("frame", frame) for frame in frames]
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    data = {"token": token, "phone_digits": digits, **times}
-    data["frame"] = [
-        SimpleUploadedFile(f"f{i}.jpg", frame, "image/jpeg") for i, (_, frame) in enumerate(files)
-    ]
+    data = {"token": token, "phone_digits": digits, **times, "frame": uploaded(frames)}
     return client.post("/kiosk/api/capture", data), token
+
+
+def uploaded(frames: list[bytes]) -> list[SimpleUploadedFile]:
+    """The frames as the page's multipart form carries them."""
+    return [SimpleUploadedFile(f"f{i}.jpg", frame, "image/jpeg") for i, frame in enumerate(frames)]
 
 
 def test_an_enrolled_customer_smiles_confirms_on_the_phone_and_the_money_moves(
@@ -520,12 +520,7 @@ def test_capture_times_must_come_with_the_burst_and_nothing_is_spent_without_the
 ):
     payment = charge(client, 300)
     token = client.post(f"/kiosk/api/payments/{payment['id']}/capture-session").json()["token"]
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    frames = [
-        SimpleUploadedFile(f"f{i}.jpg", f, "image/jpeg")
-        for i, f in enumerate(burst_of("Adrien_Brody", 5, 7))
-    ]
+    frames = uploaded(burst_of("Adrien_Brody", 5, 7))
     refused = client.post(
         "/kiosk/api/capture", {"token": token, "timestamps": "[1, 2]", "frame": frames}
     )

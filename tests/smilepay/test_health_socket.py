@@ -6,21 +6,18 @@ import asyncio
 
 import pytest
 from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
 
-from smilepay.asgi import application
 from smilepay.consumers import HEALTH_GROUP
+from tests.smilepay.socket_helpers import health_socket
 
 # The consumer framework closes stale database connections on the way out.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-HEADERS = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
-
 
 def test_the_health_socket_echoes_to_the_sender_only():
     async def scenario():
-        sender = WebsocketCommunicator(application, "/ws/health/", headers=HEADERS)
-        bystander = WebsocketCommunicator(application, "/ws/health/", headers=HEADERS)
+        sender = health_socket()
+        bystander = health_socket()
         assert (await sender.connect())[0] and (await bystander.connect())[0]
         await sender.receive_json_from(timeout=5)
         await bystander.receive_json_from(timeout=5)

@@ -3,13 +3,9 @@ visitor hears 503 and "try again in a moment", never a 500, and the retry works.
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError
 from django.test import Client
-from PIL import Image
 
 from kiosk.devices import DEVICE_COOKIE
 from kiosk.models import CaptureSession
@@ -17,21 +13,13 @@ from merchants.services import kiosk_issue_pairing_code, kiosk_pair
 from payments.models import Payment
 from tests.accounts.conftest import PASSWORD, make_customer
 from tests.kiosk.factories import make_kiosk
+from tests.kiosk.test_recognition_flow import as_the_page_sends_it, uploaded
 from tests.payments import factories as f
 from tests.payments.online_helpers import face_pay_customer, online_request
 from tests.services import free_port
+from tests.smilepay.test_frames import jpeg
 
 pytestmark = pytest.mark.django_db
-
-
-def jpeg_frame() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (90, 90, 90)).save(out, "JPEG")
-    return out.getvalue()
-
-
-def named(frame: bytes, index: int):
-    return SimpleUploadedFile(f"f{index}.jpg", frame, "image/jpeg")
 
 
 def closed_redis_cache() -> dict:
@@ -93,14 +81,12 @@ def test_with_redis_down_a_kiosk_is_answered_503_in_json(redis_down, caplog):
 
 
 def test_when_redis_goes_down_before_a_kiosk_upload_its_token_stays_unspent(settings):
-    from tests.kiosk.test_recognition_flow import as_the_page_sends_it
-
     device = paired_kiosk_device()
     payment = device.post("/kiosk/api/payments", {"amount_minor": 300}, "application/json")
     payment_id = payment.json()["payment"]["id"]
     token = device.post(f"/kiosk/api/payments/{payment_id}/capture-session").json()["token"]
-    frames, times = as_the_page_sends_it(token, [jpeg_frame()] * 8)
-    upload = {"token": token, **times, "frame": [named(f, i) for i, f in enumerate(frames)]}
+    frames, times = as_the_page_sends_it(token, [jpeg()] * 8)
+    upload = {"token": token, **times, "frame": uploaded(frames)}
     settings.CACHES = closed_redis_cache()
     assert_try_again(device.post("/kiosk/api/capture", upload), json=True)
     assert CaptureSession.objects.get(payment_id=payment_id).used_at is None
@@ -122,7 +108,7 @@ def test_when_redis_goes_down_before_a_phone_sends_its_burst_it_is_told_to_try_a
     phone.cookies = client.cookies
     answer = phone.post(
         f"/me/payments/{payment.pk}/confirm/face/",
-        {"token": started.json()["token"], "frame": [named(jpeg_frame(), i) for i in range(8)]},
+        {"token": started.json()["token"], "frame": uploaded([jpeg()] * 8)},
     )
     assert_try_again(answer, json=True)
     assert Payment.objects.get(pk=payment.pk).match_attempts == 0

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from channels.testing import WebsocketCommunicator
 
-from smilepay.asgi import application
+from tests.smilepay.socket_helpers import health_socket
 
 # The consumer closes stale database connections between frames (channels does, for every
 # consumer): with a connection left open by an earlier test, that needs database access.
@@ -26,11 +25,7 @@ GARBAGE = [
 @pytest.mark.parametrize("frame", GARBAGE, ids=lambda f: repr(f)[:40])
 def test_a_garbage_frame_is_answered_with_an_error_and_the_socket_stays_open(frame):
     async def scenario():
-        socket = WebsocketCommunicator(
-            application,
-            "/ws/health/",
-            headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")],
-        )
+        socket = health_socket()
         connected, _ = await socket.connect()
         assert connected
         assert await socket.receive_json_from(timeout=10) == {"type": "hello"}

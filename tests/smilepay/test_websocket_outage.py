@@ -4,42 +4,43 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Iterator
 
 import pytest
 from channels.layers import InMemoryChannelLayer, channel_layers
-from channels.testing import WebsocketCommunicator
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from smilepay.asgi import application
 from smilepay.websocket_json import TRY_AGAIN_LATER
 from tests.services import free_port
+from tests.smilepay.socket_helpers import health_socket
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def unreachable_channel_layer(settings):
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [f"redis://127.0.0.1:{free_port()}/0"]},  # nothing listens
-        }
-    }
+@contextlib.contextmanager
+def channel_layer(settings, layer: dict) -> Iterator[None]:
+    """`layer` as the default channel layer; channels caches the one built before."""
+    settings.CHANNEL_LAYERS = {"default": layer}
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture
+def unreachable_channel_layer(settings):
+    nothing_listens = f"redis://127.0.0.1:{free_port()}/0"
+    backend = "channels_redis.core.RedisChannelLayer"
+    with channel_layer(settings, {"BACKEND": backend, "CONFIG": {"hosts": [nothing_listens]}}):
+        yield
 
 
 def test_a_socket_is_told_to_try_again_later_when_the_channel_layer_is_down(
     unreachable_channel_layer, caplog
 ):
     async def scenario():
-        socket = WebsocketCommunicator(
-            application,
-            "/ws/health/",
-            headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")],
-        )
+        socket = health_socket()
         connected, _ = await socket.connect(timeout=10)
         closed = await socket.receive_output(timeout=10)
         return connected, closed
@@ -73,21 +74,15 @@ class LayerHoldingOntoItsReceive(InMemoryChannelLayer):
 
 @pytest.fixture
 def layer_holding_onto_its_receive(settings):
-    settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": f"{__name__}.{LayerHoldingOntoItsReceive.__qualname__}"}
-    }
-    channel_layers.backends.clear()
-    yield
-    channel_layers.backends.clear()
+    with channel_layer(
+        settings, {"BACKEND": f"{__name__}.{LayerHoldingOntoItsReceive.__qualname__}"}
+    ):
+        yield
 
 
 def test_the_page_hears_try_again_later_before_the_layer_lets_go(layer_holding_onto_its_receive):
     async def scenario():
-        socket = WebsocketCommunicator(
-            application,
-            "/ws/health/",
-            headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")],
-        )
+        socket = health_socket()
         connected, _ = await socket.connect(timeout=LayerHoldingOntoItsReceive.HOLD_SECONDS / 2)
         closed = await socket.receive_output(timeout=1)
         await socket.wait(timeout=LayerHoldingOntoItsReceive.HOLD_SECONDS * 2)
