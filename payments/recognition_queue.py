@@ -42,10 +42,9 @@ def recognition_enqueue(
         # Only the exception's type and text: never the frames or anything of the face.
         logger.exception("recognition try %s of payment %s could not run", attempt, payment_id)
         take_frames(frames_key)
-        payment = payment_fail(
-            payment_id=payment_id, reason=RECOGNITION_UNAVAILABLE, attempt=attempt
-        )
-        if _failed_here(payment, attempt):
+        undecided = _still_in_try(payment_id, attempt)
+        payment_fail(payment_id=payment_id, reason=RECOGNITION_UNAVAILABLE, attempt=attempt)
+        if undecided:
             recognition_attempt_record(
                 payment_id=payment_id, kiosk_id=kiosk_id, outcome=RecognitionAttempt.Outcome.ERROR
             )
@@ -53,9 +52,9 @@ def recognition_enqueue(
     return True
 
 
-def _failed_here(payment: Payment, attempt: int) -> bool:
-    return (
-        payment.status == Payment.Status.FAILED
-        and payment.match_attempts == attempt
-        and payment.reason in (RECOGNITION_UNAVAILABLE, Payment.EXHAUSTED_REASON)
-    )
+def _still_in_try(payment_id: int, attempt: int) -> bool:
+    # Read before failing it: a crashed last online try may already have failed the
+    # request for good (too_many_attempts) with the engine's own outcome logged.
+    return Payment.objects.filter(
+        pk=payment_id, status=Payment.Status.MATCHING, match_attempts=attempt
+    ).exists()

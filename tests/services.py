@@ -118,7 +118,7 @@ def uvicorn_server(
         process = subprocess.Popen(
             [python(), "-m", "uvicorn", "smilepay.asgi:application",
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-             "--workers", str(workers), *args],
+             "--workers", str(workers), "--no-server-header", *args],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:

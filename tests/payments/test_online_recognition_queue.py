@@ -279,3 +279,26 @@ def test_a_check_that_crashes_after_deciding_keeps_its_decision_and_logs_no_erro
     assert body["status"] == "succeeded"
     outcomes = RecognitionAttempt.objects.filter(payment=payment).values_list("outcome", flat=True)
     assert list(outcomes) == ["matched"]
+
+
+def test_a_last_try_that_crashes_after_failing_logs_its_outcome_and_no_error(
+    casey, client, monkeypatch, settings
+):
+    """The crashed run already failed the request for good (too_many_attempts): the
+    try is in the log once, with the engine's outcome."""
+    decide = online.face_check_finish
+
+    def refuse_then_crash(*, ticket, check):
+        decide(ticket=ticket, check=RecognitionResult(Outcome.NO_MATCH, best_distance=0.7))
+        raise RuntimeError("fault after the decision")
+
+    monkeypatch.setattr(online, "verify_burst", lambda **_: None)
+    monkeypatch.setattr(online, "face_check_finish", refuse_then_crash)
+    payment = online_request(f.merchant(), casey)
+    Payment.objects.filter(pk=payment.pk).update(
+        match_attempts=settings.PAYMENT_MAX_MATCH_ATTEMPTS - 1
+    )
+    body = post_face_burst(client, payment.pk, jpeg_frames()).json()
+    assert (body["status"], body["reason"]) == ("failed", "too_many_attempts")
+    outcomes = RecognitionAttempt.objects.filter(payment=payment).values_list("outcome", flat=True)
+    assert list(outcomes) == ["no_match"]
