@@ -2,12 +2,13 @@
 async views never block the event loop.
 
 An order is found by its own random reference (never by the SmilePay payment id, which
-a request for a non-customer does not have: see views.buy); webhooks and the return
-page find it through the payment id -> reference entry."""
+a request for a non-customer does not have: see views.buy). Webhooks find it through the
+payment id -> reference entry; the return page by the reference in its URL."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 
 from django.core.cache import cache
@@ -18,6 +19,9 @@ PRODUCTS = {
     "mug": ("SmilePay mug", 850),
     "filter": ("Pour-over filter", 1599),
 }
+
+
+REF_FORM = re.compile(r"[A-Za-z0-9_-]{12}")
 
 
 def new_ref() -> str:
@@ -33,6 +37,8 @@ def _payment_key(payment_id: int) -> str:
 
 
 async def get(ref: str) -> dict | None:
+    if not REF_FORM.fullmatch(ref):  # from a URL: keep odd text out of the cache's keys
+        return None
     return await asyncio.to_thread(cache.get, _key(ref))
 
 

@@ -9,6 +9,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from urllib.parse import urlencode
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -78,6 +79,7 @@ async def buy(request: HttpRequest) -> HttpResponse:
     if product is None:
         return HttpResponseBadRequest("unknown product")
     name, price = product
+    ref = store.new_ref()
     status, body = await asyncio.to_thread(
         _call_api,
         "POST",
@@ -86,7 +88,9 @@ async def buy(request: HttpRequest) -> HttpResponse:
             "amount_minor": price,
             "customer_phone": request.POST.get("phone", ""),
             "description": name,
-            "return_url": settings.SITE_URL + "/shop/return",
+            # The order's own reference comes back with the shopper: a payment id alone
+            # would let anyone walk the ids and learn whose number has SmilePay.
+            "return_url": settings.SITE_URL + "/shop/return?" + urlencode({"order": ref}),
             "expires_in_seconds": EXPIRES_IN,
         },
     )
@@ -102,7 +106,7 @@ async def buy(request: HttpRequest) -> HttpResponse:
     # A number that is nobody's gets the same order page as a customer's: the request
     # went out, and whoever owns the number sees it (or nobody does). It then expires.
     order = {
-        "ref": store.new_ref(),
+        "ref": ref,
         "payment_id": body.get("id") if status == 201 else None,
         "product": name,
         "amount_minor": price,
@@ -142,14 +146,15 @@ async def order(request: HttpRequest, ref: str) -> HttpResponse:
 
 @require_GET
 async def back(request: HttpRequest) -> HttpResponse:
-    """SmilePay sends the shopper here with ?payment_id=&status=; the status in the URL
-    is only a hint, so the shop re-reads the payment from the API."""
+    """SmilePay sends the shopper here with the order's reference (the return URL's own)
+    and ?payment_id=&status=; the status in the URL is only a hint, so the shop re-reads
+    the payment from the API."""
     try:
         payment_id = int(request.GET.get("payment_id", ""))
     except ValueError:
         return HttpResponseBadRequest("payment_id missing")
-    found = await store.get_by_payment(payment_id)
-    if found is None:
+    found = await store.get(request.GET.get("order", ""))
+    if found is None or found["payment_id"] != payment_id:
         return HttpResponse(_("No such order."), status=404)
     status, body = await asyncio.to_thread(_call_api, "GET", _api_base() + f"payments/{payment_id}")
     if status == 200 and not found["paid"]:

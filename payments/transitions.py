@@ -238,10 +238,10 @@ def _daily_spent(customer_id: int, now) -> int:
 
 def _limit_refusal(payment: Payment, customer_id: int, limits, now) -> str:
     per_payment = limits.per_payment_limit_minor
-    if per_payment and payment.amount_minor > per_payment:
+    if per_payment is not None and payment.amount_minor > per_payment:
         return "over_payment_limit"
     daily = limits.daily_limit_minor
-    if daily and _daily_spent(customer_id, now) + payment.amount_minor > daily:
+    if daily is not None and _daily_spent(customer_id, now) + payment.amount_minor > daily:
         return "over_daily_limit"
     return ""
 

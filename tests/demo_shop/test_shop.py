@@ -92,14 +92,15 @@ def test_a_purchase_is_confirmed_by_face_and_the_webhook_marks_it_paid(seeded, c
         1299,
         "Coffee beans, 1 kg",
     )
-    assert payment.return_url == f"{SITE}/shop/return"
+    ref = bought["Location"].split("/")[3]
+    assert payment.return_url == f"{SITE}/shop/return?order={ref}"
     assert 'id="order-waiting"' in client.get(bought["Location"]).content.decode()
 
     phone = Client(HTTP_HOST=HOST)
     phone.force_login(User.objects.get(pk=casey.pk))
     answer = post_face_burst(phone, payment.pk, [_jpeg() for _ in range(8)])
     redirect = answer.json()["redirect"]
-    assert redirect == f"{SITE}/shop/return?payment_id={payment.pk}&status=succeeded"
+    assert redirect == f"{SITE}/shop/return?order={ref}&payment_id={payment.pk}&status=succeeded"
 
     # Deliver the webhook as the Celery task would, signed with the endpoint's secret.
     delivery = WebhookDelivery.objects.get(event_type="payment.succeeded")
@@ -137,6 +138,26 @@ def test_the_shop_answers_the_same_whether_or_not_the_number_is_a_customers(seed
     assert pages[0] == pages[1]
     assert 'id="order-waiting"' in pages[1]
     assert Payment.objects.get(channel="online").customer_id == casey.pk  # only the real one
+
+
+def test_the_return_page_needs_the_orders_reference_not_only_a_payment_id(seeded, client):
+    """Walking payment ids on the return page must not find the orders that have one (a
+    customer's number) among those that do not (anybody else's)."""
+    from tests.payments.online_helpers import face_pay_customer
+
+    casey = face_pay_customer(balance_minor=5000)
+    bought = client.post("/shop/buy", {"product": "mug", "phone": casey.phone_e164})
+    ref = bought["Location"].split("/")[3]
+    payment = Payment.objects.get(channel="online")
+    for query in (
+        {"payment_id": payment.pk},
+        {"payment_id": payment.pk, "order": "A" * 12},
+        {"payment_id": payment.pk, "order": "x" * 500},
+        {"payment_id": payment.pk + 1, "order": ref},
+    ):
+        assert client.get("/shop/return", query).status_code == 404, query
+    back = client.get("/shop/return", {"order": ref, "payment_id": payment.pk})
+    assert back["Location"] == bought["Location"]
 
 
 def test_a_number_that_is_not_a_phone_number_is_still_an_error(seeded, client):

@@ -301,6 +301,29 @@ def test_limits_from_accounts_decline_and_auto_approve(monkeypatch):
     assert wallet(casey).balance_minor == 850
 
 
+@pytest.mark.parametrize(
+    ("per_payment", "daily", "reason"),
+    [(0, None, "over_payment_limit"), (None, 0, "over_daily_limit")],
+)
+def test_a_limit_of_zero_declines_every_payment_instead_of_meaning_no_limit(
+    monkeypatch, per_payment, daily, reason
+):
+    from accounts.selectors import CustomerLimits
+    from payments import transitions
+
+    limits = CustomerLimits(
+        per_payment_limit_minor=per_payment,
+        daily_limit_minor=daily,
+        auto_approve_below_minor=0,
+        always_require_phone_digits=False,
+    )
+    monkeypatch.setattr(transitions, "customer_limits", lambda *, user_id: limits)
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    payment = f.matched_payment(cafe, casey, amount_minor=1)
+    assert (payment.status, payment.reason) == (S.DECLINED, reason)
+    assert wallet(casey).held_minor == 0
+
+
 def test_a_match_from_a_too_wide_search_waits_for_the_phone_even_below_auto_approve(
     monkeypatch,
 ):
