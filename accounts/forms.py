@@ -19,6 +19,10 @@ SIGNIN_LOCKED = _(
     "Too many failed sign-ins for this account or from your network. "
     "Wait %(minutes)d minutes and try again, or reset your password."
 )
+PASSWORD_LOCKED = _(
+    "Too many wrong passwords for this account or from your network. "
+    "Wait %(minutes)d minutes and try again."
+)
 RESET_LIMITED = _(
     "Too many password reset requests. Check your mailbox (and spam folder) for the "
     "links already sent, or try again in an hour."

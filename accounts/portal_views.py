@@ -16,10 +16,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts import enrollment, push, selectors, services
+from accounts import enrollment, push, selectors, services, signin_limits
 from accounts.consent import current_consent
 from accounts.errors import AccountsError, ConsentRequired, EnrollmentRefused, PhoneNotVerified
 from accounts.forms import (
+    PASSWORD_LOCKED,
     ConsentForm,
     DeleteAccountForm,
     FacePaySettingsForm,
@@ -324,12 +325,24 @@ def delete_face_data(request: HttpRequest) -> HttpResponse:
 @login_required
 def delete_account(request: HttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if not request.user.check_password(form.cleaned_data["password"]):
-            form.add_error("password", _("That is not your password."))
-        else:
-            services.account_delete(user_id=request.user.pk, **client_meta(request))
-            logout(request)
-            messages.success(request, _("Your account has been deleted."))
-            return redirect("/")
+    if request.method == "POST" and form.is_valid() and _password_confirmed(request, form):
+        services.account_delete(user_id=request.user.pk, **client_meta(request))
+        logout(request)
+        messages.success(request, _("Your account has been deleted."))
+        return redirect("/")
     return render(request, "portal/delete_account.html", {"form": form, "section": "privacy"})
+
+
+def _password_confirmed(request: HttpRequest, form: DeleteAccountForm) -> bool:
+    """The password typed again, under the sign-in limits; the form says why not."""
+    ip = ratelimit.client_ip(request)
+    try:
+        signin_limits.password_check_allowed(user_id=request.user.pk, ip=ip)
+    except ratelimit.RateLimited as exc:
+        form.add_error(None, PASSWORD_LOCKED % {"minutes": -(-exc.retry_after // 60)})
+        return False
+    password = form.cleaned_data["password"]
+    if signin_limits.password_confirmed(user_id=request.user.pk, password=password, ip=ip):
+        return True
+    form.add_error("password", _("That is not your password."))
+    return False

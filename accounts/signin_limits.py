@@ -22,6 +22,8 @@ from smilepay.ratelimit import RateLimited
 
 __all__ = [
     "RateLimited",
+    "password_check_allowed",
+    "password_confirmed",
     "password_reset_hit",
     "signin_check",
     "signin_failed",
@@ -46,28 +48,58 @@ def _account(identifier: str) -> str:
 
 
 def _signin_keys(identifier: str, ip: str) -> list[tuple[str, int]]:
+    return _limit_keys(_account(identifier), ip)
+
+
+def _limit_keys(account: str, ip: str) -> list[tuple[str, int]]:
     return [
-        (ratelimit.key_for("signin", "account", _account(identifier)),
-         settings.LOGIN_FAILURES_PER_ACCOUNT),
+        (ratelimit.key_for("signin", "account", account), settings.LOGIN_FAILURES_PER_ACCOUNT),
         (ratelimit.key_for("signin", "ip", ip), settings.LOGIN_FAILURES_PER_IP),
-    ]  # fmt: skip
+    ]
 
 
 def signin_check(*, identifier: str, ip: str) -> None:
     """Raise RateLimited when this account or this address has failed too often."""
-    for key, limit in _signin_keys(identifier, ip):
+    _check(_signin_keys(identifier, ip))
+
+
+def _check(keys: list[tuple[str, int]]) -> None:
+    for key, limit in keys:
         ratelimit.check(key, limit=limit, window=settings.LOGIN_LOCKOUT_SECONDS, scope="sign-in")
 
 
 def signin_failed(*, identifier: str, ip: str) -> None:
-    for key, limit in _signin_keys(identifier, ip):
-        # Counted; the next signin_check refuses.
+    _count_failure(_signin_keys(identifier, ip))
+
+
+def _count_failure(keys: list[tuple[str, int]]) -> None:
+    for key, limit in keys:
+        # Counted; the next check refuses.
         with contextlib.suppress(RateLimited):
             ratelimit.hit(key, limit=limit, window=settings.LOGIN_LOCKOUT_SECONDS, scope="sign-in")
 
 
 def signin_succeeded(*, identifier: str) -> None:
     ratelimit.reset(ratelimit.key_for("signin", "account", _account(identifier)))
+
+
+def password_check_allowed(*, user_id: int, ip: str) -> None:
+    """Raise RateLimited while this account or address may not try a password. For the
+    password a signed-in customer types again (to confirm a payment, to delete the
+    account): a session left open on a phone must be no way round the sign-in lockout."""
+    _check(_limit_keys(f"user{user_id}", ip))
+
+
+def password_confirmed(*, user_id: int, password: str, ip: str) -> bool:
+    """Whether ``password`` is the account's; a wrong one counts as a failed sign-in.
+    Call ``password_check_allowed`` first."""
+    from django.contrib.auth import get_user_model
+
+    if get_user_model().objects.get(pk=user_id).check_password(password):
+        ratelimit.reset(ratelimit.key_for("signin", "account", f"user{user_id}"))
+        return True
+    _count_failure(_limit_keys(f"user{user_id}", ip))
+    return False
 
 
 def password_reset_hit(*, email: str, ip: str) -> None:

@@ -22,12 +22,12 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import signin_limits
 from accounts.audit import audit
 from accounts.recognition import RecognitionResult, verify_burst
 from accounts.selectors import customer_face_pay_status, load_face_templates
@@ -341,14 +341,19 @@ async def aonline_face_confirm(
         await asyncio.sleep(FACE_CHECK_POLL_SECONDS)
 
 
-def online_password_confirm(*, payment_id: int, customer_id: int, password: str) -> Payment:
-    """For customers without face pay: the account password, counted like a face try."""
+def online_password_confirm(
+    *, payment_id: int, customer_id: int, password: str, ip: str
+) -> Payment:
+    """For customers without face pay: the account password, counted like a face try and
+    like a failed sign-in. Raises RateLimited, before any try starts, while the account or
+    the client address is locked out of sign-in."""
     online_payment_for(payment_id=payment_id, customer_id=customer_id)
     if customer_face_pay_status(user_id=customer_id).enabled:
         raise CheckoutError("use_face", _("confirm this payment with your face"))
+    signin_limits.password_check_allowed(user_id=customer_id, ip=ip)
     payment = _start_attempt(payment_id=payment_id, customer_id=customer_id)
     # Hashing is slow on purpose: done outside any transaction.
-    ok = get_user_model().objects.get(pk=customer_id).check_password(password)
+    ok = signin_limits.password_confirmed(user_id=customer_id, password=password, ip=ip)
     if not ok:
         return payment_fail(
             payment_id=payment_id, reason="wrong_password", attempt=payment.match_attempts

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from accounts.forms import PASSWORD_LOCKED
 from accounts.selectors import customer_face_pay_status
 from payments.errors import NotYourPayment, PaymentError
 from payments.labels import reason_label
@@ -23,6 +24,7 @@ from payments.portal import views as portal_views
 from smilepay.faces import CaptureTimes
 from smilepay.faces.challenge import parse_frame_times, parse_started_at
 from smilepay.frames import FrameError, validate_burst
+from smilepay.ratelimit import RateLimited, client_ip
 
 MESSAGES = {
     "matched": _("That's you. Payment confirmed."),
@@ -168,7 +170,11 @@ def password(request: HttpRequest, payment_id: int) -> HttpResponse:
             payment_id=payment_id,
             customer_id=request.user.pk,
             password=request.POST.get("password", ""),
+            ip=client_ip(request),
         )
+    except RateLimited as exc:
+        messages.error(request, PASSWORD_LOCKED % {"minutes": -(-exc.retry_after // 60)})
+        return redirect("portal:confirm", payment_id=payment_id)
     except PaymentError as exc:
         messages.error(request, exc.message)
         return redirect("portal:confirm", payment_id=payment_id)

@@ -102,3 +102,35 @@ def test_the_reset_link_goes_to_the_site_whatever_host_the_request_named(client,
     (mailed,) = mail.outbox
     assert "https://pay.example.com/accounts/reset/" in mailed.body
     assert "evil.example" not in mailed.body
+
+
+def test_password_guesses_on_payment_requests_lock_the_account_like_sign_ins(client, ada):
+    """Each request allows a few tries, and anyone can have a shop send more: on a phone
+    left signed in, the guesses must still meet the sign-in lockout."""
+    from payments.models import Payment
+    from tests.payments import factories as f
+    from tests.payments.online_helpers import online_request
+
+    shop = f.merchant()
+    client.force_login(ada)
+    for _ in range(5):
+        guessed = online_request(shop, ada)
+        client.post(f"/me/payments/{guessed.pk}/confirm/password/", {"password": "wrong guess"})
+    fresh = online_request(shop, ada)
+    page = client.post(
+        f"/me/payments/{fresh.pk}/confirm/password/", {"password": PASSWORD}, follow=True
+    )
+    assert "Too many wrong passwords for this account" in page.content.decode()
+    assert Payment.objects.get(pk=fresh.pk).match_attempts == 0  # refused before any try
+    assert "Too many failed sign-ins" in sign_in(Client(), ada.email, PASSWORD).content.decode()
+
+
+def test_deleting_the_account_meets_the_sign_in_lockout_too(client, ada):
+    client.force_login(ada)
+    form = {"password": "wrong guess", "confirm": "on"}
+    for _ in range(5):
+        client.post("/me/privacy/delete-account/", form)
+    page = client.post("/me/privacy/delete-account/", {**form, "password": PASSWORD})
+    assert "Too many wrong passwords for this account" in page.content.decode()
+    ada.refresh_from_db()
+    assert ada.is_active

@@ -185,7 +185,7 @@ def test_customers_without_face_pay_confirm_with_their_password(client, shop):
         casey = face_pay_customer()
         other = online_request(shop, casey)
         online.online_password_confirm(
-            payment_id=other.pk, customer_id=casey.pk, password="pw-for-tests"
+            payment_id=other.pk, customer_id=casey.pk, password="pw-for-tests", ip="test"
         )
 
 

@@ -19,7 +19,7 @@ def race_wrong_passwords(settings) -> tuple[Payment, int]:
     checked, _errors = run_concurrently(
         N,
         lambda i: online.online_password_confirm(
-            payment_id=payment.pk, customer_id=dana.pk, password=f"guess-{i}"
+            payment_id=payment.pk, customer_id=dana.pk, password=f"guess-{i}", ip="test"
         ),
         hold_before_writing=Payment,
     )
