@@ -125,6 +125,16 @@ class _Echo:
         return value
 
 
+# What a spreadsheet reads as the start of a formula (OWASP's list): such a cell is
+# written with a leading quote, so it shows as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    """Free text (an API key holder's cancel reason, a kiosk's name, a description)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 @merchant_view()
 def payment_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The filtered payments as CSV, streamed (an export can be large)."""
@@ -159,16 +169,13 @@ def payment_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse
                     p.pk,
                     p.created_at.isoformat(),
                     p.status,
-                    p.reason,
+                    _cell(p.reason),
                     p.channel,
-                    p.kiosk.name if p.kiosk else "",
+                    _cell(p.kiosk.name if p.kiosk else ""),
                     p.amount_minor,
                     p.currency,
                     p.refunded_minor,
-                    # A leading =, +, - or @ would run as a formula in a spreadsheet.
-                    ("'" + p.description)
-                    if p.description[:1] in "=+-@" and p.description
-                    else p.description,
+                    _cell(p.description),
                     p.decided_at.isoformat() if p.decided_at else "",
                 ]
             )

@@ -9,6 +9,7 @@ from merchants import services as merchant_services
 from merchants.models import ApiKey, Kiosk, KioskPairingCode, MerchantMembership, WebhookEndpoint
 from merchants.tokens import hash_token
 from payments import services
+from payments.models import Payment
 from tests.payments import factories as f
 from tests.services import scripts_of
 
@@ -153,6 +154,19 @@ def test_csv_export_lists_the_filtered_payments(cafe, owner, client):
     assert response["Content-Type"] == "text/csv"
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][0] == "id" and len(rows) == 2 and rows[1][6] == "450"
+
+
+def test_csv_export_writes_no_text_a_spreadsheet_would_run_as_a_formula(cafe, owner, client):
+    """A cancel reason comes from any API key holder, a kiosk name from any manager."""
+    till = f.kiosk(cafe, name="@SUM(1+1)*cmd|' /C calc'!A0")
+    payment = f.kiosk_payment(cafe, kiosk_=till)
+    services.payment_cancel(payment_id=payment.pk, reason='=HYPERLINK("http://evil.example")')
+    Payment.objects.filter(pk=payment.pk).update(description="\t=1+1")
+    response = client.get("/merchant/payments/export.csv")
+    (row,) = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert row["reason"] == '\'=HYPERLINK("http://evil.example")'
+    assert row["kiosk"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert row["description"] == "'\t=1+1"
 
 
 def test_creating_a_kiosk_shows_its_pairing_code_and_qr_at_once(cafe, owner, client):
