@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import timedelta
 
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -64,13 +66,8 @@ class PaymentCursor(CursorPagination):
         """DRF's cursor, refused (404 "Invalid cursor") unless its position is a timestamp:
         a forged position would otherwise reach the query and fail there."""
         cursor = super().decode_cursor(request)
-        if cursor is not None and cursor.position is not None:
-            try:
-                valid = parse_datetime(cursor.position) is not None
-            except ValueError:
-                valid = False
-            if not valid:
-                raise NotFound(self.invalid_cursor_message)
+        if cursor is not None and cursor.position is not None and not _a_moment(cursor.position):
+            raise NotFound(self.invalid_cursor_message)
         return cursor
 
     def get_paginated_response(self, data) -> Response:
@@ -93,6 +90,21 @@ class PaymentCursor(CursorPagination):
                 "results": schema,
             },
         }
+
+
+def _a_moment(position: str) -> bool:
+    """Whether a cursor's position is a timestamp the database can compare: the query
+    converts it to UTC, which overflows at the edges of the calendar (0001-01-01+14:00)."""
+    try:
+        moment = parse_datetime(position)
+        if moment is None:
+            return False
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        return False
+    return True
 
 
 class PaymentFilters(serializers.Serializer):
