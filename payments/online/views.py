@@ -103,12 +103,19 @@ def _state(payment: Payment, **extra) -> dict:
     }
 
 
-def _times(request: HttpRequest, count: int, issued_at_ms: float) -> CaptureTimes:
+def _sent_times(request: HttpRequest, count: int) -> tuple[list[float], float | None]:
+    """The page's capture times, checked before the ticket is spent on them."""
     try:
-        frame_ms = parse_frame_times(request.POST.get("timestamps"), count=count)
-        started_at = parse_started_at(request.POST.get("started_at"))
+        return (
+            parse_frame_times(request.POST.get("timestamps"), count=count),
+            parse_started_at(request.POST.get("started_at")),
+        )
     except ValueError as exc:
         raise services.CheckoutError("bad_times", str(exc)) from exc
+
+
+def _times(sent: tuple[list[float], float | None], issued_at_ms: float) -> CaptureTimes:
+    frame_ms, started_at = sent
     return CaptureTimes(
         frame_ms=frame_ms,
         started_at_ms=started_at,
@@ -143,10 +150,11 @@ async def face(request: HttpRequest, payment_id: int) -> JsonResponse:
     user = await request.auser()
     try:
         frames = _frames(request)
+        sent = _sent_times(request, len(frames))
         capture = await sync_to_async(services.face_capture_claim)(
             token=request.POST.get("token", ""), payment_id=payment_id, customer_id=user.pk
         )
-        times = _times(request, len(frames), capture.issued_at_ms)
+        times = _times(sent, capture.issued_at_ms)
         payment = await services.aonline_face_confirm(
             payment_id=payment_id, customer_id=user.pk, frames=frames, capture=capture, times=times
         )

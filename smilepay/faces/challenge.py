@@ -188,6 +188,10 @@ def check_capture(
     return ""
 
 
+# "123456.789, " with room to spare: a capture time in JSON, and its separator.
+MAX_CHARS_PER_TIME = 32
+
+
 def parse_frame_times(raw: str | None, *, count: int) -> list[float]:
     """Capture times sent by a page: a JSON list of ``count`` numbers of milliseconds
     from the first prompt. Raises ``ValueError`` with a message a person understands."""
@@ -197,8 +201,12 @@ def parse_frame_times(raw: str | None, *, count: int) -> list[float]:
     if not raw:
         raise ValueError("Send each frame's capture time (timestamps).")
     try:
+        # A short list of numbers: longer text is not parsed at all (nesting would
+        # exhaust the parser's recursion).
+        if len(raw) > MAX_CHARS_PER_TIME * count + 2:
+            raise ValueError("too long")
         values = json.loads(raw)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise ValueError("The frames' capture times are not a JSON list.") from exc
     if (
         not isinstance(values, list)

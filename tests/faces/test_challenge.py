@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from smilepay.faces import CaptureTimes, Challenge, check_burst, check_capture, liveness
-from smilepay.faces.challenge import PATTERNS, fixed_challenge, new_challenge
+from smilepay.faces.challenge import PATTERNS, fixed_challenge, new_challenge, parse_frame_times
 from smilepay.faces.lab import bursts
 
 NEUTRAL, SMILING = "Adrien_Brody_0005.jpg", "Adrien_Brody_0007.jpg"
@@ -71,6 +71,20 @@ def test_the_capture_must_happen_within_the_ticket_life_and_take_its_time():
     )
     too_soon = {"issued_at_ms": issued, "received_at_ms": issued + times[-1] / 2}
     assert check_capture(challenge, times, **too_soon) == "challenge_clock"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["[" * 5000, '{"a":' * 100_000, "[[[[[[[[[[1]]]]]]]]]]", "[1e999, 1, 2, 3]", " " * 10**6],
+)
+def test_capture_times_that_are_not_a_short_list_of_numbers_get_a_plain_refusal(raw):
+    with pytest.raises(ValueError, match="capture time"):
+        parse_frame_times(raw, count=4)
+
+
+def test_capture_times_of_a_long_burst_still_parse():
+    times = [123_456.789 + 250 * i for i in range(12)]
+    assert parse_frame_times(str(times), count=12) == times
 
 
 def test_liveness_follows_a_smile_relax_smile_challenge(adrien):

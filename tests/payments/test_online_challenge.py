@@ -74,7 +74,8 @@ def test_the_start_call_hands_out_a_token_and_a_challenge_of_the_servers_choosin
 
 def test_a_burst_without_a_ticket_is_refused_before_a_try_is_counted(client, casey, verified):
     payment = online_request(f.merchant(), casey)
-    answer = client.post(face_url(payment), {"frame": frames()})
+    times = json.dumps([250 * i for i in range(8)])
+    answer = client.post(face_url(payment), {"frame": frames(), "timestamps": times})
     assert answer.status_code == 409
     assert answer.json()["error"]["code"] == "bad_token"
     assert Payment.objects.get(pk=payment.pk).match_attempts == 0
@@ -96,12 +97,18 @@ def test_a_ticket_works_once_and_only_for_its_own_payment(client, casey, verifie
     assert again.status_code == 409
 
 
-def test_a_burst_without_capture_times_is_refused(client, casey, verified):
+def test_a_burst_without_capture_times_is_refused_and_its_ticket_kept(client, casey, verified):
     payment = online_request(f.merchant(), casey)
     token = client.post(face_url(payment) + "start/").json()["token"]
     answer = client.post(face_url(payment), {"frame": frames(), "token": token})
     assert answer.json()["error"]["code"] == "bad_times"
     assert Payment.objects.get(pk=payment.pk).match_attempts == 0
+    nested = {"frame": frames(), "token": token, "timestamps": "[" * 5000}
+    assert client.post(face_url(payment), nested).json()["error"]["code"] == "bad_times"
+    # The ticket was not spent on them: the same one takes the burst sent right.
+    times = json.dumps([250 * i for i in range(8)])
+    again = client.post(face_url(payment), {"frame": frames(), "token": token, "timestamps": times})
+    assert again.json()["status"] == "succeeded"
 
 
 def test_the_page_helper_follows_the_ticket(client, casey, verified):
