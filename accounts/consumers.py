@@ -5,9 +5,9 @@ On connect it re-reads the state (face pay status, plus whatever other apps add 
 afterwards it forwards every `customer.event` sent by `notify_customer`.
 
 Signing out closes the sockets of that session at once (`customer.signed_out`, sent by
-`on_logged_out`), and every event re-checks that the socket's session is still signed
-in as this customer (expired, flushed, password changed), so a socket never outlives
-its session.
+`on_logged_out`), and every event and every refresh re-checks that the socket's session
+is still signed in as this customer (expired, flushed, password changed), so a socket
+never outlives its session.
 """
 
 from __future__ import annotations
@@ -49,6 +49,12 @@ def on_logged_out(sender, request=None, user=None, **kwargs) -> None:
     """Django's user_logged_out (sent before the session is flushed): close its sockets."""
     if user is None or request is None or not getattr(request, "session", None):
         return
+    close_customer_sockets(user_id=user.pk, session_key=request.session.session_key)
+
+
+def close_customer_sockets(*, user_id: int, session_key: str | None = None) -> None:
+    """Tell the customer's open sockets (only those of ``session_key``, given one) that
+    they are signed out; each closes with 4401."""
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
@@ -57,11 +63,10 @@ def on_logged_out(sender, request=None, user=None, **kwargs) -> None:
         return
     try:
         async_to_sync(layer.group_send)(
-            customer_group(user.pk),
-            {"type": "customer.signed_out", "session_key": request.session.session_key},
+            customer_group(user_id), {"type": "customer.signed_out", "session_key": session_key}
         )
-    except Exception:  # the per-event session check still closes it
-        logger.exception("sign-out of user %s not sent to their sockets", user.pk)
+    except Exception:  # the per-event and per-refresh session check still closes them
+        logger.exception("sign-out of user %s not sent to their sockets", user_id)
 
 
 def customer_state(*, user_id: int) -> dict:
@@ -105,16 +110,23 @@ class CustomerConsumer(SafeJsonWebsocketConsumer):
     async def receive_json(self, content: dict, **kwargs) -> None:
         if not self.group:
             return
-        if content.get("type") == "refresh":
-            await self.send_json(await database_sync_to_async(customer_state)(user_id=self.user_id))
+        if content.get("type") != "refresh":
+            return
+        if not await self._still_signed_in():
+            await self._signed_out()
+            return
+        await self.send_json(await database_sync_to_async(customer_state)(user_id=self.user_id))
 
     async def customer_event(self, message: dict) -> None:
-        if not await database_sync_to_async(session_signed_in)(
-            session_key=self.session_key, user_id=self.user_id
-        ):
+        if not await self._still_signed_in():
             await self._signed_out()
             return
         await self.send_json({"type": "event", "event": message.get("event", {})})
+
+    async def _still_signed_in(self) -> bool:
+        return await database_sync_to_async(session_signed_in)(
+            session_key=self.session_key, user_id=self.user_id
+        )
 
     async def customer_signed_out(self, message: dict) -> None:
         if message.get("session_key") in (None, self.session_key):

@@ -12,6 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import services
+from accounts.consumers import close_customer_sockets
 from accounts.errors import AccountsError
 from accounts.forms import LimitedPasswordResetForm, PhoneCodeForm, SignInForm, SignUpForm
 from accounts.otp import VerifyOutcome
@@ -151,6 +153,17 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     response["Service-Worker-Allowed"] = "/"
     response["Cache-Control"] = "no-cache"
     return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's view; a new password also ends the live feed of every page still open
+    on the old one (their sessions are no longer valid)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user_id = self.user.pk
+        transaction.on_commit(lambda: close_customer_sockets(user_id=user_id))
+        return response
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -81,6 +81,58 @@ def test_a_socket_whose_session_ended_gets_no_more_events(barack):
     assert result["closed"]["code"] == 4401
 
 
+def test_a_socket_whose_session_ended_answers_no_refresh(barack):
+    """A refresh is the page asking for the state: the session is checked first, as for
+    an event."""
+    client = signed_in_client(barack)
+
+    async def scenario():
+        socket = customer_socket(client)
+        await socket.connect()
+        await socket.receive_json_from(timeout=5)
+
+        def change_password() -> None:
+            barack.set_password("a brand new passphrase")
+            barack.save(update_fields=["password"])
+
+        await database_sync_to_async(change_password)()
+        await socket.send_json_to({"type": "refresh"})
+        return await _closed(socket)
+
+    result = asyncio.run(scenario())
+    assert result["notice"] == {"type": "signed_out"}
+    assert result["closed"]["code"] == 4401
+
+
+def test_a_password_reset_closes_the_pages_still_open_on_the_old_password(barack):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.test import Client
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    client = signed_in_client(barack)
+
+    def reset_password() -> None:
+        stranger = Client()
+        uid = urlsafe_base64_encode(force_bytes(barack.pk))
+        token = default_token_generator.make_token(barack)
+        form = stranger.get(f"/accounts/reset/{uid}/{token}/")
+        new = "a brand new passphrase 7"
+        done = stranger.post(form["Location"], {"new_password1": new, "new_password2": new})
+        assert done.status_code == 302, done.content
+
+    async def scenario():
+        socket = customer_socket(client)
+        await socket.connect()
+        await socket.receive_json_from(timeout=5)
+        await database_sync_to_async(reset_password)()
+        return await _closed(socket)
+
+    result = asyncio.run(scenario())
+    assert result["notice"] == {"type": "signed_out"}
+    assert result["closed"]["code"] == 4401
+
+
 @pytest.mark.parametrize(
     "origin",
     ["http://127.0.0.1:8254", "https://127.0.0.1", "http://evil.example", "null", ""],
