@@ -1,4 +1,7 @@
-"""A websocket that proves the channel layer works end to end (used by health checks)."""
+"""A websocket that proves the channel layer works end to end (used by health checks),
+and the answer to a websocket at any other path."""
+
+from channels.generic.websocket import AsyncWebsocketConsumer
 
 from smilepay.websocket_json import SafeJsonWebsocketConsumer
 
@@ -24,3 +27,11 @@ class HealthConsumer(SafeJsonWebsocketConsumer):
 
     async def health_echo(self, event: dict) -> None:
         await self.send_json({"type": "echo", "payload": event.get("payload")})
+
+
+class NoSuchSocket(AsyncWebsocketConsumer):
+    """A path no route serves: the handshake is refused (HTTP 403), where Channels' router
+    would raise, answer 500 and log a traceback."""
+
+    async def connect(self) -> None:
+        await self.close()

@@ -10,6 +10,7 @@ form or multipart body sent where JSON is expected.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from django.http import HttpRequest
@@ -32,6 +33,13 @@ class BadJsonBody(ValueError):
 
 def _refuse_constant(name: str) -> None:
     raise BadJsonBody(_("%(name)s is not a number JSON allows.") % {"name": name})
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999: Python reads infinity, and would write it back
+        raise BadJsonBody(_("%(number)s is too large a number.") % {"number": text[:40]})
+    return value
 
 
 def _has_surrogate(text: str) -> bool:
@@ -68,7 +76,7 @@ def parse_json_bytes(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise BadJsonBody(_("The request body is not valid UTF-8.")) from exc
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError as exc:
         raise BadJsonBody(_("The JSON is nested too deeply.")) from exc
     except BadJsonBody:

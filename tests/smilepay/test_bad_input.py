@@ -30,6 +30,7 @@ BAD_JSON_BODIES = {
     "a lone surrogate": b'{"endpoint": "\\ud800"}',
     "a NUL character": b'{"endpoint": "a\\u0000b"}',
     "NaN": b'{"amount_minor": NaN}',
+    "a number past a float's range": b'{"amount_minor": 1e999}',
     "a 5000-digit integer": b'{"amount_minor": ' + b"9" * 5000 + b"}",
     "not JSON": b"{'single': 'quotes'}",
 }
@@ -189,6 +190,9 @@ def test_push_keys_that_are_not_an_object_are_refused(customer_client, keys):
         base64.b64encode(b"o=1&p=2024-13-45T99:99:99").decode(),
         base64.b64encode("p=²".encode()).decode(),
         base64.b64encode(b"o=-5").decode(),
+        # Past the calendar once the query converts them to UTC.
+        base64.b64encode(b"p=0001-01-01T00%3A00%3A00%2B14%3A00").decode(),
+        base64.b64encode(b"p=9999-12-31T23%3A59%3A59-14%3A00").decode(),
     ],
 )
 def test_a_forged_cursor_never_fails_the_list(api, cafe, cursor):

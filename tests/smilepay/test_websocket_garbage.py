@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from channels.testing import WebsocketCommunicator
 
-from tests.smilepay.socket_helpers import health_socket
+from smilepay.asgi import application
+from tests.smilepay.socket_helpers import SAME_ORIGIN, health_socket
 
 # The consumer closes stale database connections between frames (channels does, for every
 # consumer): with a connection left open by an earlier test, that needs database access.
@@ -18,6 +20,7 @@ GARBAGE = [
     {"text_data": '["a list", "not an object"]'},
     {"text_data": '{"payload": "\\ud800"}'},
     {"text_data": "NaN"},
+    {"text_data": '{"payload": 1e999}'},
     {"bytes_data": b"\x00\xff binary"},
 ]
 
@@ -39,3 +42,14 @@ def test_a_garbage_frame_is_answered_with_an_error_and_the_socket_stays_open(fra
     refused, echoed = asyncio.run(scenario())
     assert refused["type"] == "error" and refused["message"]
     assert echoed == {"type": "echo", "payload": "still here"}
+
+
+@pytest.mark.parametrize("path", ["/ws/nope/", "/ws/health", "/", "/ws/kiosk/extra/"])
+def test_a_socket_at_a_path_nothing_serves_is_refused_not_a_server_error(path):
+    async def scenario():
+        socket = WebsocketCommunicator(application, path, headers=SAME_ORIGIN)
+        connected, code = await socket.connect(timeout=10)
+        await socket.wait()
+        return connected, code
+
+    assert asyncio.run(scenario()) == (False, 1000)
