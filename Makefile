@@ -41,7 +41,7 @@ demo: migrate
 
 run: demo catalogs
 	$(BIN)/python manage.py collectstatic --noinput -v0
-	$(BIN)/uvicorn smilepay.asgi:application --host $(HOST) --port $(PORT) --lifespan off --no-server-header
+	$(BIN)/uvicorn smilepay.asgi:application --host $(HOST) --port $(PORT) --lifespan off --no-server-header --ws-max-size 1048576
 
 worker: install
 	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL (the embedded default runs tasks eagerly)"; exit 2; }
