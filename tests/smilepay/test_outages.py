@@ -3,6 +3,8 @@ visitor hears 503 and "try again in a moment", never a 500, and the retry works.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import OperationalError
 from django.test import Client
@@ -108,7 +110,11 @@ def test_when_redis_goes_down_before_a_phone_sends_its_burst_it_is_told_to_try_a
     phone.cookies = client.cookies
     answer = phone.post(
         f"/me/payments/{payment.pk}/confirm/face/",
-        {"token": started.json()["token"], "frame": uploaded([jpeg()] * 8)},
+        {
+            "token": started.json()["token"],
+            "frame": uploaded([jpeg()] * 8),
+            "timestamps": json.dumps([250 * i for i in range(8)]),
+        },
     )
     assert_try_again(answer, json=True)
     assert Payment.objects.get(pk=payment.pk).match_attempts == 0
