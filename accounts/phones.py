@@ -13,11 +13,20 @@ def normalize_phone(raw: str, *, region: str | None = None) -> str:
     text = (raw or "").strip()
     if not text:
         raise ValidationError(_("Enter a phone number."), code="phone_empty")
+    if text.startswith("00"):  # the international prefix of most of the world
+        text = "+" + text[2:]
     try:
         number = phonenumbers.parse(text, region or settings.PHONE_DEFAULT_REGION)
     except phonenumbers.NumberParseException as exc:
         raise ValidationError(_("Enter a valid phone number."), code="phone_invalid") from exc
-    if not phonenumbers.is_possible_number(number):
+    if not phonenumbers.is_valid_number(number):
+        if not text.startswith("+") and phonenumbers.is_possible_number(number):
+            # A number in another country's own form (06 12 34 56 78 in France) would
+            # otherwise be read as a number of PHONE_DEFAULT_REGION's and texted there.
+            raise ValidationError(
+                _("Enter the number with its country code, for example +33 6 12 34 56 78."),
+                code="phone_needs_country",
+            )
         raise ValidationError(_("Enter a valid phone number."), code="phone_invalid")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

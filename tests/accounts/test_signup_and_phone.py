@@ -11,6 +11,7 @@ from accounts import services
 from accounts.errors import CodeRequestRefused
 from accounts.models import AuditEvent, PhoneCode, User
 from accounts.otp import VerifyOutcome
+from accounts.phones import normalize_phone
 from tests.accounts.conftest import PASSWORD, last_sms_code
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +66,18 @@ def test_sign_up_refuses_a_taken_email_or_phone_and_a_weak_password(client, ada)
     assert User.objects.filter(email="grace@example.com").count() == 0
     response = sign_up(client, phone="12")
     assert "valid phone" in response.content.decode()
+
+
+def test_a_number_in_another_countrys_own_form_is_asked_for_with_its_country_code(client, settings):
+    """06 12 34 56 78 is a French mobile; read as a number of the default region (US)
+    it would have been saved as +1 061… and the code texted there."""
+    settings.PHONE_DEFAULT_REGION = "US"
+    page = sign_up(client, phone="06 12 34 56 78").content.decode()
+    assert "with its country code, for example +33 6 12 34 56 78" in page
+    assert not User.objects.filter(email="grace@example.com").exists()
+    for spelling in ("+33 6 12 34 56 78", "0033 6 12 34 56 78"):
+        assert normalize_phone(spelling) == "+33612345678"
+    assert normalize_phone("(202) 555-0147") == "+12025550147"
 
 
 def test_a_wrong_code_counts_and_locks_after_the_allowed_attempts(client, tmp_path, settings):
