@@ -84,7 +84,15 @@ def consent_withdraw(request: HttpRequest) -> HttpResponse:
 @login_required
 def face(request: HttpRequest) -> HttpResponse:
     status = selectors.customer_face_pay_status(user_id=request.user.pk)
-    return render(request, "portal/face.html", {"status": status, "section": "face"})
+    return render(
+        request,
+        "portal/face.html",
+        {
+            "status": status,
+            "paused_because": selectors.paused_because(status.paused_reason),
+            "section": "face",
+        },
+    )
 
 
 @never_cache

@@ -13,6 +13,7 @@ from datetime import datetime
 import numpy as np
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext
 
 from accounts import crypto
 from accounts.models import (
@@ -38,6 +39,21 @@ class FacePayStatus:
     paused_reason: str = ""
     enrolled_at: datetime | None = None
     phone_verified: bool = False
+
+
+# How face pay came to be paused (FacePayStatus.paused_reason, as the services wrote it).
+PAUSED_BY_CUSTOMER = "paused by the customer"
+PAUSED_FOR_FLAGGED_ATTEMPT = "flagged recognition attempt"
+
+
+def paused_because(reason: str) -> str:
+    """The pause's reason in the customer's words, "" when there is nothing to say
+    (the stored reason is for the audit trail, in English)."""
+    if reason.startswith(PAUSED_FOR_FLAGGED_ATTEMPT):
+        return gettext("You said a recognition of your face was not you.")
+    if reason == PAUSED_BY_CUSTOMER:
+        return gettext("You paused it.")
+    return ""
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from accounts.models import (
 from accounts.otp import VerifyOutcome, phone_code_send, phone_code_verify
 from accounts.phones import normalize_phone
 from accounts.push import PushMessage, notify_customer, push_subscribe, push_unsubscribe
-from accounts.selectors import customer_face_pay_status
+from accounts.selectors import PAUSED_BY_CUSTOMER, customer_face_pay_status
 
 __all__ = [
     "PushMessage",
@@ -360,7 +360,7 @@ def face_pay_settings_save(
     with transaction.atomic():
         customer_settings_update(user_id=user_id, change=change, ip=ip, user_agent=user_agent)
         if paused:
-            face_pay_pause(user_id=user_id, reason="paused by the customer")
+            face_pay_pause(user_id=user_id, reason=PAUSED_BY_CUSTOMER)
         else:
             face_pay_resume(user_id=user_id, ip=ip, user_agent=user_agent)
 

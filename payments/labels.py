@@ -143,10 +143,12 @@ SPOOF_OUTCOMES = ("presentation_attack", "not_live")
 
 
 def attempt_place(attempt) -> str:
-    """ "Demo Café, Counter 1 (Front counter)", or "online"."""
+    """ "Demo Café, Counter 1 (Front counter)", or "Bean Shop (online)"."""
     kiosk = attempt.kiosk
     if kiosk is None:
-        return str(_("online"))
+        if attempt.payment is None:
+            return str(_("an online shop"))
+        return str(_("%(merchant)s (online)") % {"merchant": attempt.payment.merchant.name})
     place = f"{kiosk.merchant.name}, {kiosk.name}"
     return f"{place} ({kiosk.location})" if kiosk.location else place
 

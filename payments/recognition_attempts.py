@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit
+from accounts.selectors import PAUSED_FOR_FLAGGED_ATTEMPT
 from accounts.services import face_pay_pause
 from payments.models import RecognitionAttempt
 
@@ -74,5 +75,5 @@ def recognition_attempt_flag(*, attempt_id: int, customer_id: int) -> Recognitio
             data={"attempt_id": attempt.pk, "customer_id": customer_id},
         )
         # In the same transaction: the flag and the pause stand or fall together.
-        face_pay_pause(user_id=customer_id, reason=f"flagged recognition attempt {attempt.pk}")
+        face_pay_pause(user_id=customer_id, reason=f"{PAUSED_FOR_FLAGGED_ATTEMPT} {attempt.pk}")
     return attempt

@@ -124,7 +124,7 @@ def customer_face_activity(*, customer_id: int) -> QuerySet[RecognitionAttempt]:
             Q(customer_id=customer_id) | Q(near_customers__pk=customer_id)
         )
         .distinct()
-        .select_related("kiosk__merchant", "payment")
+        .select_related("kiosk__merchant", "payment__merchant")
     )
 
 

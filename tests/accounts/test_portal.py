@@ -253,3 +253,22 @@ def test_other_apps_can_add_to_the_websocket_state_and_a_failing_one_spoils_noth
         customer_state_requested.disconnect(broken)
     assert state["pending"] == [{"payment_id": 1}]
     assert state["face_pay"]["consent_current"] is True
+
+
+@pytest.mark.parametrize(
+    ("reason", "said"),
+    [
+        ("paused by the customer", "You paused it."),
+        ("flagged recognition attempt 12", "You said a recognition of your face was not you."),
+    ],
+)
+def test_the_face_page_says_why_face_pay_is_paused_in_the_customers_words(
+    client, barack, obama_photos, reason, said
+):
+    enroll(barack, obama_photos)
+    services.face_pay_pause(user_id=barack.pk, reason=reason)
+    client.force_login(barack)
+    page = client.get("/me/face/").content.decode()
+    assert said in page and reason not in page
+    french = client.get("/me/face/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "suspendu" in french and reason not in french and said not in french

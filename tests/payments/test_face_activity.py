@@ -91,3 +91,13 @@ def test_a_match_reads_as_a_sentence_with_the_payment_outcome(casey, client, til
     text = activity(client)
     assert "Your face was recognised at Corner Café, Till 9 (Main Street)." in text
     assert "Payment: paid" in text
+
+
+def test_an_online_face_check_names_the_shop_it_was_for(casey, client):
+    from tests.payments.online_helpers import online_request
+
+    payment = online_request(f.merchant(name="Bean Shop"), casey)
+    services.recognition_attempt_record(
+        payment_id=payment.pk, kiosk_id=None, outcome="matched", customer_id=casey.pk
+    )
+    assert "Your face was recognised at Bean Shop (online)." in activity(client)
