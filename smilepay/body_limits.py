@@ -27,12 +27,14 @@ from http.cookies import SimpleCookie
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.enrollment import MAX_IMAGE_BYTES
 from kiosk.devices import DEVICE_COOKIE
 from merchants.selectors import kiosk_for_device
 from smilepay.frames import burst_body_cap
+from smilepay.ws_locale import language_of_scope
 
 Scope = dict
 Message = dict
@@ -159,6 +161,12 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        # Django's LocaleMiddleware has not run yet: the refusals choose the language the
+        # same way (the switcher's cookie, else Accept-Language).
+        with translation.override(language_of_scope(scope, cookies=_cookies(scope))):
+            await self._checked(scope, receive, send)
+
+    async def _checked(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         cap = body_cap(path)
         declared = _content_length(scope)

@@ -10,13 +10,15 @@ from types import SimpleNamespace
 from django.utils import translation
 
 
-def language_of_scope(scope: dict) -> str:
+def language_of_scope(scope: dict, *, cookies: dict[str, str] | None = None) -> str:
+    """The language for a connection; `cookies` where no CookieMiddleware filled the
+    scope's (plain HTTP, before Django)."""
     headers = {
         name.decode("latin-1").lower(): value.decode("latin-1")
         for name, value in scope.get("headers", [])
     }
     request = SimpleNamespace(
-        COOKIES=scope.get("cookies") or {},
+        COOKIES=cookies if cookies is not None else scope.get("cookies") or {},
         META={"HTTP_ACCEPT_LANGUAGE": headers.get("accept-language", "")},
         path_info=scope.get("path", "/"),
     )

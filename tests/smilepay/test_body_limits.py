@@ -117,6 +117,20 @@ def test_an_upload_from_a_stranger_is_refused_before_the_body_is_read(path, cook
     assert status == 401 and not app.ran and unread == 3
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("headers", "says"),
+    [
+        ([(b"accept-language", b"fr-FR,fr;q=0.9")], "Connectez-vous d’abord."),
+        ([(b"cookie", b"smilepay_language=fr")], "Connectez-vous d’abord."),
+        ([(b"accept-language", b"en-US")], "Sign in first."),
+    ],
+)
+def test_a_refusal_before_django_speaks_the_visitors_language(headers, says):
+    _, status, body, _ = call("/me/face/enroll/capture/", [b"frame"], headers=headers)
+    assert status == 401 and json.loads(body)["error"]["message"] == says
+
+
 # --- against a real uvicorn ---------------------------------------------------------------
 
 
