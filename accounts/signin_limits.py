@@ -22,6 +22,7 @@ from smilepay.ratelimit import RateLimited
 
 __all__ = [
     "RateLimited",
+    "account_unlocked",
     "password_check_allowed",
     "password_confirmed",
     "password_reset_hit",
@@ -83,6 +84,12 @@ def signin_succeeded(*, identifier: str) -> None:
     ratelimit.reset(ratelimit.key_for("signin", "account", _account(identifier)))
 
 
+def account_unlocked(*, user_id: int) -> None:
+    """A new password set through a reset link: the account's failures are forgotten (the
+    lockout message sends people there). The client address's count stays."""
+    ratelimit.reset(ratelimit.key_for("signin", "account", f"user{user_id}"))
+
+
 def password_check_allowed(*, user_id: int, ip: str) -> None:
     """Raise RateLimited while this account or address may not try a password. For the
     password a signed-in customer types again (to confirm a payment, to delete the
@@ -96,7 +103,7 @@ def password_confirmed(*, user_id: int, password: str, ip: str) -> bool:
     from django.contrib.auth import get_user_model
 
     if get_user_model().objects.get(pk=user_id).check_password(password):
-        ratelimit.reset(ratelimit.key_for("signin", "account", f"user{user_id}"))
+        account_unlocked(user_id=user_id)
         return True
     _count_failure(_limit_keys(f"user{user_id}", ip))
     return False

@@ -23,7 +23,7 @@ from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts import services
+from accounts import services, signin_limits
 from accounts.consumers import close_customer_sockets
 from accounts.errors import AccountsError
 from accounts.forms import LimitedPasswordResetForm, PhoneCodeForm, SignInForm, SignUpForm
@@ -156,12 +156,14 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    """Django's view; a new password also ends the live feed of every page still open
-    on the old one (their sessions are no longer valid)."""
+    """Django's view. A new password unlocks the account's sign-in (the lockout message
+    points here), and ends the live feed of every page still open on the old one (their
+    sessions are no longer valid)."""
 
     def form_valid(self, form):
         response = super().form_valid(form)
         user_id = self.user.pk
+        signin_limits.account_unlocked(user_id=user_id)
         transaction.on_commit(lambda: close_customer_sockets(user_id=user_id))
         return response
 

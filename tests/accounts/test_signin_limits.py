@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 import pytest
 from django.core import mail
 from django.test import Client
@@ -102,6 +105,19 @@ def test_the_reset_link_goes_to_the_site_whatever_host_the_request_named(client,
     (mailed,) = mail.outbox
     assert "https://pay.example.com/accounts/reset/" in mailed.body
     assert "evil.example" not in mailed.body
+
+
+def test_a_password_reset_unlocks_the_account_as_the_lockout_message_promises(client, ada):
+    guesser = Client(REMOTE_ADDR="198.51.100.7")  # the address's own count is not ours
+    for _ in range(5):
+        sign_in(guesser, "ada@example.com", "wrong guess")
+    assert "reset your password" in sign_in(client, "ada@example.com", PASSWORD).content.decode()
+    client.post(RESET, {"email": "ada@example.com"})
+    link = re.search(r"https?://\S+/accounts/reset/\S+/", mail.outbox[0].body).group(0)
+    form = client.get(urlsplit(link).path)
+    new = "a brand new passphrase 9"
+    client.post(form["Location"], {"new_password1": new, "new_password2": new})
+    assert sign_in(client, "+1 202 555 0147", new).status_code == 302
 
 
 def test_password_guesses_on_payment_requests_lock_the_account_like_sign_ins(client, ada):
