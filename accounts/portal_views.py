@@ -3,6 +3,8 @@ privacy. Money pages (dashboard, payments, activity) are payments'."""
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -27,9 +29,12 @@ from accounts.forms import (
     from_minor,
     to_minor,
 )
+from accounts.signals import account_deletion_viewed
 from accounts.views import client_meta
 from smilepay import ratelimit
 from smilepay.json_body import BadJsonBody, read_json_object
+
+logger = logging.getLogger(__name__)
 
 
 def _json_error(status: int, code: str, message: str, **extra) -> JsonResponse:
@@ -338,7 +343,22 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         logout(request)
         messages.success(request, _("Your account has been deleted."))
         return redirect("/")
-    return render(request, "portal/delete_account.html", {"form": form, "section": "privacy"})
+    return render(
+        request,
+        "portal/delete_account.html",
+        {"form": form, "warnings": _deletion_warnings(request.user.pk), "section": "privacy"},
+    )
+
+
+def _deletion_warnings(user_id: int) -> list[str]:
+    """What other apps say the customer should know first (money left in the wallet)."""
+    warnings = []
+    for receiver, said in account_deletion_viewed.send_robust(sender=None, user_id=user_id):
+        if isinstance(said, Exception):
+            logger.warning("account deletion warnings from %s failed: %s", receiver, said)
+        else:
+            warnings.extend(said or [])
+    return warnings
 
 
 def _password_confirmed(request: HttpRequest, form: DeleteAccountForm) -> bool:

@@ -7,8 +7,9 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self) -> None:
-        from accounts.signals import customer_state_requested, push_failed
+        from accounts.signals import account_deletion_viewed, customer_state_requested, push_failed
         from merchants.signals import kiosk_revoked
+        from payments.portal.account_deletion import money_left_warnings
         from payments.portal.live import on_push_failed, pending_confirmations_state
         from payments.services import on_kiosk_revoked
 
@@ -16,4 +17,5 @@ class PaymentsConfig(AppConfig):
             pending_confirmations_state, dispatch_uid="payments-pending-confirmations"
         )
         push_failed.connect(on_push_failed, dispatch_uid="payments-push-failed")
+        account_deletion_viewed.connect(money_left_warnings, dispatch_uid="payments-money-left")
         kiosk_revoked.connect(on_kiosk_revoked, dispatch_uid="payments-kiosk-revoked")

@@ -157,3 +157,14 @@ def test_no_confirmation_push_goes_out_for_a_payment_settled_in_the_same_transac
         payment = f.matched_payment(f.merchant(), casey, amount_minor=300)
         services.payment_approve(payment_id=payment.pk, customer_id=casey.pk)
     assert [c for c in notify.call_args_list if c.kwargs.get("push") is not None] == []
+
+
+def test_the_delete_account_page_warns_of_money_left_in_the_wallet(client):
+    rich, broke = f.customer(balance_minor=1650), f.customer(balance_minor=0)
+    client.force_login(rich)
+    page = client.get("/me/privacy/delete-account/").content.decode()
+    assert "Your wallet still holds $16.50. Deleting your account does not pay it out" in page
+    client.force_login(broke)
+    assert (
+        "Your wallet still holds" not in client.get("/me/privacy/delete-account/").content.decode()
+    )

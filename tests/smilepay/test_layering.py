@@ -56,6 +56,7 @@ FUNCTION_LEVEL = {
     ("payments.apps", "accounts.signals"),
     ("payments.apps", "merchants.signals"),
     ("payments.apps", "payments.services"),
+    ("payments.apps", "payments.portal.account_deletion"),
     ("payments.apps", "payments.portal.live"),
     ("kiosk.apps", "kiosk.realtime"),
     ("kiosk.apps", "merchants.signals"),
