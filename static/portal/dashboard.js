@@ -15,6 +15,7 @@
     approve: gettext("Approve"),
     decline: gettext("Decline"),
     withFace: gettext("Confirm with your face"),
+    withPassword: gettext("Confirm with your password"),
     nothing: gettext("Nothing to confirm."),
     noPushHere: gettext("This browser can't show notifications. Keep SmilePay open here: payments to confirm appear on this page by themselves."),
     blocked: gettext("Notifications are blocked for SmilePay in this browser. Payments to confirm still appear on this page while it is open."),
@@ -23,6 +24,8 @@
   };
 
   var timers = [];
+  // Online requests are confirmed by face, or by password while face pay is off.
+  var byFace = section.getAttribute("data-face-pay") === "true";
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -51,7 +54,7 @@
         el("button", { class: "danger", name: "action", value: "decline" }, [T.decline]),
       ]);
     } else {
-      answer = el("p", { class: "pending-buttons" }, [el("a", { class: "button", href: p.url }, [T.withFace])]);
+      answer = el("p", { class: "pending-buttons" }, [el("a", { class: "button", href: p.url }, [byFace ? T.withFace : T.withPassword])]);
     }
     return el("article", { class: "pending-card", "data-payment-id": String(p.payment_id), "data-expires-at": p.expires_at }, [what, answer]);
   }
@@ -87,6 +90,7 @@
 
   document.addEventListener("smilepay:state", function (e) {
     var state = e.detail || {};
+    if (state.face_pay) byFace = Boolean(state.face_pay.enabled);
     if (Array.isArray(state.pending)) render(state.pending);
     explainPush(state.devices);
   });

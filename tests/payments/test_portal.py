@@ -168,3 +168,21 @@ def test_the_delete_account_page_warns_of_money_left_in_the_wallet(client):
     assert (
         "Your wallet still holds" not in client.get("/me/privacy/delete-account/").content.decode()
     )
+
+
+def test_a_waiting_online_request_offers_the_way_this_customer_can_confirm_it(client):
+    from accounts.services import face_pay_pause
+    from tests.payments.online_helpers import face_pay_customer, online_request
+
+    shop = f.merchant()
+    for customer, offered in (
+        (face_pay_customer(), "Confirm with your face"),
+        (f.customer(), "Confirm with your password"),
+    ):
+        online_request(shop, customer)
+        client.force_login(customer)
+        page = client.get("/me/").content.decode()
+        assert offered in page and page.count("Confirm with your") == 1
+    face_pay_pause(user_id=customer.pk, reason="paused by the customer")  # nothing enrolled
+    page = client.get("/me/").content.decode()
+    assert "turn back on" not in page and "set up" in page
