@@ -29,11 +29,40 @@ window.SmileBurst = (() => {
     return step.expression === "smile" ? PROMPTS.smile : PROMPTS.relax;
   }
 
+  // What a person can do about a camera that would not start, by getUserMedia's error.
+  const NOT_ALLOWED = gettext("The camera is not allowed. Allow it for this page in the browser, then try again.");
+  const NOT_FOUND = gettext("No camera was found. Connect one, then try again.");
+  const BUSY = gettext("The camera is busy or not working. Close other apps that use it, then try again.");
+  const CAMERA_PROBLEMS = {
+    NotAllowedError: NOT_ALLOWED,
+    SecurityError: NOT_ALLOWED,
+    NotFoundError: NOT_FOUND,
+    OverconstrainedError: NOT_FOUND,
+    NotReadableError: BUSY,
+    AbortError: BUSY,
+  };
+
+  // An Error whose message a person can read (the browser's own is English and terse);
+  // its name stays the browser's, for a page that handles one case itself.
+  function cameraError(name, message) {
+    const error = new Error(message);
+    error.name = name;
+    return error;
+  }
+
   async function openCamera(video) {
-    const stream = await navigator.mediaDevices.getUserMedia({
-      video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" },
-      audio: false,
-    });
+    if (!navigator.mediaDevices?.getUserMedia) {
+      throw cameraError("NotSupportedError", gettext("This browser cannot use a camera here. Use a recent browser over https."));
+    }
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" },
+        audio: false,
+      });
+    } catch (error) {
+      throw cameraError(error.name, CAMERA_PROBLEMS[error.name] || gettext("The camera could not be started. Try again."));
+    }
     video.srcObject = stream;
     await video.play();
     while (video.videoWidth === 0) await sleep(50);

@@ -209,3 +209,26 @@ def test_a_customer_who_always_wants_digits_types_them_first_and_smiles_once(cou
         snap(page, "kiosk-tablet-5-open-the-app")
     attempts = live.shell("from tests.e2e.kiosk_scenario import match_attempts; match_attempts()")
     assert json.loads(attempts.strip().splitlines()[-1]) == [1]
+
+
+# Stand-in for a camera the browser refuses (the fake-device flags always grant it).
+REFUSE_THE_CAMERA = """
+navigator.mediaDevices.getUserMedia = () =>
+  Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
+"""
+
+
+def test_a_refused_camera_is_explained_in_the_cashiers_language(counter):
+    live, scenario, _, _, _ = counter
+    with chromium_browser() as browser:
+        context = browser.new_context(locale="fr-FR", base_url=live.url)
+        context.add_init_script(REFUSE_THE_CAMERA)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        pair_and_charge(page, scenario["code"], "300")
+        page.click("#smile")
+        page.wait_for_function("() => document.getElementById('error').textContent.trim()")
+        said = page.inner_text("#error")
+        assert said.startswith("La caméra n’est pas autorisée"), said
+        assert "Permission denied" not in said
+        page.wait_for_selector("#app[data-state=ready]")  # the cashier may try again
