@@ -18,6 +18,7 @@
     capture: root.getAttribute("data-capture-url"),
     selfCheck: root.getAttribute("data-self-check-url"),
     done: root.getAttribute("data-done-url"),
+    signIn: root.getAttribute("data-sign-in-url"),
   };
   var canvas = document.createElement("canvas");
   var stream = null;
@@ -52,10 +53,19 @@
       headers: { "Content-Type": "image/jpeg", "X-CSRFToken": csrf() },
       body: blob,
     }).then(function (response) {
+      if (response.status === 401) signInAgain();
       return response.json().catch(function () { return {}; }).then(function (data) {
         return { status: response.status, data: data };
       });
     });
+  }
+
+  // The session ended (signed out elsewhere, expired): every picture would be refused,
+  // so stop and go to the sign-in page, which brings the customer back here.
+  function signInAgain() {
+    if (stopped) return;
+    finish("error", gettext("You were signed out. Sign in again to enroll your face."));
+    location.assign(urls.signIn);
   }
 
   function drawBox(box, ok) {
