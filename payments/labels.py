@@ -20,7 +20,8 @@ PAYMENT_STATUS = {
     "succeeded": _("Paid"),
     "declined": _("Declined"),
     "expired": _("Expired"),
-    "failed": _("Not recognised"),
+    # Not only faces fail (a wrong password, a check that could not run): the reason says.
+    "failed": _("Failed"),
     "canceled": _("Canceled"),
     "refunded": _("Refunded"),
     "partially_refunded": _("Partly refunded"),
@@ -69,7 +70,7 @@ AUDIT_EVENT = {
     "payment.succeeded": _("Paid"),
     "payment.declined": _("Declined"),
     "payment.expired": _("Expired"),
-    "payment.failed": _("Face not recognised"),
+    "payment.failed": _("Failed"),
     "payment.canceled": _("Canceled"),
     "payment.refunded": _("Refunded"),
     "payment.partially_refunded": _("Partly refunded"),
@@ -90,7 +91,7 @@ WEBHOOK_EVENT = {
     "payment.succeeded": _("Payment paid"),
     "payment.declined": _("Payment declined"),
     "payment.expired": _("Payment expired"),
-    "payment.failed": _("Payment not recognised"),
+    "payment.failed": _("Payment failed"),
     "payment.refunded": _("Payment refunded"),
 }
 

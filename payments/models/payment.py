@@ -164,6 +164,14 @@ class Payment(models.Model):
         return self.Status.MATCHING in self.TRANSITIONS[self.status] and not self.is_final
 
     @property
+    def waits_for_the_customer(self) -> bool:
+        """The customer can answer it now: approve a kiosk payment, or confirm (or try
+        again) an online request."""
+        if self.status == self.Status.AWAITING_CONFIRMATION:
+            return True
+        return self.channel == self.Channel.ONLINE and self.awaits_expiry
+
+    @property
     def refundable_minor(self) -> int:
         if self.status not in (self.Status.SUCCEEDED, self.Status.PARTIALLY_REFUNDED):
             return 0

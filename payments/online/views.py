@@ -202,6 +202,7 @@ def _after(request: HttpRequest, payment: Payment) -> HttpResponse:
     target = services.return_url_for(payment) if payment.is_final else ""
     if target:
         return redirect(target)
-    if payment.status == Payment.Status.FAILED:
+    # A try that may be retried is explained on the page itself (its `failure`).
+    if payment.status == Payment.Status.FAILED and payment.is_final:
         messages.error(request, MESSAGES.get(payment.reason, payment.reason))
     return redirect("portal:confirm", payment_id=payment.pk)

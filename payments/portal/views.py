@@ -17,8 +17,10 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import customer_face_pay_status, push_subscription_count
 from payments import funding, selectors, services
 from payments.errors import PaymentError
+from payments.labels import reason_label
 from payments.models import Payment, RecognitionAttempt
 from payments.online.services import return_url_for
+from payments.templatetags.money import money
 
 
 @login_required
@@ -81,11 +83,27 @@ def own_payment(request: HttpRequest, payment_id: int) -> Payment:
         raise Http404 from exc
 
 
+def _say_what_the_answer_did(request: HttpRequest, payment: Payment) -> None:
+    amount = money(payment.amount_minor, payment.currency)
+    done = {"amount": amount, "merchant": payment.merchant.name}
+    if payment.status == Payment.Status.SUCCEEDED:
+        messages.success(request, _("Approved: you paid %(amount)s to %(merchant)s.") % done)
+    elif payment.status == Payment.Status.DECLINED and payment.reason == "customer_declined":
+        messages.info(request, _("Declined: nothing was paid to %(merchant)s.") % done)
+    elif payment.status == Payment.Status.DECLINED:
+        messages.error(
+            request,
+            _("The payment could not go through: %(reason)s.")
+            % {"reason": reason_label(payment.reason)},
+        )
+
+
 @login_required
 def confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
     """Approve or decline a matched payment. Answering twice changes nothing."""
     payment = own_payment(request, payment_id)
     if request.method == "POST":
+        before = payment.status
         action = request.POST.get("action")
         try:
             if action == "approve":
@@ -98,6 +116,9 @@ def confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
                 )
         except PaymentError as exc:
             messages.error(request, exc.message)
+        else:
+            if payment.status != before:  # a second click changed nothing: nothing to say
+                _say_what_the_answer_did(request, payment)
         # Post/redirect/get: a reload never re-sends the answer.
         return redirect("portal:confirm", payment_id=payment.pk)
     return render(

@@ -257,3 +257,16 @@ def test_a_request_whose_last_try_failed_keeps_that_outcome_after_its_expiry(
     assert (stored.status, stored.reason) == ("failed", "too_many_attempts")
     assert selectors.payment_get(payment_id=payment.pk).status == "failed"
     assert not WebhookDelivery.objects.filter(event_type="payment.expired").exists()
+
+
+def test_a_wrong_password_is_said_once_and_the_history_does_not_call_it_a_face(client, shop):
+    dana = f.customer(balance_minor=5000)  # never enrolled: she confirms with her password
+    client.force_login(dana)
+    payment = online_request(shop, dana, amount_minor=500)
+    url = f"/me/payments/{payment.pk}/confirm/"
+    page = client.post(url + "password/", {"password": "nope"}, follow=True).content.decode()
+    assert page.count("That password is not right.") == 1
+    history = client.get("/me/payments/").content.decode()
+    assert "Not recognised" not in history
+    assert "Failed" in history and "wrong password" in history
+    assert f'href="{url}"' in history  # tries are left: the row leads back to the request

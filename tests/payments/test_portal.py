@@ -33,13 +33,17 @@ def test_the_confirm_page_approves_once_even_when_clicked_twice(casey, client):
     assert client.post(url, {"action": "decline"}).status_code == 302
     assert Payment.objects.get(pk=payment.pk).status == "succeeded"
     assert LedgerAccount.objects.get(user=casey).balance_minor == 1550
-    assert 'value="approve"' not in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert 'value="approve"' not in page
+    assert page.count("Approved: you paid $4.50 to Corner Café.") == 1  # said once
+    assert "Back to my SmilePay" in page
 
 
 def test_the_confirm_page_declines(casey, client):
     payment = f.matched_payment(f.merchant(), casey, amount_minor=450)
-    client.post(f"/me/payments/{payment.pk}/confirm/", {"action": "decline"})
+    page = client.post(f"/me/payments/{payment.pk}/confirm/", {"action": "decline"}, follow=True)
     assert Payment.objects.get(pk=payment.pk).status == "declined"
+    assert "Declined: nothing was paid to" in page.content.decode()
 
 
 def test_a_customer_cannot_open_or_answer_someone_elses_payment(casey, client):
