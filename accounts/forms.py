@@ -52,6 +52,14 @@ class SignInForm(AuthenticationForm):
         max_length=254,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
+    # Django's own names the model's field ("email"): this form takes a phone number too.
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "This email or phone number and password do not match an account. The password "
+            "is case-sensitive."
+        ),
+    }
 
     def clean(self) -> dict:
         # Before the password is even checked: a locked account stays locked for the

@@ -29,6 +29,20 @@ def sign_in(client: Client, username: str, password: str):
     return client.post(LOGIN, {"username": username, "password": password})
 
 
+def test_a_wrong_password_is_answered_in_the_forms_own_words(client, ada):
+    """Django's message would name the model's field ("email"); this form takes phones."""
+    for language, said in (
+        ("en", "This email or phone number and password do not match an account."),
+        ("fr", "Cet e-mail ou ce numéro de téléphone et ce mot de passe ne correspondent"),
+    ):
+        page = client.post(
+            LOGIN,
+            {"username": "ada@example.com", "password": "nope"},
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        assert said in page.content.decode()
+
+
 def test_it_refuses_even_the_right_password_after_too_many_wrong_ones(client, ada):
     for _ in range(5):
         assert sign_in(client, "ada@example.com", "wrong guess").status_code == 200
