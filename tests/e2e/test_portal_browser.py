@@ -179,6 +179,19 @@ def test_a_photo_held_up_in_the_customers_name_is_on_their_activity_page(live):
         assert "Face pay is paused" in page.inner_text(".messages")
 
 
+# Controls a finger must hit (WCAG 2.5.5's 44 px, less a little for rounding): buttons,
+# check boxes (or the label around one, which toggles it too) and the header's links.
+# Links inside sentences are exempt there too.
+MIN_TARGET_PX = 40
+SMALL_TARGETS = f"""() => Array.from(document.querySelectorAll(
+    'button, input[type=checkbox], input[type=radio], .topnav a, .portal-links a'))
+  .filter(e => e.offsetParent !== null)
+  .map(e => [e.textContent.trim() || e.name || e.type, (e.closest('label') || e)])
+  .map(([name, e]) => [name, e.getBoundingClientRect()])
+  .filter(([, r]) => r.height < {MIN_TARGET_PX} && r.height > 0)
+  .map(([name, r]) => name + ' ' + Math.round(r.width) + 'x' + Math.round(r.height))"""
+
+
 @pytest.mark.parametrize("width", [360, 390, 430])
 def test_every_portal_page_fits_a_phone_and_the_menu_reaches_every_section(live, width):
     live.manage("seed_demo", "--quiet")
@@ -204,6 +217,8 @@ def test_every_portal_page_fits_a_phone_and_the_menu_reaches_every_section(live,
                     "b => [getComputedStyle(b).borderStyle, getComputedStyle(b).backgroundColor]"
                 )
                 assert style != ["outset", "rgb(239, 239, 239)"], f"unstyled button on {path}"
+            too_small = page.evaluate(SMALL_TARGETS)
+            assert not too_small, f"targets under {MIN_TARGET_PX}px on {path}: {too_small}"
             if width == 390:
                 snap(page, "portal-" + (re.sub(r"\W+", "-", path.strip("/")[3:]) or "home"))
         page.goto("/me/settings/")
