@@ -12,12 +12,14 @@ import re
 import secrets
 
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
 
 TTL = 7 * 24 * 3600
+# Names in the shopper's language; the payment's description is written in theirs too.
 PRODUCTS = {
-    "beans": ("Coffee beans, 1 kg", 1299),
-    "mug": ("SmilePay mug", 850),
-    "filter": ("Pour-over filter", 1599),
+    "beans": (_("Coffee beans, 1 kg"), 1299),
+    "mug": (_("SmilePay mug"), 850),
+    "filter": (_("Pour-over filter"), 1599),
 }
 
 

@@ -66,10 +66,13 @@ def _call_api(method: str, url: str, body: dict | None = None) -> tuple[int, dic
 
 @require_GET
 async def index(request: HttpRequest) -> HttpResponse:
+    # A signed-in customer pays with their own number; a visitor gets the demo customer's.
+    user = await request.auser()
+    own = getattr(user, "phone_e164", None) or DEMO_PHONE
     return await render_page(
         request,
         "shop/index.html",
-        {"products": PRODUCTS, "phone": request.GET.get("phone", DEMO_PHONE)},
+        {"products": PRODUCTS, "phone": request.GET.get("phone", own)},
     )
 
 
@@ -78,7 +81,7 @@ async def buy(request: HttpRequest) -> HttpResponse:
     product = PRODUCTS.get(request.POST.get("product", ""))
     if product is None:
         return HttpResponseBadRequest("unknown product")
-    name, price = product
+    name, price = str(product[0]), product[1]
     ref = store.new_ref()
     status, body = await asyncio.to_thread(
         _call_api,

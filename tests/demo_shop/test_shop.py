@@ -223,3 +223,16 @@ def test_when_smilepay_cannot_be_reached_the_shopper_is_told_and_nothing_is_orde
     assert answer.status_code == 502
     assert "SmilePay could not be reached" in answer.content.decode()
     assert Payment.objects.count() == payments_before
+
+
+def test_the_shop_speaks_french_and_offers_a_signed_in_customer_their_own_number(
+    seeded, client
+):
+    from tests.payments.online_helpers import face_pay_customer
+
+    page = client.get("/shop/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Café en grains, 1 kg" in page and "Coffee beans" not in page
+    assert 'value="+12025550123"' in page  # a visitor: the demo customer's number
+    casey = face_pay_customer(balance_minor=5000)
+    client.force_login(casey)
+    assert f'value="{casey.phone_e164}"' in client.get("/shop/").content.decode()
