@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.functional import Promise
 from django.utils.translation import get_language
@@ -122,6 +123,17 @@ class SignUpForm(forms.Form):
 
     def clean_phone(self) -> str:
         return normalize_phone(self.cleaned_data["phone"])
+
+    def clean_password(self) -> str:
+        """Checked here too (the sign-up service checks again), so that a weak password is
+        said together with the other fields' mistakes, not on the next try."""
+        password = self.cleaned_data["password"]
+        someone = get_user_model()(
+            email=self.cleaned_data.get("email", ""),
+            full_name=self.cleaned_data.get("full_name", ""),
+        )
+        password_validation.validate_password(password, user=someone)
+        return password
 
 
 class PhoneCodeForm(forms.Form):

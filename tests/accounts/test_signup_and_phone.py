@@ -68,6 +68,15 @@ def test_sign_up_refuses_a_taken_email_or_phone_and_a_weak_password(client, ada)
     assert "valid phone" in response.content.decode()
 
 
+def test_a_weak_password_is_said_with_the_other_mistakes_at_once(client):
+    page = client.post(
+        "/accounts/signup/",
+        {"email": "not an email", "full_name": "Grace", "phone": "12", "password": "abc"},
+    ).content.decode()
+    assert "Enter a valid email address." in page and "valid phone number" in page
+    assert "This password is too short." in page
+
+
 def test_a_number_in_another_countrys_own_form_is_asked_for_with_its_country_code(client, settings):
     """06 12 34 56 78 is a French mobile; read as a number of the default region (US)
     it would have been saved as +1 061… and the code texted there."""
