@@ -88,11 +88,34 @@
     note.hidden = !text;
   }
 
+  // The wallet and the recent payments change with every payment too: read this page
+  // again and take those two parts of it (the server renders them, in the reader's language).
+  var reading = null;
+  function refreshServerParts() {
+    if (reading) reading.abort();
+    reading = new AbortController();
+    fetch(location.pathname, { credentials: "same-origin", signal: reading.signal })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        ["dashboard-kpis", "recent-payments"].forEach(function (id) {
+          var here = document.getElementById(id), there = fresh.getElementById(id);
+          if (here && there) here.replaceWith(there);
+        });
+      })
+      .catch(function () { /* offline or aborted: the next state message tries again */ });
+  }
+
+  var seenState = false;
   document.addEventListener("smilepay:state", function (e) {
     var state = e.detail || {};
     if (state.face_pay) byFace = Boolean(state.face_pay.enabled);
     if (Array.isArray(state.pending)) render(state.pending);
     explainPush(state.devices);
+    // The first state only repeats what the page was rendered with.
+    if (seenState) refreshServerParts();
+    seenState = true;
   });
   explainPush(section.getAttribute("data-has-devices") === "true" ? 1 : 0);
 })();

@@ -225,9 +225,7 @@ def test_when_smilepay_cannot_be_reached_the_shopper_is_told_and_nothing_is_orde
     assert Payment.objects.count() == payments_before
 
 
-def test_the_shop_speaks_french_and_offers_a_signed_in_customer_their_own_number(
-    seeded, client
-):
+def test_the_shop_speaks_french_and_offers_a_signed_in_customer_their_own_number(seeded, client):
     from tests.payments.online_helpers import face_pay_customer
 
     page = client.get("/shop/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()

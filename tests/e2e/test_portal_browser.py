@@ -112,13 +112,28 @@ def test_a_new_customer_adds_demo_money_once_and_answers_a_kiosk_payment_live(li
             f"customer_id=User.objects.get(email={EMAIL!r}).pk)"
         )
         page.wait_for_selector(f'.pending-card[data-payment-id="{first}"]', state="detached")
+        # ... and its outcome reaches the recent payments, also without a reload.
+        page.wait_for_function(
+            "() => document.getElementById('recent-payments').innerText.includes('$4.50')"
+        )
+        assert "Declined" in page.inner_text("#recent-payments")
 
         second = kiosk_payment_for(live, amount_minor=375)
         page.click(f'.pending-card[data-payment-id="{second}"] button[value=approve]')
         page.wait_for_url(f"**/me/payments/{second}/confirm/")
         assert "Paid" in page.inner_text(".confirm-card")
+        assert "Approved: you paid $3.75 to Corner Café." in page.inner_text(".messages")
         page.goto("/me/")
         assert "$16.25" in page.inner_text(".kpi")
+        # Paid elsewhere: the wallet on this page follows.
+        third = kiosk_payment_for(live, amount_minor=125)
+        page.wait_for_selector(f'.pending-card[data-payment-id="{third}"]')
+        live.shell(
+            "from payments import services; from accounts.models import User; "
+            f"services.payment_approve(payment_id={third}, "
+            f"customer_id=User.objects.get(email={EMAIL!r}).pk)"
+        )
+        page.wait_for_function("() => document.querySelector('.kpi').innerText.includes('$15.00')")
 
 
 def test_the_dashboard_reads_the_waiting_payments_again_after_the_connection_comes_back(live):
