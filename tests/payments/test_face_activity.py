@@ -8,6 +8,7 @@ import html as html_lib
 import re
 
 import pytest
+from django.utils.formats import date_format
 
 from accounts.selectors import customer_face_pay_status
 from merchants import services as merchant_services
@@ -53,7 +54,7 @@ def test_a_photo_of_the_customer_held_up_at_a_kiosk_is_shown_with_time_and_place
         "Someone tried to pay with a photo or screen showing your face at "
         "Corner Café, Till 9 (Main Street). It was refused: nothing was paid." in text
     )
-    assert spoof.created_at.strftime("%Y-%m-%d %H:%M") in text
+    assert date_format(spoof.created_at, "DATETIME_FORMAT") in text  # "7 Dec 2026 14:30"
     assert "presentation_attack" not in text
 
 
