@@ -58,9 +58,10 @@ def test_signing_out_elsewhere_leaves_this_sessions_socket_open(barack):
     assert asyncio.run(scenario()) == {"type": "event", "event": EVENT}
 
 
-def test_a_socket_whose_session_ended_gets_no_more_events(barack):
+@pytest.mark.parametrize("then", ["an event", "a refresh"])
+def test_a_socket_whose_session_ended_is_closed_at_its_next_event_or_refresh(barack, then):
     """Even without the sign-out message (a session deleted, expired, a password change):
-    each event re-checks the session first."""
+    each event, and each refresh the page asks for, re-checks the session first."""
     client = signed_in_client(barack)
 
     async def scenario():
@@ -73,30 +74,10 @@ def test_a_socket_whose_session_ended_gets_no_more_events(barack):
             barack.save(update_fields=["password"])
 
         await database_sync_to_async(change_password)()
-        await database_sync_to_async(services.notify_customer)(user_id=barack.pk, event=EVENT)
-        return await _closed(socket)
-
-    result = asyncio.run(scenario())
-    assert result["notice"] == {"type": "signed_out"}
-    assert result["closed"]["code"] == 4401
-
-
-def test_a_socket_whose_session_ended_answers_no_refresh(barack):
-    """A refresh is the page asking for the state: the session is checked first, as for
-    an event."""
-    client = signed_in_client(barack)
-
-    async def scenario():
-        socket = customer_socket(client)
-        await socket.connect()
-        await socket.receive_json_from(timeout=5)
-
-        def change_password() -> None:
-            barack.set_password("a brand new passphrase")
-            barack.save(update_fields=["password"])
-
-        await database_sync_to_async(change_password)()
-        await socket.send_json_to({"type": "refresh"})
+        if then == "an event":
+            await database_sync_to_async(services.notify_customer)(user_id=barack.pk, event=EVENT)
+        else:
+            await socket.send_json_to({"type": "refresh"})
         return await _closed(socket)
 
     result = asyncio.run(scenario())

@@ -282,17 +282,22 @@ def test_the_status_signal_is_sent_only_after_commit(django_capture_on_commit_ca
         payment_status_changed.disconnect(listener)
 
 
-def test_limits_from_accounts_decline_and_auto_approve(monkeypatch):
+def customer_limits_are(monkeypatch, *, per_payment=None, daily=None, auto_below=0) -> None:
+    """Every customer's limits, as accounts would answer them."""
     from accounts.selectors import CustomerLimits
     from payments import transitions
 
     limits = CustomerLimits(
-        per_payment_limit_minor=500,
-        daily_limit_minor=None,
-        auto_approve_below_minor=200,
+        per_payment_limit_minor=per_payment,
+        daily_limit_minor=daily,
+        auto_approve_below_minor=auto_below,
         always_require_phone_digits=False,
     )
     monkeypatch.setattr(transitions, "customer_limits", lambda *, user_id: limits)
+
+
+def test_limits_from_accounts_decline_and_auto_approve(monkeypatch):
+    customer_limits_are(monkeypatch, per_payment=500, auto_below=200)
     cafe, casey = f.merchant(), f.customer(balance_minor=1000)
     big = f.matched_payment(cafe, casey, amount_minor=501)
     assert (big.status, big.reason) == (S.DECLINED, "over_payment_limit")
@@ -308,16 +313,7 @@ def test_limits_from_accounts_decline_and_auto_approve(monkeypatch):
 def test_a_limit_of_zero_declines_every_payment_instead_of_meaning_no_limit(
     monkeypatch, per_payment, daily, reason
 ):
-    from accounts.selectors import CustomerLimits
-    from payments import transitions
-
-    limits = CustomerLimits(
-        per_payment_limit_minor=per_payment,
-        daily_limit_minor=daily,
-        auto_approve_below_minor=0,
-        always_require_phone_digits=False,
-    )
-    monkeypatch.setattr(transitions, "customer_limits", lambda *, user_id: limits)
+    customer_limits_are(monkeypatch, per_payment=per_payment, daily=daily)
     cafe, casey = f.merchant(), f.customer(balance_minor=1000)
     payment = f.matched_payment(cafe, casey, amount_minor=1)
     assert (payment.status, payment.reason) == (S.DECLINED, reason)
@@ -327,16 +323,7 @@ def test_a_limit_of_zero_declines_every_payment_instead_of_meaning_no_limit(
 def test_a_match_from_a_too_wide_search_waits_for_the_phone_even_below_auto_approve(
     monkeypatch,
 ):
-    from accounts.selectors import CustomerLimits
-    from payments import transitions
-
-    limits = CustomerLimits(
-        per_payment_limit_minor=None,
-        daily_limit_minor=None,
-        auto_approve_below_minor=200,
-        always_require_phone_digits=False,
-    )
-    monkeypatch.setattr(transitions, "customer_limits", lambda *, user_id: limits)
+    customer_limits_are(monkeypatch, auto_below=200)
     cafe, casey = f.merchant(), f.customer(balance_minor=1000)
     payment = f.kiosk_payment(cafe, amount_minor=150)
     services.payment_start_matching(payment_id=payment.pk)
