@@ -34,6 +34,8 @@ from smilepay import outbound
 logger = logging.getLogger(__name__)
 
 GONE_STATUSES = {404, 410}
+# The whole request to a push service, answer included (smilepay.outbound's deadline).
+PUSH_DEADLINE_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,7 @@ def deliver(*, subscription_id: int, payload: str) -> str:
         return "failed"
     try:
         webpush(
-            requests_session=outbound.pinned_session(target),
+            requests_session=outbound.pinned_session(target, deadline=PUSH_DEADLINE_SECONDS),
             subscription_info={
                 "endpoint": subscription.endpoint,
                 "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
@@ -210,7 +212,7 @@ def deliver(*, subscription_id: int, payload: str) -> str:
             vapid_claims={"sub": settings.VAPID_SUBJECT},
             ttl=settings.WEBPUSH_TTL_SECONDS,
             headers={"Urgency": "high"},
-            timeout=10,
+            timeout=PUSH_DEADLINE_SECONDS,
         )
     except WebPushException as exc:
         status = getattr(exc.response, "status_code", None)

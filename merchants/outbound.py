@@ -29,7 +29,6 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float) -> i
     (a 3xx is returned as it is, never followed). Raises ForbiddenTarget or
     requests.RequestException."""
     target = check_target(url)
-    with pinned_session(target) as session:
-        response = session.post(url, data=body, headers=headers, timeout=timeout)
-        response.close()
-        return response.status_code
+    # `timeout` bounds the whole request, not only each read (a slow drip never ends).
+    with pinned_session(target, deadline=timeout) as session:
+        return session.post(url, data=body, headers=headers, timeout=timeout).status_code

@@ -11,7 +11,10 @@ a loopback admin port) and use SmilePay to reach it. So:
   address that was checked (`pinned_session`), never to a second DNS answer: a host
   that answers "public" to the check and "127.0.0.1" to the connection (DNS rebinding)
   gets nowhere;
-* redirects are never followed, so a public endpoint cannot bounce a request inward.
+* redirects are never followed, so a public endpoint cannot bounce a request inward;
+* a request ends within its deadline, and only the answer's status and headers are
+  read: a receiver that answers a byte at a time, or with a huge or gzip-bombed body,
+  cannot hold or swell the worker that serves everyone else.
 
 Private targets are allowed only where a setting opts in explicitly, for development
 and tests with local receivers (`WEBHOOK_ALLOW_PRIVATE_TARGETS`,
@@ -20,8 +23,10 @@ and tests with local receivers (`WEBHOOK_ALLOW_PRIVATE_TARGETS`,
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -35,8 +40,13 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # Ranges Python's is_global still calls global on some versions, or that are not
 # unicast destinations a webhook may have: IETF protocol assignments (192.0.0.8 and
-# friends), local-use NAT64 (RFC 8215), Teredo (embeds an address of its own).
-_NEVER = [ipaddress.ip_network(net) for net in ("192.0.0.0/24", "64:ff9b:1::/48", "2001::/32")]
+# friends), local-use NAT64 (RFC 8215), Teredo (embeds an address of its own), and the
+# IPv6 forms that carry an IPv4 address without is_global looking inside: deprecated
+# IPv4-compatible (::a.b.c.d) and IPv4-translated (::ffff:0:a.b.c.d, RFC 2765).
+_NEVER = [
+    ipaddress.ip_network(net)
+    for net in ("192.0.0.0/24", "64:ff9b:1::/48", "2001::/32", "::/96", "::ffff:0:0:0/96")
+]
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
@@ -95,15 +105,20 @@ def resolve(url: str, *, schemes: set[str], allow_private: bool) -> Target:
         raise ForbiddenTarget(f"{host} does not resolve")
     for address in addresses:
         if not is_public(address):
-            raise ForbiddenTarget(f"{host} resolves to a non-public address ({address})")
+            # Which address is not said: a merchant must not map the operator's network.
+            raise ForbiddenTarget(f"{host} is not a public address")
     return Target(url=url, host=host, port=port, address=str(addresses[0]))
 
 
-def _pinned_connection(base: type[HTTPConnection], address: str) -> type[HTTPConnection]:
-    class Pinned(base):
+def _bounded_connection(
+    base: type[HTTPConnection], address: str | None, opened: list[socket.socket]
+) -> type[HTTPConnection]:
+    class Bounded(base):
         # Connect to the checked address; `host` stays the name, for the Host header,
         # TLS SNI and certificate verification.
         def _new_conn(self):
+            if address is None:  # private targets allowed: nothing was pinned
+                return super()._new_conn()
             return urllib3_connection.create_connection(
                 (address, self.port),
                 self.timeout,
@@ -111,37 +126,76 @@ def _pinned_connection(base: type[HTTPConnection], address: str) -> type[HTTPCon
                 socket_options=self.socket_options,
             )
 
-    return Pinned
+        def connect(self) -> None:
+            super().connect()
+            opened.append(self.sock)  # (after TLS: the socket the answer is read from)
+
+    return Bounded
 
 
-class _PinnedAdapter(HTTPAdapter):
-    def __init__(self, address: str) -> None:
+class _BoundedAdapter(HTTPAdapter):
+    def __init__(self, address: str | None, opened: list[socket.socket]) -> None:
         self._address = address
+        self._opened = opened
         super().__init__(max_retries=0)
 
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
-        http = _pinned_connection(HTTPConnection, self._address)
-        https = _pinned_connection(HTTPSConnection, self._address)
+        http = _bounded_connection(HTTPConnection, self._address, self._opened)
+        https = _bounded_connection(HTTPSConnection, self._address, self._opened)
         self.poolmanager.pool_classes_by_scheme = {
-            "http": type("PinnedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
-            "https": type("PinnedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https}),
+            "http": type("BoundedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
+            "https": type("BoundedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https}),
         }
 
 
-class _NoRedirectSession(requests.Session):
-    def request(self, *args, **kwargs):
-        kwargs["allow_redirects"] = False
-        return super().request(*args, **kwargs)
+class DeadlineExceeded(requests.Timeout):
+    """The receiver did not answer in full within the request's deadline."""
 
 
-def pinned_session(target: Target) -> requests.Session:
-    """A requests session that sends only to `target.address`, never following redirects
-    and ignoring proxy variables of the environment (a proxy would resolve the name anew)."""
-    session = _NoRedirectSession()
-    session.trust_env = False
-    if target.address is not None:
-        adapter = _PinnedAdapter(target.address)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-    return session
+class BoundedSession(requests.Session):
+    """Sends only to the checked address, never follows a redirect, ignores the
+    environment's proxies (a proxy would resolve the name anew), and ends every request
+    within `deadline` seconds: a per-read timeout alone is reset by each byte of a slow
+    drip. Only the answer's status and headers are read, never its body (SmilePay uses
+    the status): a huge, endless or gzip-bombed body costs nothing."""
+
+    def __init__(self, target: Target, *, deadline: float) -> None:
+        super().__init__()
+        self.trust_env = False
+        self.deadline = deadline
+        self._opened: list[socket.socket] = []
+        adapter = _BoundedAdapter(target.address, self._opened)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+
+    def request(self, *args, **kwargs) -> requests.Response:
+        kwargs.update(allow_redirects=False, stream=True)
+        cut = threading.Event()
+        timer = threading.Timer(self.deadline, self._cut, args=(cut,))
+        timer.daemon = True
+        timer.start()
+        try:
+            response = super().request(*args, **kwargs)
+            response.close()
+        except (requests.RequestException, OSError) as exc:
+            if cut.is_set():
+                raise DeadlineExceeded(f"no full answer within {self.deadline:g} s") from exc
+            raise
+        finally:
+            timer.cancel()
+        # Callers that read .content or .text (a library's error message) get nothing.
+        response._content = b""
+        response._content_consumed = True
+        return response
+
+    def _cut(self, cut: threading.Event) -> None:
+        cut.set()
+        for sock in list(self._opened):
+            with contextlib.suppress(OSError):  # already closed
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+def pinned_session(target: Target, *, deadline: float) -> BoundedSession:
+    """A session for one request to `target` (see BoundedSession)."""
+    return BoundedSession(target, deadline=deadline)
