@@ -17,9 +17,11 @@ import requests
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from merchants import outbound
 from merchants.models import WebhookEndpoint
+from payments.errors import PaymentError
 from payments.models import Payment, Refund, WebhookDelivery
 from payments.webhook_payloads import payment_payload, refund_payload
 
@@ -106,6 +108,9 @@ def attempt_delivery(*, delivery_id: int) -> WebhookDelivery:
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     if delivery.status == WebhookDelivery.Status.SUCCEEDED:
         return delivery
+    if not delivery.endpoint.is_active:
+        # The merchant switched it off (a leaked or wrong URL): nothing more goes there.
+        return _give_up(delivery_id=delivery_id, error="endpoint disabled")
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     headers = {
         "Content-Type": "application/json",
@@ -162,10 +167,29 @@ def _record_outcome(*, delivery_id: int, code: int | None, error: str) -> Webhoo
     return delivery
 
 
-def resend(*, delivery_id: int, merchant_id: int) -> WebhookDelivery:
-    """A new delivery of the same event to the same endpoint (the merchant asked)."""
+def _give_up(*, delivery_id: int, error: str) -> WebhookDelivery:
     with transaction.atomic():
-        original = WebhookDelivery.objects.get(pk=delivery_id, endpoint__merchant_id=merchant_id)
+        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+        if delivery.status != WebhookDelivery.Status.PENDING:
+            return delivery
+        delivery.status = WebhookDelivery.Status.FAILED
+        delivery.next_attempt_at = None
+        delivery.last_error = error
+        delivery.save(update_fields=["status", "next_attempt_at", "last_error"])
+    return delivery
+
+
+def resend(*, delivery_id: int, merchant_id: int) -> WebhookDelivery:
+    """A new delivery of the same event to the same endpoint (the merchant asked); not to
+    an endpoint the merchant disabled."""
+    with transaction.atomic():
+        original = WebhookDelivery.objects.select_related("endpoint").get(
+            pk=delivery_id, endpoint__merchant_id=merchant_id
+        )
+        if not original.endpoint.is_active:
+            raise PaymentError(
+                "endpoint_disabled", _("This endpoint is disabled: nothing is sent to it.")
+            )
         copy = WebhookDelivery.objects.create(
             endpoint=original.endpoint,
             event_type=original.event_type,

@@ -19,6 +19,7 @@ from merchants import services as merchant_services
 from merchants.errors import InvalidSetting
 from merchants.models import ApiKey, Kiosk, WebhookEndpoint
 from payments import webhooks
+from payments.errors import PaymentError
 from payments.labels import event_label
 from payments.merchant.access import can_manage, merchant_view
 from payments.merchant.forms import ApiKeyForm, CheckoutSettingsForm, KioskForm, WebhookForm
@@ -167,10 +168,14 @@ def webhook_resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
     delivery = get_object_or_404(
         WebhookDelivery, pk=delivery_id, endpoint__merchant=request.merchant
     )
-    webhooks.resend(delivery_id=delivery.pk, merchant_id=request.merchant.pk)
-    messages.success(
-        request, _("“%(event)s” queued again.") % {"event": event_label(delivery.event_type)}
-    )
+    try:
+        webhooks.resend(delivery_id=delivery.pk, merchant_id=request.merchant.pk)
+    except PaymentError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("“%(event)s” queued again.") % {"event": event_label(delivery.event_type)}
+        )
     return redirect("merchant:webhook", endpoint_id=delivery.endpoint_id)
 
 

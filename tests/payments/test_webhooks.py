@@ -11,6 +11,7 @@ from django.utils import timezone
 from merchants import services as merchant_services
 from merchants.errors import InvalidSetting
 from payments import services, webhooks
+from payments.errors import PaymentError
 from payments.models import WebhookDelivery
 from payments.tasks import retry_due_webhooks
 from tests.payments import factories as f
@@ -171,6 +172,34 @@ def test_a_merchant_can_resend_a_delivery(receiver, django_capture_on_commit_cal
     other = f.merchant()
     with pytest.raises(WebhookDelivery.DoesNotExist):
         webhooks.resend(delivery_id=original.pk, merchant_id=other.pk)
+
+
+def test_nothing_more_goes_to_an_endpoint_once_it_is_disabled(
+    receiver, django_capture_on_commit_callbacks
+):
+    """Not its retries, not a resend: a merchant disables an endpoint whose URL leaked."""
+    cafe, casey = f.merchant(), f.customer(balance_minor=1000)
+    endpoint = merchant_services.webhook_endpoint_create(merchant_id=cafe.pk, url=receiver.url)
+    receiver.secret = endpoint.secret
+    receiver.fail_next = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        f.paid_payment(cafe, casey)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "pending"  # a retry is due later
+    merchant_services.webhook_endpoint_disable(endpoint_id=endpoint.pk, merchant_id=cafe.pk)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=delivery.created_at)
+    retry_due_webhooks()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_error) == (
+        "failed",
+        1,
+        "endpoint disabled",
+    )
+    with pytest.raises(PaymentError) as refused:
+        webhooks.resend(delivery_id=delivery.pk, merchant_id=cafe.pk)
+    assert refused.value.code == "endpoint_disabled"
+    assert receiver.received == []  # the one try before was the 503
+    assert WebhookDelivery.objects.count() == 1
 
 
 def test_only_the_merchants_own_endpoints_get_its_events(
