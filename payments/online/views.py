@@ -44,9 +44,11 @@ MESSAGES = {
 
 
 def _own(request: HttpRequest, payment_id: int) -> Payment:
+    """The customer's own online payment; any other (someone's, a kiosk payment) is 404:
+    these actions do not exist for it."""
     try:
         return services.online_payment_for(payment_id=payment_id, customer_id=request.user.pk)
-    except NotYourPayment as exc:
+    except PaymentError as exc:  # not theirs, or not an online payment
         raise Http404 from exc
 
 

@@ -7,6 +7,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
@@ -201,6 +202,16 @@ def test_nobody_else_can_open_or_answer_the_request(casey, client, shop, engine)
     assert Payment.objects.get(pk=payment.pk).status == "created"
     client.logout()
     assert client.get(base).status_code == 302  # to the sign-in page
+
+
+def test_the_online_actions_do_not_exist_for_the_customers_own_kiosk_payment(casey, client):
+    kiosk_payment = f.matched_payment(f.merchant(), casey, amount_minor=300)
+    base = f"/me/payments/{kiosk_payment.pk}/confirm/"
+    quiet = Client(raise_request_exception=False)
+    quiet.force_login(casey)
+    for action, form in (("decline/", {}), ("password/", {"password": "pw-for-tests"})):
+        assert quiet.post(base + action, form).status_code == 404, action
+    assert Payment.objects.get(pk=kiosk_payment.pk).status == "awaiting_confirmation"
 
 
 def test_an_expired_request_cannot_be_confirmed(casey, client, shop, engine):
