@@ -24,15 +24,14 @@ class EmailOrPhoneBackend(ModelBackend):
         except signin_limits.RateLimited as exc:
             raise PermissionDenied(str(exc)) from exc  # authenticate() stops at this backend
         user_model = get_user_model()
-        lookup = {"email__iexact": identifier}
-        if "@" not in identifier:
+        if "@" in identifier:
+            user = user_model.objects.filter(email__iexact=identifier).first()
+        else:
             try:
-                lookup = {"phone_e164": normalize_phone(identifier)}
+                user = user_model.objects.holding_phone(normalize_phone(identifier)).first()
             except ValidationError:
                 return None
-        try:
-            user = user_model.objects.get(**lookup)
-        except user_model.DoesNotExist:
+        if user is None:
             # Run the hasher anyway so timing does not reveal which accounts exist.
             user_model().set_password(password)
             return None

@@ -100,14 +100,8 @@ class LimitedPasswordResetForm(PasswordResetForm):
             super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 
 
-class SignUpForm(forms.Form):
-    email = forms.EmailField(
-        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
-    )
-    full_name = forms.CharField(
-        label=_("Your name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
-    )
-    phone = forms.CharField(
+def _phone_field() -> forms.CharField:
+    return forms.CharField(
         label=_("Mobile phone"),
         max_length=32,
         help_text=_(
@@ -115,6 +109,16 @@ class SignUpForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
+
+
+class SignUpForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    full_name = forms.CharField(
+        label=_("Your name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    phone = _phone_field()
     password = forms.CharField(
         label=_("Password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -134,6 +138,15 @@ class SignUpForm(forms.Form):
         )
         password_validation.validate_password(password, user=someone)
         return password
+
+
+class PhoneNumberForm(forms.Form):
+    """Another number, typed on the verification page."""
+
+    phone = _phone_field()
+
+    def clean_phone(self) -> str:
+        return normalize_phone(self.cleaned_data["phone"])
 
 
 class PhoneCodeForm(forms.Form):

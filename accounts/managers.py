@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.base_user import BaseUserManager
+from django.db.models import F
 
 
 class UserManager(BaseUserManager):
@@ -26,3 +27,10 @@ class UserManager(BaseUserManager):
         fields["is_staff"] = True
         fields["is_superuser"] = True
         return self._create_user(email, password, **fields)
+
+    def holding_phone(self, phone_e164: str):
+        """Who holds this number: the account that verified it first (there is at most
+        one), then any that signed up with it and never verified it."""
+        return self.filter(phone_e164=phone_e164).order_by(
+            F("phone_verified_at").asc(nulls_last=True), "pk"
+        )

@@ -14,12 +14,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=150, blank=True)
-    phone_e164 = models.CharField(
+    # Unique among verified numbers only (Meta): a sign-up that never verifies its number
+    # must not keep the number's real owner out.
+    phone_e164 = models.CharField(  # noqa: DJ001 - NULL: no number (many accounts have none)
         "phone number",
         max_length=16,
-        unique=True,
         null=True,
         blank=True,
+        db_index=True,
         help_text="E.164, e.g. +15551234567",
     )
     # The kiosk narrows a 1:N search by these digits, so they get an index of their own.
@@ -44,6 +46,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = "user"
         verbose_name_plural = "users"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone_e164"],
+                condition=models.Q(phone_verified_at__isnull=False),
+                name="one_verified_account_per_phone",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.email

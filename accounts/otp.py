@@ -16,7 +16,8 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -35,6 +36,7 @@ class VerifyOutcome(enum.StrEnum):
     WRONG = "wrong"
     EXPIRED = "expired"  # or never sent, or already used
     LOCKED = "locked"  # too many wrong guesses for this code
+    TAKEN = "taken"  # another account verified this number first
 
 
 def _hash(*, user_id: int, phone: str, code: str) -> str:
@@ -105,7 +107,9 @@ def phone_code_verify(
     now = timezone.now()
     typed = "".join(ch for ch in (code or "") if ch.isdigit())
     with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user_id)
+        user = _lock_with_the_numbers_holders(user_id)
+        if not user.phone_e164:  # another account verified the number this code went to
+            return VerifyOutcome.TAKEN
         record = (
             PhoneCode.objects.select_for_update()
             .filter(user=user, phone_e164=user.phone_e164 or "", used_at__isnull=True)
@@ -126,7 +130,39 @@ def phone_code_verify(
             return VerifyOutcome.WRONG
         record.used_at = now
         record.save(update_fields=["used_at"])
-        user.phone_verified_at = now
-        user.save(update_fields=["phone_verified_at"])
+        if not _claim_number(user, now=now):
+            return VerifyOutcome.TAKEN
         audit("phone.verified", user_id=user.pk, ip=ip, user_agent=user_agent)
     return VerifyOutcome.VERIFIED
+
+
+def _lock_with_the_numbers_holders(user_id: int) -> User:
+    """Lock the user and every other account holding the same number, in one order (by
+    id): two of them verifying at once would otherwise each hold their own row and wait
+    for the other's (a deadlock)."""
+    number = User.objects.filter(pk=user_id).values_list("phone_e164", flat=True).get()
+    holders = User.objects.select_for_update().order_by("pk")
+    if number:
+        holders = holders.filter(Q(pk=user_id) | Q(phone_e164=number))
+    else:
+        holders = holders.filter(pk=user_id)
+    return next(holder for holder in holders if holder.pk == user_id)
+
+
+def _claim_number(user: User, *, now) -> bool:
+    """Make the user's number verified, theirs alone: accounts that typed it but never
+    verified it lose it. False if another account verified it first."""
+    others = User.objects.filter(phone_e164=user.phone_e164).exclude(pk=user.pk)
+    if others.filter(phone_verified_at__isnull=False).exists():
+        return False
+    user.phone_verified_at = now
+    try:
+        with transaction.atomic():  # a concurrent verification of the same number
+            user.save(update_fields=["phone_verified_at"])
+    except IntegrityError:
+        return False
+    for other in others.filter(phone_verified_at__isnull=True):
+        other.phone_e164 = None
+        other.save(update_fields=["phone_e164"])
+        audit("phone.released", user_id=other.pk, data={"verified_by_user_id": user.pk})
+    return True

@@ -58,6 +58,7 @@ __all__ = [
     "notify_customer",
     "phone_code_send",
     "phone_code_verify",
+    "phone_number_change",
     "push_subscribe",
     "push_unsubscribe",
     "user_language_set",
@@ -124,7 +125,9 @@ def user_sign_up(
     errors = {}
     if User.objects.filter(email__iexact=email).exists():
         errors["email"] = _("An account with this email already exists.")
-    if User.objects.filter(phone_e164=phone_e164).exists():
+    # Only a verified number is taken: one typed at a sign-up that never verified it
+    # (someone else's, or a typo) must not keep its owner out. Verifying settles it.
+    if User.objects.filter(phone_e164=phone_e164, phone_verified_at__isnull=False).exists():
         errors["phone"] = _("An account with this phone number already exists.")
     candidate = User(email=email, full_name=full_name, phone_e164=phone_e164)
     try:
@@ -363,6 +366,26 @@ def face_pay_settings_save(
             face_pay_pause(user_id=user_id, reason=PAUSED_BY_CUSTOMER)
         else:
             face_pay_resume(user_id=user_id, ip=ip, user_agent=user_agent)
+
+
+def phone_number_change(
+    *, user_id: int, phone: str, ip: str | None = None, user_agent: str = ""
+) -> User:
+    """A number typed again on the verification page (a typo, or a number another account
+    verified first), only while the account's number is not verified; a code goes to the
+    new number (CodeRequestRefused if one was sent too recently: the number is kept)."""
+    phone_e164 = normalize_phone(phone)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user_id)
+        if user.phone_verified_at is not None:
+            raise AccountsError(_("Your phone number is already verified."), code="phone_verified")
+        if User.objects.filter(phone_e164=phone_e164, phone_verified_at__isnull=False).exists():
+            raise ValidationError(_("An account with this phone number already exists."))
+        user.phone_e164 = phone_e164
+        user.save(update_fields=["phone_e164"])
+        audit("phone.changed", user_id=user.pk, ip=ip, user_agent=user_agent)
+    phone_code_send(user_id=user.pk, ip=ip, user_agent=user_agent)
+    return user
 
 
 # --- account ----------------------------------------------------------------------------

@@ -29,6 +29,7 @@ __all__ = [
     "signin_check",
     "signin_failed",
     "signin_succeeded",
+    "signup_hit",
 ]
 
 
@@ -37,14 +38,15 @@ def _account(identifier: str) -> str:
     none does, the identifier itself: both are limited alike, so nothing is revealed."""
     from django.contrib.auth import get_user_model
 
+    users = get_user_model().objects
     text = (identifier or "").strip().lower()
     if "@" in text:
-        lookup = {"email__iexact": text}
+        found = users.filter(email__iexact=text)
     else:
         with contextlib.suppress(ValidationError):
             text = normalize_phone(text)
-        lookup = {"phone_e164": text}
-    user_id = get_user_model().objects.filter(**lookup).values_list("pk", flat=True).first()
+        found = users.holding_phone(text)
+    user_id = found.values_list("pk", flat=True).first()
     return f"user{user_id}" if user_id else ratelimit.hashed(text)
 
 
@@ -107,6 +109,17 @@ def password_confirmed(*, user_id: int, password: str, ip: str) -> bool:
         return True
     _count_failure(_limit_keys(f"user{user_id}", ip))
     return False
+
+
+def signup_hit(*, ip: str) -> None:
+    """Count one sign-up try from this client address; raise RateLimited past the hourly
+    limit (each answer says whether an e-mail or a verified number has an account)."""
+    ratelimit.hit(
+        ratelimit.key_for("signup", "ip", ip),
+        limit=settings.SIGNUPS_PER_IP_HOUR,
+        window=3600,
+        scope="sign-up",
+    )
 
 
 def password_reset_hit(*, email: str, ip: str) -> None:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("verify-phone/", views.verify_phone, name="verify_phone"),
     path("verify-phone/resend/", views.resend_code, name="resend_code"),
+    path("verify-phone/number/", views.change_phone, name="change_phone"),
     path(
         "password-reset/",
         views.PasswordResetView.as_view(

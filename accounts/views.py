@@ -26,8 +26,15 @@ from django.views.decorators.http import require_POST
 from accounts import services, signin_limits
 from accounts.consumers import close_customer_sockets
 from accounts.errors import AccountsError
-from accounts.forms import LimitedPasswordResetForm, PhoneCodeForm, SignInForm, SignUpForm
+from accounts.forms import (
+    LimitedPasswordResetForm,
+    PhoneCodeForm,
+    PhoneNumberForm,
+    SignInForm,
+    SignUpForm,
+)
 from accounts.otp import VerifyOutcome
+from smilepay.ratelimit import client_ip
 
 SERVICE_WORKER = Path(settings.BASE_DIR) / "static" / "portal" / "sw.js"
 
@@ -66,7 +73,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:verify_phone")
     form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _signup_allowed(request, form):
         data = form.cleaned_data
         try:
             user = services.user_sign_up(
@@ -92,6 +99,15 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/signup.html", {"form": form})
 
 
+def _signup_allowed(request: HttpRequest, form: SignUpForm) -> bool:
+    try:
+        signin_limits.signup_hit(ip=client_ip(request))
+    except signin_limits.RateLimited:
+        form.add_error(None, _("Too many sign-ups from your network. Try again in an hour."))
+        return False
+    return True
+
+
 @never_cache
 @login_required
 def verify_phone(request: HttpRequest) -> HttpResponse:
@@ -113,13 +129,45 @@ def verify_phone(request: HttpRequest) -> HttpResponse:
                 VerifyOutcome.WRONG: _("That code is not right. Check the message and try again."),
                 VerifyOutcome.EXPIRED: _("That code has expired. Ask for a new one."),
                 VerifyOutcome.LOCKED: _("Too many wrong tries. Ask for a new code."),
+                VerifyOutcome.TAKEN: _(
+                    "Another account has verified this number. Enter your own number below."
+                ),
             }[outcome],
         )
     return render(
         request,
         "accounts/verify_phone.html",
-        {"form": form, "verified": user.phone_verified_at is not None, "next": next_url},
+        {
+            "form": form,
+            "number_form": PhoneNumberForm(),
+            "verified": user.phone_verified_at is not None,
+            "next": next_url,
+        },
     )
+
+
+@login_required
+@require_POST
+def change_phone(request: HttpRequest) -> HttpResponse:
+    """A typo at sign-up, or a number another account verified first: the code goes to
+    the number typed here (only while the account's number is not verified)."""
+    form = PhoneNumberForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("phone", []):
+            messages.error(request, error)
+        return redirect("accounts:verify_phone")
+    try:
+        user = services.phone_number_change(
+            user_id=request.user.pk, phone=form.cleaned_data["phone"], **client_meta(request)
+        )
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+    except AccountsError as exc:  # already verified, or a code sent too recently
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("We sent a code to %(phone)s.") % {"phone": user.phone_e164})
+    return redirect("accounts:verify_phone")
 
 
 @login_required

@@ -399,6 +399,9 @@ LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
 # Password reset requests per address typed and per client address, per hour.
 PASSWORD_RESETS_PER_ACCOUNT_HOUR = env_int("PASSWORD_RESETS_PER_ACCOUNT_HOUR", 3)
 PASSWORD_RESETS_PER_IP_HOUR = env_int("PASSWORD_RESETS_PER_IP_HOUR", 10)
+# Sign-ups tried per client address per hour (each answer tells whether an e-mail or a
+# verified phone number has an account).
+SIGNUPS_PER_IP_HOUR = env_int("SIGNUPS_PER_IP_HOUR", 20)
 
 # --- payments: ledger, API, webhooks, merchant site ---
 # Seconds a new payment stays open (kiosk capture or online request) before it expires.

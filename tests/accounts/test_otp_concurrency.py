@@ -2,6 +2,7 @@
 
 import pytest
 
+from accounts import otp
 from accounts.models import AuditEvent, PhoneCode, User
 from accounts.otp import VerifyOutcome, phone_code_send, phone_code_verify
 from tests.accounts.conftest import last_sms_code, make_customer
@@ -53,3 +54,40 @@ def test_without_the_locks_concurrent_wrong_guesses_are_lost(
     without_row_locks(monkeypatch, User, PhoneCode)
     race_with_a_code(tmp_path, typed="12345")
     assert PhoneCode.objects.get().attempts < N
+
+
+def race_two_holders_of_one_number(tmp_path) -> tuple[list, list]:
+    """Both typed the number at sign-up, and both verify it at once."""
+    holders = [
+        make_customer(f"holder{i}@example.com", "+12025550166", verified=False) for i in range(2)
+    ]
+    codes = []
+    for holder in holders:
+        phone_code_send(user_id=holder.pk)
+        codes.append(last_sms_code(tmp_path))
+    return run_concurrently(
+        2,
+        lambda i: phone_code_verify(user_id=holders[i].pk, code=codes[i]),
+        hold_before_writing=User,
+    )
+
+
+def test_two_accounts_verifying_one_number_at_once_end_with_one_owner(on_postgres, tmp_path):
+    outcomes, errors = race_two_holders_of_one_number(tmp_path)
+    assert errors == []
+    assert sorted(outcomes) == sorted([VerifyOutcome.VERIFIED, VerifyOutcome.TAKEN])
+    owners = User.objects.filter(phone_e164="+12025550166", phone_verified_at__isnull=False)
+    assert owners.count() == 1
+
+
+def test_locking_only_ones_own_row_deadlocks_two_holders_verifying_at_once(
+    on_postgres, tmp_path, monkeypatch
+):
+    """The control: each would hold its own row and wait for the other's."""
+    monkeypatch.setattr(
+        otp,
+        "_lock_with_the_numbers_holders",
+        lambda user_id: User.objects.select_for_update().get(pk=user_id),
+    )
+    _, errors = race_two_holders_of_one_number(tmp_path)
+    assert any("deadlock" in str(error) for error in errors)

@@ -177,3 +177,68 @@ def test_the_sign_up_page_and_login_page_link_to_each_other(client):
     assert "/accounts/login/" in client.get("/accounts/signup/").content.decode()
     page = client.get("/accounts/login/").content.decode()
     assert "/accounts/signup/" in page and "/accounts/password-reset/" in page
+
+
+def test_a_number_typed_at_a_sign_up_that_never_verifies_it_does_not_keep_its_owner_out(
+    client, tmp_path
+):
+    """Mallory signs up with Grace's number (the code goes to Grace, so she cannot verify
+    it). Grace can still sign up with it, and once she verifies it, Mallory loses it."""
+    from django.test import Client
+
+    mallory = Client()
+    sign_up(mallory, email="mallory@example.com", full_name="Mallory")
+    mallory.get("/accounts/verify-phone/")  # (its welcome message read)
+    sign_up(client)
+    grace = User.objects.get(email="grace@example.com")
+    assert grace.phone_e164 == "+12025550123"
+    client.post("/accounts/verify-phone/", {"code": last_sms_code(tmp_path)})
+    grace.refresh_from_db()
+    assert grace.phone_verified_at is not None
+    squatter = User.objects.get(email="mallory@example.com")
+    assert squatter.phone_e164 is None
+    assert AuditEvent.objects.filter(user=squatter, name="phone.released").exists()
+    page = mallory.get("/accounts/verify-phone/").content.decode()
+    assert "Enter your mobile number" in page and "+12025550123" not in page
+    # The number is now taken for good: a new sign-up with it is refused.
+    again = sign_up(Client(), email="eve@example.com").content.decode()
+    assert "An account with this phone number already exists." in again
+
+
+def test_a_mistyped_number_is_changed_on_the_verification_page(client, tmp_path, settings):
+    settings.PHONE_CODE_RESEND_SECONDS = 0
+    sign_up(client, phone="(202) 555-0199")  # a typo
+    answer = client.post("/accounts/verify-phone/number/", {"phone": "(202) 555-0123"})
+    assert answer["Location"] == "/accounts/verify-phone/"
+    grace = User.objects.get(email="grace@example.com")
+    assert grace.phone_e164 == "+12025550123"
+    assert "+12025550123" in (tmp_path / "sms.log").read_text().splitlines()[-1]
+    client.post("/accounts/verify-phone/", {"code": last_sms_code(tmp_path)})
+    grace.refresh_from_db()
+    assert grace.phone_verified_at is not None
+    # Verified: the number stays (changing it is not this page's business).
+    client.post("/accounts/verify-phone/number/", {"phone": "(202) 555-0188"})
+    grace.refresh_from_db()
+    assert grace.phone_e164 == "+12025550123"
+
+
+def test_the_verification_page_will_not_take_another_accounts_verified_number(
+    client, ada, settings
+):
+    settings.PHONE_CODE_RESEND_SECONDS = 0
+    sign_up(client, phone="(202) 555-0199")
+    page = client.post(
+        "/accounts/verify-phone/number/", {"phone": ada.phone_e164}, follow=True
+    ).content.decode()
+    assert "An account with this phone number already exists." in page
+    assert User.objects.get(email="grace@example.com").phone_e164 == "+12025550199"
+
+
+def test_sign_ups_from_one_address_are_limited(client, settings):
+    settings.SIGNUPS_PER_IP_HOUR = 3
+    for n in range(3):
+        sign_up(client, email=f"someone{n}@example.com", phone=f"(202) 555-01{n:02d}")
+        client.post("/accounts/logout/")
+    page = sign_up(client, email="one.more@example.com", phone="(202) 555-0177")
+    assert "Too many sign-ups from your network" in page.content.decode()
+    assert not User.objects.filter(email="one.more@example.com").exists()

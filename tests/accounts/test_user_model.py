@@ -1,7 +1,8 @@
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
 
@@ -39,11 +40,17 @@ def test_it_rejects_a_phone_number_it_cannot_parse():
         get_user_model().objects.create_user("bob@example.com", "pw-123456", phone_e164="12")
 
 
-def test_two_people_cannot_share_a_phone_number(ada):
-    with pytest.raises((IntegrityError, ValidationError)):
-        get_user_model().objects.create_user(
-            "eve@example.com", "pw-123456", phone_e164="+12025550147"
-        )
+def test_two_people_cannot_share_a_verified_phone_number(ada):
+    """Ada verified hers. Eve may type it at sign-up (nothing is sent to Eve), but it
+    cannot become Eve's verified number too."""
+    ada.phone_verified_at = timezone.now()
+    ada.save(update_fields=["phone_verified_at"])
+    eve = get_user_model().objects.create_user(
+        "eve@example.com", "pw-123456", phone_e164="+12025550147"
+    )
+    eve.phone_verified_at = timezone.now()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        eve.save(update_fields=["phone_verified_at"])
 
 
 def test_changing_the_phone_updates_the_last_four(ada):
