@@ -63,7 +63,14 @@
       maximumFractionDigits: exponent,
     }).format(minor / 10 ** exponent);
 
+  // When each screen appeared: a tap that lands on a screen younger than this was meant
+  // for the one before it (the second tap of a double tap on "Next customer" would
+  // otherwise type the key under it into the next customer's amount).
+  const GHOST_TAP_MS = 450;
+  let shownAt = 0;
+
   function show(name) {
+    if (app.dataset.state !== name) shownAt = performance.now();
     for (const section of app.querySelectorAll("[data-screen]")) {
       section.hidden = section.dataset.screen !== name;
     }
@@ -209,7 +216,7 @@
 
   document.getElementById("keypad").addEventListener("click", (event) => {
     const key = event.target.dataset?.key;
-    if (key) typeKey(key);
+    if (key && performance.now() - shownAt >= GHOST_TAP_MS) typeKey(key);
   });
 
   const KEYBOARD = { Backspace: "back", Delete: "clear", Escape: "clear" };

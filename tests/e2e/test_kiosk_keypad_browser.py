@@ -1,5 +1,6 @@
-"""The kiosk's amount entry in Chromium: a physical keyboard types, and the amount stops
-at the shop's maximum payment (here $50.00) with a message instead of growing."""
+"""The kiosk's amount entry in Chromium: a physical keyboard types, the amount stops at
+the shop's maximum payment (here $50.00) with a message instead of growing, and a ghost
+tap from the screen before does not type."""
 
 from __future__ import annotations
 
@@ -45,3 +46,11 @@ def test_a_cashier_types_the_amount_on_a_keyboard_up_to_the_shops_maximum(tmp_pa
             page.wait_for_selector("#app[data-state=ready]")
             amount = page.locator('[data-screen=ready] [data-bind="amount"]')
             assert amount.inner_text() == "$45.00"
+
+            # A double tap on Cancel: the second tap lands on the keypad of the screen
+            # that replaced it, and must not type the key under it.
+            page.click("[data-screen=ready] [data-action=cancel]")
+            page.click('.key[data-key="8"]')  # as soon as the keypad shows
+            assert display.inner_text() == "$0.00"
+            page.keyboard.type("8")
+            assert display.inner_text() == "$0.08"
