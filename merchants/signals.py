@@ -3,7 +3,8 @@
 from django.dispatch import Signal
 
 # Sent on commit of a pairing. kwargs: kiosk_id, keep_token_hash (the hash of the device
-# just paired). Every other open socket of the kiosk (an earlier device's) must close at once.
+# just paired). Every other open socket of the kiosk (an earlier device's) must close at once
+# (kiosk), and the earlier device's open payments are canceled (payments).
 kiosk_paired = Signal()
 
 # Sent inside the revoke's transaction, with the kiosk row locked. kwargs: kiosk_id,

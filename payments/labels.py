@@ -38,6 +38,7 @@ PAYMENT_REASON = {
     "canceled_at_kiosk": _("canceled at the kiosk"),
     "canceled_by_merchant": _("canceled by the shop"),
     "kiosk_revoked": _("the kiosk was switched off"),
+    "kiosk_paired_again": _("the kiosk was paired with another device"),
     "interrupted": _("the face check was interrupted"),
     "wrong_password": _("wrong password"),
     "too_many_attempts": _("too many attempts"),

@@ -41,16 +41,22 @@ __all__ = [
 ]
 
 
-def kiosk_payments_cancel(*, kiosk_id: int) -> None:
+def kiosk_payments_cancel(*, kiosk_id: int, reason: str = "kiosk_revoked") -> None:
     """Cancel every open payment of a revoked kiosk, each as its own audited transition
     (an overdue one expires instead; one that closed meanwhile is left as it is)."""
     open_ids = Payment.objects.filter(
         kiosk_id=kiosk_id, status__in=Payment.OPEN_STATUSES
     ).values_list("pk", flat=True)
     for payment_id in list(open_ids):
-        payment_cancel(payment_id=payment_id, reason="kiosk_revoked")
+        payment_cancel(payment_id=payment_id, reason=reason)
 
 
 def on_kiosk_revoked(sender, *, kiosk_id: int, **kwargs) -> None:
     # merchants.signals.kiosk_revoked, sent inside the revoke's transaction.
     kiosk_payments_cancel(kiosk_id=kiosk_id)
+
+
+def on_kiosk_paired(sender, *, kiosk_id: int, **kwargs) -> None:
+    # merchants.signals.kiosk_paired, on commit: the device before this one no longer
+    # works, and the new one starts at a new payment, not at its predecessor's last screen.
+    kiosk_payments_cancel(kiosk_id=kiosk_id, reason="kiosk_paired_again")

@@ -363,6 +363,23 @@ def test_a_revoked_kiosk_cannot_take_payments_and_its_open_ones_are_canceled(
     assert excinfo.value.code == "kiosk_revoked"
 
 
+def test_pairing_a_kiosk_again_cancels_the_payments_its_earlier_device_left_open(
+    django_capture_on_commit_callbacks,
+):
+    """The new device starts at a new payment, not at its predecessor's last screen."""
+    from merchants.services import kiosk_issue_pairing_code, kiosk_pair
+
+    cafe = f.merchant()
+    counter = f.kiosk(cafe)
+    left_open = f.kiosk_payment(cafe, kiosk_=counter)
+    code = kiosk_issue_pairing_code(kiosk_id=counter.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        kiosk_pair(code=code)
+    left_open.refresh_from_db()
+    assert (left_open.status, left_open.reason) == (S.CANCELED, "kiosk_paired_again")
+    assert f.kiosk_payment(cafe, kiosk_=counter).status == S.CREATED  # the kiosk works
+
+
 def test_a_topup_command_credits_the_wallet(capsys):
     from django.core.management import call_command
 
