@@ -23,8 +23,15 @@ from payments.errors import PaymentError
 from payments.labels import event_label
 from payments.merchant.access import can_manage, merchant_view
 from payments.merchant.forms import ApiKeyForm, CheckoutSettingsForm, KioskForm, WebhookForm
+from payments.merchant.once import first_time
 from payments.merchant.qr import qr_svg
 from payments.models import WebhookDelivery
+
+
+def _already_done(message: str, to: str, *, request: HttpRequest) -> HttpResponse:
+    """A creating form sent again (a reload of its answer): nothing is created twice."""
+    messages.info(request, message)
+    return redirect(to)
 
 
 def _secret_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
@@ -39,9 +46,14 @@ def kiosks(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not can_manage(request):
             return render(request, "merchant/forbidden.html", status=403)
+        if form.is_valid() and not first_time(request, form):
+            return _already_done(
+                _("This kiosk was already created."), "merchant:kiosks", request=request
+            )
         if form.is_valid():
+            details = {k: v for k, v in form.cleaned_data.items() if k != "once"}
             kiosk = merchant_services.kiosk_create(
-                merchant_id=request.merchant.pk, created_by_id=request.user.pk, **form.cleaned_data
+                merchant_id=request.merchant.pk, created_by_id=request.user.pk, **details
             )
             # The next thing anyone does with a new kiosk is pair it: the code comes at once.
             return _pairing_page(request, kiosk, created=True)
@@ -100,6 +112,15 @@ def kiosk_revoke(request: HttpRequest, kiosk_id: int) -> HttpResponse:
 def api_keys(request: HttpRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST or None)
     context = {"form": form, "keys": ApiKey.objects.filter(merchant=request.merchant)}
+    if request.method == "POST" and form.is_valid() and not first_time(request, form):
+        return _already_done(
+            _(
+                "This key was already created, and its secret shown once. If you did not copy "
+                "it, revoke the key and create another."
+            ),
+            "merchant:api-keys",
+            request=request,
+        )
     if request.method == "POST" and form.is_valid():
         key, secret = merchant_services.api_key_create(
             merchant_id=request.merchant.pk,
@@ -126,6 +147,12 @@ def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
 def webhook_endpoints(request: HttpRequest) -> HttpResponse:
     form = WebhookForm(request.POST or None)
     context = {"form": form, "endpoints": WebhookEndpoint.objects.filter(merchant=request.merchant)}
+    if request.method == "POST" and form.is_valid() and not first_time(request, form):
+        return _already_done(
+            _("This endpoint was already added, and its signing secret shown once."),
+            "merchant:webhooks",
+            request=request,
+        )
     if request.method == "POST" and form.is_valid():
         try:
             endpoint = merchant_services.webhook_endpoint_create(

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from merchants.models import WEBHOOK_EVENT_TYPES
 from merchants.return_urls import parse_hosts
 from payments.labels import PAYMENT_STATUS, WEBHOOK_EVENT
+from payments.merchant.once import SentOnceForm
 from payments.models import Payment
 from smilepay import money
 
@@ -96,7 +97,7 @@ class RefundConfirmForm(forms.Form):
     refund_key = forms.CharField(max_length=64)
 
 
-class KioskForm(forms.Form):
+class KioskForm(SentOnceForm):
     name = forms.CharField(max_length=100, label=_("Name"))
     location = forms.CharField(max_length=200, required=False, label=_("Location"))
     require_phone_digits = forms.BooleanField(
@@ -104,11 +105,11 @@ class KioskForm(forms.Form):
     )
 
 
-class ApiKeyForm(forms.Form):
+class ApiKeyForm(SentOnceForm):
     name = forms.CharField(max_length=100, initial="Backend", label=_("Name"))
 
 
-class WebhookForm(forms.Form):
+class WebhookForm(SentOnceForm):
     url = forms.URLField(max_length=500, label=_("Endpoint URL"), assume_scheme="https")
     event_types = forms.MultipleChoiceField(
         required=False,

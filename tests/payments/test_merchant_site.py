@@ -205,6 +205,27 @@ def test_an_api_key_secret_is_shown_once_and_only_its_hash_is_kept(cafe, owner, 
     assert key.revoked_at is not None
 
 
+@pytest.mark.parametrize(
+    ("path", "form", "made"),
+    [
+        ("/merchant/api-keys/", {"name": "Till backend"}, ApiKey),
+        ("/merchant/webhooks/", {"url": "https://shop.example/hooks"}, WebhookEndpoint),
+        ("/merchant/kiosks/", {"name": "Till 4"}, Kiosk),
+    ],
+)
+def test_reloading_the_page_that_answered_a_creating_form_creates_nothing_more(
+    cafe, owner, client, path, form, made, settings
+):
+    """That page shows a secret or pairing code once, so it answers the POST itself; a
+    reload sends the same form again."""
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True  # no DNS lookup of shop.example
+    token = re.search(r'name="once" value="([^"]+)"', client.get(path).content.decode())[1]
+    assert client.post(path, {**form, "once": token}).status_code == 200
+    again = client.post(path, {**form, "once": token}, follow=True)
+    assert made.objects.filter(merchant=cafe).count() == 1
+    assert "already" in again.content.decode()
+
+
 def test_webhook_endpoints_and_their_deliveries(cafe, owner, client):
     client.post(
         "/merchant/webhooks/",
