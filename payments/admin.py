@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
 from django.shortcuts import render
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from merchants.models import Merchant
 from payments import services
 from payments.errors import PaymentError
 from payments.models import (
@@ -35,9 +39,21 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def _currencies_in_use() -> list[tuple[str, str]]:
+    """The site's currency and every merchant's: a wallet in any other could pay nobody."""
+    used = {settings.DEFAULT_CURRENCY, *Merchant.objects.values_list("currency", flat=True)}
+    return [(code, code) for code in sorted(used)]
+
+
 class TopUpForm(forms.Form):
-    amount_minor = forms.IntegerField(min_value=1, help_text="minor units, e.g. 2500 = 25.00")
-    currency = forms.CharField(max_length=3, required=False, help_text="default DEFAULT_CURRENCY")
+    amount_minor = forms.IntegerField(
+        min_value=1, label=_("Amount in minor units"), help_text=_("e.g. 2500 = 25.00")
+    )
+    currency = forms.ChoiceField(label=_("Currency"), choices=_currencies_in_use)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].initial = settings.DEFAULT_CURRENCY
 
 
 def top_up_wallets(modeladmin, request, queryset):
@@ -49,12 +65,17 @@ def top_up_wallets(modeladmin, request, queryset):
                 services.wallet_topup(
                     user_id=user.pk,
                     amount_minor=form.cleaned_data["amount_minor"],
-                    currency=(form.cleaned_data["currency"] or "").upper() or None,
+                    currency=form.cleaned_data["currency"],
                     memo=f"admin top-up by {request.user}",
                 )
             except PaymentError as exc:
                 modeladmin.message_user(request, f"{user}: {exc.message}", messages.ERROR)
-        modeladmin.message_user(request, f"Topped up {queryset.count()} wallet(s).")
+        count = queryset.count()
+        modeladmin.message_user(
+            request,
+            ngettext("Topped up %(count)d wallet.", "Topped up %(count)d wallets.", count)
+            % {"count": count},
+        )
         return None
     return render(
         request,
@@ -68,7 +89,7 @@ def top_up_wallets(modeladmin, request, queryset):
     )
 
 
-top_up_wallets.short_description = "Top up wallets (demo money)"
+top_up_wallets.short_description = _("Top up wallets (demo money)")
 
 
 def _register_user_action() -> None:

@@ -398,8 +398,17 @@ def test_an_operator_tops_up_wallets_from_the_django_admin(admin_client):
             "_selected_action": [casey.pk],
             "apply": "1",
             "amount_minor": "1500",
-            "currency": "",
+            "currency": "USD",
         },
     )
     assert response.status_code == 302
     assert wallet(casey).balance_minor == 1500
+
+
+def test_the_admin_top_up_offers_only_currencies_someone_can_be_paid_in(admin_client):
+    casey = f.customer()
+    form = {"action": "top_up_wallets", "_selected_action": [casey.pk], "apply": "1"}
+    refused = admin_client.post("/admin/accounts/user/", {**form, "amount_minor": "2000",
+                                                         "currency": "EUR"})  # fmt: skip
+    assert refused.status_code == 200  # the form again, with its error
+    assert not LedgerAccount.objects.filter(user=casey, currency="EUR").exists()
