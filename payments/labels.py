@@ -180,3 +180,25 @@ def attempt_sentence(attempt, *, customer_id: int) -> str:
         _("A face close to yours was seen at %(where)s (%(outcome)s); it was not taken as you.")
         % {**where, "outcome": outcome_label(attempt.outcome).lower()}
     )
+
+
+def delivery_problem(error: str) -> str:
+    """A webhook delivery's last error in the merchant's words ("" when none); the stored
+    text (the HTTP library's, in English) stays for the tooltip."""
+    if not error:
+        return ""
+    if error.startswith("HTTP "):
+        return str(_("your endpoint answered %(status)s") % {"status": error[5:]})
+    kinds = {
+        "DeadlineExceeded": _("no answer in time"),
+        "ReadTimeout": _("no answer in time"),
+        "ConnectTimeout": _("could not connect"),
+        "ConnectionError": _("could not connect"),
+        "SSLError": _("the endpoint's certificate was refused"),
+        "refused": _("this address may not receive webhooks"),
+        "endpoint disabled": _("endpoint disabled"),
+    }
+    for start, label in kinds.items():
+        if error.startswith(start):
+            return str(label)
+    return str(_("could not deliver"))

@@ -12,6 +12,7 @@ register.filter("status_label", labels.status_label)
 register.filter("reason_label", labels.reason_label)
 register.filter("outcome_label", labels.outcome_label)
 register.filter("event_label", labels.event_label)
+register.filter("delivery_problem", labels.delivery_problem)
 
 
 @register.simple_tag

@@ -9,7 +9,7 @@ from merchants import services as merchant_services
 from merchants.models import ApiKey, Kiosk, KioskPairingCode, MerchantMembership, WebhookEndpoint
 from merchants.tokens import hash_token
 from payments import services
-from payments.models import Payment
+from payments.models import Payment, WebhookDelivery
 from tests.payments import factories as f
 from tests.services import scripts_of
 
@@ -236,6 +236,26 @@ def test_webhook_endpoints_and_their_deliveries(cafe, owner, client):
     f.paid_payment(cafe, f.customer(balance_minor=1000))
     page = client.get(f"/merchant/webhooks/{endpoint.pk}/")
     assert b"payment.succeeded" in page.content
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        ("ConnectionError: HTTPConnectionPool(host='127.0.0.1', port=9)", "could not connect"),
+        ("DeadlineExceeded: no full answer within 10 s", "no answer in time"),
+        ("HTTP 404", "your endpoint answered 404"),
+    ],
+)
+def test_a_failed_delivery_is_explained_in_words_with_the_details_on_hover(
+    cafe, owner, client, error, said
+):
+    endpoint = WebhookEndpoint.objects.create(merchant=cafe, url="https://shop.example/h")
+    WebhookDelivery.objects.create(
+        endpoint=endpoint, event_type="payment.succeeded", event_id="evt_1", payload={},
+        attempts=1, last_error=error,
+    )  # fmt: skip
+    page = html.unescape(client.get(f"/merchant/webhooks/{endpoint.pk}/").content.decode())
+    assert f'title="{error}">{said}</span>' in page
 
 
 def test_merchant_a_staff_never_see_merchant_b_data_in_the_admin(cafe, owner, client):
