@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 from django.shortcuts import render
+from django.utils import translation
 from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.views import SpectacularAPIView
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
 @lru_cache(maxsize=1)
 def api_schema() -> dict:
-    generator = SchemaGenerator(urlconf="payments.api.schema_urls")
-    return generator.get_schema(request=None, public=True)
+    # The API speaks English (docs/i18n.md), and this is cached once: made in the first
+    # visitor's language, the reference would mix languages for everyone after.
+    with translation.override("en"):
+        generator = SchemaGenerator(urlconf="payments.api.schema_urls")
+        return json.loads(json.dumps(generator.get_schema(request=None, public=True), default=str))
+
+
+class EnglishSchemaView(SpectacularAPIView):
+    """The OpenAPI schema, in English whatever the caller's language."""
+
+    def dispatch(self, request, *args, **kwargs):
+        with translation.override("en"):
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()  # lazy texts become English here, not after
+        return response
 
 
 def _resolve(schema: dict, node):

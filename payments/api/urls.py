@@ -1,9 +1,8 @@
 """The merchant REST API and its schema, mounted at /api/."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 
-from payments.api.docs import api_docs
+from payments.api.docs import EnglishSchemaView, api_docs
 
 app_name = "api"
 
@@ -11,7 +10,7 @@ urlpatterns = [
     path("v1/", include("payments.api.v1_urls")),
     path(
         "schema/",
-        SpectacularAPIView.as_view(urlconf="payments.api.schema_urls"),
+        EnglishSchemaView.as_view(urlconf="payments.api.schema_urls"),
         name="schema",
     ),
     path("docs/", api_docs, name="docs"),

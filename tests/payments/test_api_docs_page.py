@@ -27,3 +27,16 @@ def test_the_docs_page_shows_no_raw_markdown(client):
     page = client.get("/api/docs/").content.decode()
     assert page.count("<li><code>") >= 2
     assert "* `" not in page
+
+
+@pytest.mark.django_db
+def test_the_reference_is_in_english_whoever_asks_first(client):
+    """The schema is made once and cached: a French first visitor must not make the
+    channel and status names French (half translated) for everyone."""
+    from payments.api import docs
+
+    docs.api_schema.cache_clear()
+    french = client.get("/api/docs/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "<code>online</code> - Online" in french and "En ligne" not in french
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="fr")
+    assert "En ligne" not in schema.content.decode()
