@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -129,6 +130,7 @@ def kiosk_unpair(request: HttpRequest) -> HttpResponse:
         return _kiosk_page(request, kiosk, status=exc.status, unpair_error=exc.message)
     except ratelimit.RateLimited:
         return _kiosk_page(request, kiosk, status=429, unpair_error=devices.UNPAIR_LIMITED)
+    messages.success(request, _("This device is unpaired: the kiosk takes no more payments here."))
     response = redirect("kiosk:home")
     response.delete_cookie(devices.DEVICE_COOKIE, samesite="Strict")
     return response

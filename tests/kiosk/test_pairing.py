@@ -115,6 +115,8 @@ def test_a_manager_unpairs_and_the_old_cookie_stops_working_on_the_server(client
         "/kiosk/unpair", {"email": "manager@cafe.example", "password": "staff passphrase 1"}
     )
     assert done.status_code == 302
+    said = client.get(done["Location"]).content.decode()
+    assert "This device is unpaired" in said and "Pair this kiosk" in said
     assert kiosk_for_device(device_token=token) is None
     kiosk.refresh_from_db()
     assert kiosk.revoked_at is not None
