@@ -294,7 +294,7 @@ def test_the_merchant_pages_with_python_strings_are_french(client, world, path):
 
 
 def test_one_english_word_with_two_meanings_gets_the_right_french_each_time(client, world):
-    """"From" is a date on the payment filter and a network address in the consent
+    """ "From" is a date on the payment filter and a network address in the consent
     history: the second has a context of its own, so neither takes the other's word."""
     client.force_login(world["owner"])
     payments = client.get("/merchant/payments/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
