@@ -294,3 +294,22 @@ def test_chart_axes_end_on_round_numbers():
     from payments.merchant.charts import nice_ceiling
 
     assert [nice_ceiling(v) for v in (0, 3, 7, 12, 230, 1001)] == [4, 4, 10, 20, 250, 2000]
+
+
+def test_someone_who_staffs_two_merchants_switches_between_them_from_the_header(
+    cafe, owner, client
+):
+    bakery = f.merchant(name="Corner Bakery")
+    MerchantMembership.objects.create(merchant=bakery, user=owner, role="manager")
+    page = client.get("/merchant/").content.decode()
+    assert 'action="/merchant/switch/"' in page and "Corner Bakery" in page
+    client.post("/merchant/switch/", {"merchant_id": bakery.pk})
+    now = client.get("/merchant/").content.decode()
+    assert '<h1 class="merchant-name">Corner Bakery</h1>' in now
+
+
+def test_one_merchants_staff_see_no_switcher_and_a_cashier_no_api_docs(cafe, client):
+    cashier = f.staff(cafe, role="cashier")
+    client.force_login(cashier)
+    page = client.get("/merchant/").content.decode()
+    assert 'action="/merchant/switch/"' not in page and "/api/docs/" not in page
