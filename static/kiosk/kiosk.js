@@ -111,6 +111,8 @@
     if (!p || p.status === "canceled") {
       payment = null;
       showAmount();
+      // Canceled here or by the shop's system: say so, so nobody thinks it was paid.
+      if (p) amountHint(interpolate(gettext("Canceled: %(amount)s was not charged."), { amount: money(p.amount_minor) }, true));
       return;
     }
     payment = p;

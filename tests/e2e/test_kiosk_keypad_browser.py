@@ -52,5 +52,6 @@ def test_a_cashier_types_the_amount_on_a_keyboard_up_to_the_shops_maximum(tmp_pa
             page.click("[data-screen=ready] [data-action=cancel]")
             page.click('.key[data-key="8"]')  # as soon as the keypad shows
             assert display.inner_text() == "$0.00"
+            assert hint.inner_text() == "Canceled: $45.00 was not charged."
             page.keyboard.type("8")
             assert display.inner_text() == "$0.08"
