@@ -69,7 +69,10 @@ class RefundForm(forms.Form):
     def __init__(self, *args, payment: Payment, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.payment = payment
-        self.fields["amount"].widget.attrs["placeholder"] = money.example(payment.currency)
+        # Filled with all that is left: a full refund (the usual one) is then one review.
+        everything = money.format_amount(payment.refundable_minor, payment.currency)
+        self.fields["amount"].widget.attrs["placeholder"] = everything
+        self.fields["amount"].initial = everything
 
     def clean_amount(self) -> int:
         currency = self.payment.currency

@@ -88,6 +88,24 @@ def test_staff_refund_from_the_payment_page_after_confirming_the_amount(cafe, ow
     assert paid.status == "refunded"
 
 
+@pytest.mark.parametrize(("language", "left"), [("en", "1,234.56"), ("fr", "1\u202f234,56")])
+def test_the_refund_amount_starts_at_everything_left_and_reads_back_as_typed(
+    cafe, owner, client, language, left
+):
+    paid = f.paid_payment(cafe, f.customer(balance_minor=500_000), amount_minor=123_456)
+    page = client.get(f"/merchant/payments/{paid.pk}/", HTTP_ACCEPT_LANGUAGE=language)
+    shown = re.search(r'name="amount" value="([^"]+)"', page.content.decode())[1]
+    assert html.unescape(shown) == left
+    review = client.post(
+        f"/merchant/payments/{paid.pk}/refund/",
+        {"amount": html.unescape(shown), "expected_refunded_minor": 0},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert review.status_code == 200 and 'name="amount_minor" value="123456"' in (
+        review.content.decode()
+    )
+
+
 @pytest.mark.parametrize(
     ("typed", "error"),
     [
