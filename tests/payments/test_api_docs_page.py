@@ -40,3 +40,9 @@ def test_the_reference_is_in_english_whoever_asks_first(client):
     assert "<code>online</code> - Online" in french and "En ligne" not in french
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="fr")
     assert "En ligne" not in schema.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_reference_explains_the_webhook_signature_a_new_endpoint_links_to(client):
+    page = client.get("/api/docs/").content.decode()
+    assert 'id="webhooks"' in page and "SmilePay-Signature" in page and "HMAC-SHA256" in page
