@@ -47,9 +47,11 @@ def merchant_view(*, manage: bool = False) -> Callable:
             request.membership = membership
             request.merchant = membership.merchant
             # For the switcher in the header: a person may staff several merchants.
-            request.memberships = lambda: MerchantMembership.objects.filter(
-                user=request.user
-            ).select_related("merchant").order_by("merchant__name")
+            request.memberships = lambda: (
+                MerchantMembership.objects.filter(user=request.user)
+                .select_related("merchant")
+                .order_by("merchant__name")
+            )
             return view(request, *args, **kwargs)
 
         return wrapper

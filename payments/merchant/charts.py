@@ -109,31 +109,35 @@ def line_chart(
     max_value: float | None = None,
     color: str = "#1f5fbf",
 ) -> SafeString:
-    """A line through the points that have a value (gaps are skipped)."""
+    """A line through the points that have a value, broken where a day has none (a line
+    across it would draw a rate for a day that had nothing to measure)."""
     values = [v for _, v in points if v is not None]
     top = max_value or nice_ceiling(max([*values, 0]))
     n = max(len(points) - 1, 1)
     step = (W - PAD_L - PAD_R - 12) / n
-    coords, dots, labels = [], [], []
+    segments: list[list[str]] = [[]]
+    dots, labels = [], []
     every = _every(len(points))
     for i, (label, value) in enumerate(points):
         x = PAD_L + 6 + step * i
         if i % every == 0:
             labels.append(_x_label(x, label))
         if value is None:
+            if segments[-1]:
+                segments.append([])
             continue
         y = H - PAD_B - (H - PAD_B - PAD_T) * (value / top)
         text = f"{label}: {fmt(value)}"
-        coords.append(f"{x:.1f},{y:.1f}")
+        segments[-1].append(f"{x:.1f},{y:.1f}")
         dots.append(
             f'<g class="pt" tabindex="0"><title>{escape(text)}</title>'
             f'<rect class="hit" x="{x - step / 2:.1f}" y="{PAD_T}" width="{step:.1f}" '
             f'height="{H - PAD_B - PAD_T}" fill="transparent"/>'
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{color}"/>{_tip(x, y, text)}</g>'
         )
-    line = (
+    lines = "".join(
         f'<polyline fill="none" stroke="{color}" stroke-width="2.5" points="{" ".join(coords)}"/>'
+        for coords in segments
         if len(coords) > 1
-        else ""
     )
-    return _svg(title, f"{_axis(top, fmt)}{''.join(labels)}{line}{''.join(dots)}")
+    return _svg(title, f"{_axis(top, fmt)}{''.join(labels)}{lines}{''.join(dots)}")

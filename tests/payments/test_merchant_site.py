@@ -331,3 +331,15 @@ def test_one_merchants_staff_see_no_switcher_and_a_cashier_no_api_docs(cafe, cli
     client.force_login(cashier)
     page = client.get("/merchant/").content.decode()
     assert 'action="/merchant/switch/"' not in page and "/api/docs/" not in page
+
+
+def test_a_line_chart_is_broken_where_a_day_has_nothing_to_measure():
+    from payments.merchant.charts import line_chart
+
+    def lines(values):
+        svg = line_chart([(str(i), v) for i, v in enumerate(values)], title="Success rate")
+        return svg.count("<polyline"), svg.count("<circle")
+
+    assert lines([0.5, 0.8, None, 0.9, 1.0]) == (2, 4)
+    assert lines([0.5, None, 0.9]) == (0, 2)  # single days: dots, no line across the gap
+    assert lines([0.5, 0.6, 0.7]) == (1, 3)
