@@ -26,6 +26,7 @@ from payments.models import (
     WebhookDelivery,
 )
 from payments.selectors import payment_events
+from smilepay.money import format_money
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -138,8 +139,7 @@ class PaymentAdmin(ReadOnlyAdmin):
         "merchant",
         "kiosk",
         "customer",
-        "amount_minor",
-        "currency",
+        "amount",
         "status",
         "reason",
         "created_at",
@@ -148,7 +148,11 @@ class PaymentAdmin(ReadOnlyAdmin):
     search_fields = ["pk", "description", "customer__email"]
     readonly_fields = ["audit_trail"]
 
-    @admin.display(description="Audit trail")
+    @admin.display(description=_("Amount"), ordering="amount_minor")
+    def amount(self, obj: Payment) -> str:
+        return format_money(obj.amount_minor, obj.currency)
+
+    @admin.display(description=_("Audit trail"))
     def audit_trail(self, obj: Payment) -> str:
         return format_html_join(
             mark_safe("<br>"),
@@ -162,7 +166,12 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "payment", "amount_minor", "reason", "created_at"]
+    list_display = ["pk", "payment", "amount", "reason", "created_at"]
+    list_select_related = ["payment"]
+
+    @admin.display(description=_("Amount"), ordering="amount_minor")
+    def amount(self, obj: Refund) -> str:
+        return format_money(obj.amount_minor, obj.payment.currency)
 
 
 @admin.register(RecognitionAttempt)

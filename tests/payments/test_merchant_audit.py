@@ -128,3 +128,12 @@ def test_the_merchant_payment_page_shows_the_trail_oldest_first(cafe, owner, cli
     services.payment_cancel(payment_id=payment.pk)
     html = client.get(f"/merchant/payments/{payment.pk}/").content.decode()
     assert html.index("Payment created") < html.rindex("Canceled")
+
+
+@pytest.mark.django_db
+def test_the_operator_reads_amounts_as_money_in_the_admin_lists(admin_client):
+    cafe, casey = f.merchant(), f.customer(balance_minor=5000)
+    paid = f.paid_payment(cafe, casey, amount_minor=1250)
+    services.payment_refund(payment_id=paid.pk, amount_minor=250)
+    assert "$12.50" in admin_client.get("/admin/payments/payment/").content.decode()
+    assert "$2.50" in admin_client.get("/admin/payments/refund/").content.decode()
