@@ -35,6 +35,10 @@ _started: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task] = (
 )
 
 
+# Most of one round the webhook retries may take; each try ends within its own timeout.
+WEBHOOK_BUDGET_SECONDS = 15.0
+
+
 def run_sweeps() -> dict[str, int]:
     """One round of every sweep, in the calling thread; returns what each one did."""
 
@@ -43,7 +47,8 @@ def run_sweeps() -> dict[str, int]:
         return {
             "expired": tasks.expire_due_payments(),
             "stuck_failed": tasks.fail_stuck_matching(),
-            "webhooks_retried": tasks.retry_due_webhooks(),
+            # Last, and for a bounded time: the next round's expiries come first.
+            "webhooks_retried": tasks.retry_due_webhooks(budget_seconds=WEBHOOK_BUDGET_SECONDS),
         }
     finally:
         # The thread may be a different one next round: leave no connection behind.

@@ -13,6 +13,7 @@ import threading
 import time
 
 import pytest
+from django.utils import timezone
 
 from accounts import push
 from accounts.models import PushSubscription
@@ -144,3 +145,27 @@ def test_a_dripping_push_service_fails_the_push_in_time(settings, monkeypatch):
 
 # A real P-256 public key (uncompressed, base64url), as a browser hands it over.
 P256DH = "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM"
+
+
+def test_the_embedded_sweeps_retries_stop_at_their_budget_and_leave_the_rest_for_later(
+    settings,
+):
+    """Each try ends within its timeout; the round ends within its budget, so the next
+    round's expiries are not held up by many slow receivers."""
+    from payments.tasks import retry_due_webhooks
+
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    with hostile_receiver(drip_the_status_line) as url:
+        cafe = f.merchant()
+        endpoint = merchant_services.webhook_endpoint_create(merchant_id=cafe.pk, url=url)
+        for n in range(4):
+            WebhookDelivery.objects.create(
+                endpoint=endpoint, event_type="payment.succeeded", event_id=f"evt_{n}",
+                payload={}, next_attempt_at=timezone.now(),
+            )  # fmt: skip
+        started = time.monotonic()
+        tried = retry_due_webhooks(budget_seconds=1.5)
+        assert time.monotonic() - started < 4
+    assert 1 <= tried < 4  # about a second each: the budget ran out before the last
+    assert WebhookDelivery.objects.filter(attempts=0, status="pending").count() == 4 - tried
