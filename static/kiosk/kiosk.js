@@ -66,11 +66,16 @@
   // When each screen appeared: a tap that lands on a screen younger than this was meant
   // for the one before it (the second tap of a double tap on "Next customer" would
   // otherwise type the key under it into the next customer's amount).
+  // data-settled tells when taps count again (tests read it, as they read data-state).
   const GHOST_TAP_MS = 450;
-  let shownAt = 0;
+  let settling = null;
 
   function show(name) {
-    if (app.dataset.state !== name) shownAt = performance.now();
+    if (app.dataset.state !== name) {
+      app.dataset.settled = "false";
+      clearTimeout(settling);
+      settling = setTimeout(() => (app.dataset.settled = "true"), GHOST_TAP_MS);
+    }
     for (const section of app.querySelectorAll("[data-screen]")) {
       section.hidden = section.dataset.screen !== name;
     }
@@ -218,7 +223,7 @@
 
   document.getElementById("keypad").addEventListener("click", (event) => {
     const key = event.target.dataset?.key;
-    if (key && performance.now() - shownAt >= GHOST_TAP_MS) typeKey(key);
+    if (key && app.dataset.settled !== "false") typeKey(key);
   });
 
   const KEYBOARD = { Backspace: "back", Delete: "clear", Escape: "clear" };

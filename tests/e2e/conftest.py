@@ -318,6 +318,12 @@ def _watch_content_security_policy(browser) -> list[str]:
 SHOTS = os.environ.get("SMILEPAY_SCREENSHOTS")
 
 
+def keypad_ready(page, *, timeout: float = 60_000) -> None:
+    """The kiosk's amount screen, once it takes taps: a tap in its first moments is taken
+    for the second half of a double tap on the screen before (static/kiosk/kiosk.js)."""
+    page.wait_for_selector("#app[data-state=amount][data-settled=true]", timeout=timeout)
+
+
 def snap(page, name: str, *, full_page: bool = False) -> None:
     """Keep a screenshot of the page when SMILEPAY_SCREENSHOTS names a folder."""
     if SHOTS:

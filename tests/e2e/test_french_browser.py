@@ -17,7 +17,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import chromium_browser, snap
+from tests.e2e.conftest import chromium_browser, keypad_ready, snap
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -94,7 +94,7 @@ def test_a_french_kiosk_from_pairing_to_paid_with_the_shoppers_toggle(live):
         assert language(page) == "fr" and page.inner_text("h1") == "Associer cette borne"
         snap(page, "kiosk-tablet-fr-1-pairing")
         page.click("button[type=submit]")
-        state(page, "amount")
+        keypad_ready(page)
         assert page.inner_text("[data-screen=amount] h1") == "Nouveau paiement"
         for digit in "1250":
             page.click(f'.key[data-key="{digit}"]')
@@ -146,7 +146,7 @@ def test_a_french_kiosk_from_pairing_to_paid_with_the_shoppers_toggle(live):
         # ...and once that payment is over, the kiosk is French again for the next one.
         page.click("[data-screen=failed] [data-action=cancel]")
         page.wait_for_function("() => document.documentElement.lang === 'fr'")
-        state(page, "amount")
+        keypad_ready(page)
         assert page.inner_text("#amount-display") == f"0,00{NBSP}$US"
 
         for digit in "375":

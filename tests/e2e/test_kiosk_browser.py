@@ -23,6 +23,7 @@ from smilepay.faces.lab import bursts
 from tests.e2e.conftest import (
     CAMERA_SMILES_AT_S,
     chromium_browser,
+    keypad_ready,
     make_y4m,
     snap,
     start_live_server,
@@ -91,7 +92,7 @@ def pair_and_charge(page, code: str, cents: str, *, shots: str = "") -> None:
     page.goto(f"/kiosk/?code={code}")
     snap(page, f"{shots}1-pairing")
     page.click("button[type=submit]")
-    page.wait_for_selector("#app[data-state=amount]")
+    keypad_ready(page)
     for digit in cents:
         page.click(f'.key[data-key="{digit}"]')
     snap(page, f"{shots}2-amount")
