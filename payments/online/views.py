@@ -151,6 +151,8 @@ async def face(request: HttpRequest, payment_id: int) -> JsonResponse:
     once a recognition worker has decided the try (or its time budget has passed)."""
     user = await request.auser()
     try:
+        # Whose payment first: anybody else's is 404 whatever the burst looks like.
+        await sync_to_async(services.online_payment_for)(payment_id=payment_id, customer_id=user.pk)
         frames = _frames(request)
         sent = _sent_times(request, len(frames))
         capture = await sync_to_async(services.face_capture_claim)(
