@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from merchants.models import MerchantMembership
+from merchants.selectors import memberships_of
 
 SESSION_KEY = "merchant_id"
 Role = MerchantMembership.Role
@@ -47,10 +48,8 @@ def merchant_view(*, manage: bool = False) -> Callable:
             request.membership = membership
             request.merchant = membership.merchant
             # For the switcher in the header: a person may staff several merchants.
-            request.memberships = lambda: (
-                MerchantMembership.objects.filter(user=request.user)
-                .select_related("merchant")
-                .order_by("merchant__name")
+            request.memberships = lambda: memberships_of(user_id=request.user.pk).order_by(
+                "merchant__name"
             )
             return view(request, *args, **kwargs)
 
