@@ -223,7 +223,10 @@
 
   document.getElementById("keypad").addEventListener("click", (event) => {
     const key = event.target.dataset?.key;
-    if (key && app.dataset.settled !== "false") typeKey(key);
+    // Only a person's tap can be a ghost: the language switch types the amount again by
+    // script (static/kiosk/language.js), right after the page loads.
+    const ghost = event.isTrusted && app.dataset.settled === "false";
+    if (key && !ghost) typeKey(key);
   });
 
   const KEYBOARD = { Backspace: "back", Delete: "clear", Escape: "clear" };
