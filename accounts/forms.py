@@ -113,7 +113,7 @@ def _phone_field() -> forms.CharField:
 
 class SignUpForm(forms.Form):
     email = forms.EmailField(
-        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("Your email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     full_name = forms.CharField(
         label=_("Your name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})

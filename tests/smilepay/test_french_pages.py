@@ -259,6 +259,12 @@ def test_the_sign_in_and_sign_up_forms_are_french(client, path):
     assert walk(client, [path]) == {}
 
 
+def test_the_french_sign_up_says_e_mail_as_the_sign_in_does():
+    """Not Django's own "Courriel" for a label that shares its English ("Email")."""
+    page = Client(HTTP_ACCEPT_LANGUAGE="fr").get("/accounts/signup/").content.decode()
+    assert "Votre e-mail" in page and "Courriel" not in page
+
+
 @pytest.mark.parametrize(
     "path",
     [
