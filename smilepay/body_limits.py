@@ -129,9 +129,16 @@ async def sender_known(route: UploadRoute, scope: Scope) -> bool:
     return bool(session_key) and await database_sync_to_async(_customer_signed_in)(session_key)
 
 
-async def refuse(send: Send, status: int, code: str, message: str) -> None:
+async def refuse(
+    send: Send, scope: Scope, status: int, code: str, message: Callable[[], str]
+) -> None:
+    """Answer `status` with `message()`, said in the visitor's language: Django's
+    LocaleMiddleware has not run yet, so it is chosen the same way here (the switcher's
+    cookie, else Accept-Language), and only for a refusal."""
+    with translation.override(language_of_scope(scope, cookies=_cookies(scope))):
+        text = str(message())
     body = json.dumps(
-        {"error": {"type": "invalid_request_error", "code": code, "message": message}}
+        {"error": {"type": "invalid_request_error", "code": code, "message": text}}
     ).encode()
     await send(
         {
@@ -147,8 +154,8 @@ async def refuse(send: Send, status: int, code: str, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _too_large(cap: int) -> str:
-    return _("The request is too large: at most %(kb)s KB.") % {"kb": max(1, cap // 1024)}
+def _too_large(cap: int) -> Callable[[], str]:
+    return lambda: _("The request is too large: at most %(kb)s KB.") % {"kb": max(1, cap // 1024)}
 
 
 class BodyLimitMiddleware:
@@ -161,20 +168,16 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        # Django's LocaleMiddleware has not run yet: the refusals choose the language the
-        # same way (the switcher's cookie, else Accept-Language).
-        with translation.override(language_of_scope(scope, cookies=_cookies(scope))):
-            await self._checked(scope, receive, send)
-
-    async def _checked(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         cap = body_cap(path)
         declared = _content_length(scope)
         if declared is not None and declared < 0:
-            await refuse(send, 400, "bad_length", _("The Content-Length is not a number."))
+            await refuse(
+                send, scope, 400, "bad_length", lambda: _("The Content-Length is not a number.")
+            )
             return
         if declared is not None and declared > cap:
-            await refuse(send, 413, "too_large", _too_large(cap))
+            await refuse(send, scope, 413, "too_large", _too_large(cap))
             return
         route = upload_route(path)
         if (
@@ -183,16 +186,16 @@ class BodyLimitMiddleware:
             and not await sender_known(route, scope)
         ):
             message = (
-                _("This device is not paired with a kiosk.")
+                (lambda: _("This device is not paired with a kiosk."))
                 if route.sender == KIOSK
-                else _("Sign in first.")
+                else (lambda: _("Sign in first."))
             )
-            await refuse(send, 401, "not_authenticated", message)
+            await refuse(send, scope, 401, "not_authenticated", message)
             return
-        await self.app(scope, *_capped(receive, send, cap))
+        await self.app(scope, *_capped(scope, receive, send, cap))
 
 
-def _capped(receive: Receive, send: Send, cap: int) -> tuple[Receive, Send]:
+def _capped(scope: Scope, receive: Receive, send: Send, cap: int) -> tuple[Receive, Send]:
     """receive/send for the app: past `cap` body bytes, answer 413 and report a disconnect."""
     state = {"read": 0, "started": False, "refused": False}
 
@@ -205,7 +208,7 @@ def _capped(receive: Receive, send: Send, cap: int) -> tuple[Receive, Send]:
             if state["read"] > cap:
                 state["refused"] = True
                 if not state["started"]:
-                    await refuse(send, 413, "too_large", _too_large(cap))
+                    await refuse(send, scope, 413, "too_large", _too_large(cap))
                 return {"type": "http.disconnect"}
         return message
 
