@@ -72,7 +72,7 @@ class SignInForm(AuthenticationForm):
             )
         except signin_limits.RateLimited as exc:
             raise forms.ValidationError(
-                SIGNIN_LOCKED, code="rate_limited", params={"minutes": -(-exc.retry_after // 60)}
+                SIGNIN_LOCKED, code="rate_limited", params={"minutes": exc.retry_after_minutes}
             ) from exc
         return super().clean()
 

@@ -367,7 +367,7 @@ def _password_confirmed(request: HttpRequest, form: DeleteAccountForm) -> bool:
     try:
         signin_limits.password_check_allowed(user_id=request.user.pk, ip=ip)
     except ratelimit.RateLimited as exc:
-        form.add_error(None, PASSWORD_LOCKED % {"minutes": -(-exc.retry_after // 60)})
+        form.add_error(None, PASSWORD_LOCKED % {"minutes": exc.retry_after_minutes})
         return False
     password = form.cleaned_data["password"]
     if signin_limits.password_confirmed(user_id=request.user.pk, password=password, ip=ip):

@@ -27,6 +27,11 @@ class RateLimited(Exception):
         self.scope = scope
         self.retry_after = retry_after
 
+    @property
+    def retry_after_minutes(self) -> int:
+        """The wait in whole minutes, rounded up (what a person is told)."""
+        return -(-self.retry_after // 60)
+
 
 def key_for(*parts: object) -> str:
     """A cache key of the parts; anything a person typed is hashed, never stored clear."""

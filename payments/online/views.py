@@ -185,7 +185,7 @@ def password(request: HttpRequest, payment_id: int) -> HttpResponse:
             ip=client_ip(request),
         )
     except RateLimited as exc:
-        messages.error(request, PASSWORD_LOCKED % {"minutes": -(-exc.retry_after // 60)})
+        messages.error(request, PASSWORD_LOCKED % {"minutes": exc.retry_after_minutes})
         return redirect("portal:confirm", payment_id=payment_id)
     except PaymentError as exc:
         messages.error(request, exc.message)
