@@ -34,3 +34,11 @@ class UserManager(BaseUserManager):
         return self.filter(phone_e164=phone_e164).order_by(
             F("phone_verified_at").asc(nulls_last=True), "pk"
         )
+
+    def phone_taken(self, phone_e164: str, *, besides=None) -> bool:
+        """Whether an account (other than `besides`) has verified this number: the one
+        thing that makes a number unavailable (see User.Meta's constraint)."""
+        verified = self.filter(phone_e164=phone_e164, phone_verified_at__isnull=False)
+        if besides is not None:
+            verified = verified.exclude(pk=besides)
+        return verified.exists()

@@ -152,8 +152,7 @@ def _lock_with_the_numbers_holders(user_id: int) -> User:
 def _claim_number(user: User, *, now) -> bool:
     """Make the user's number verified, theirs alone: accounts that typed it but never
     verified it lose it. False if another account verified it first."""
-    others = User.objects.filter(phone_e164=user.phone_e164).exclude(pk=user.pk)
-    if others.filter(phone_verified_at__isnull=False).exists():
+    if User.objects.phone_taken(user.phone_e164, besides=user.pk):
         return False
     user.phone_verified_at = now
     try:
@@ -161,6 +160,7 @@ def _claim_number(user: User, *, now) -> bool:
             user.save(update_fields=["phone_verified_at"])
     except IntegrityError:
         return False
+    others = User.objects.filter(phone_e164=user.phone_e164).exclude(pk=user.pk)
     for other in others.filter(phone_verified_at__isnull=True):
         other.phone_e164 = None
         other.save(update_fields=["phone_e164"])

@@ -127,7 +127,7 @@ def user_sign_up(
         errors["email"] = _("An account with this email already exists.")
     # Only a verified number is taken: one typed at a sign-up that never verified it
     # (someone else's, or a typo) must not keep its owner out. Verifying settles it.
-    if User.objects.filter(phone_e164=phone_e164, phone_verified_at__isnull=False).exists():
+    if User.objects.phone_taken(phone_e164):
         errors["phone"] = _("An account with this phone number already exists.")
     candidate = User(email=email, full_name=full_name, phone_e164=phone_e164)
     try:
@@ -379,7 +379,7 @@ def phone_number_change(
         user = User.objects.select_for_update().get(pk=user_id)
         if user.phone_verified_at is not None:
             raise AccountsError(_("Your phone number is already verified."), code="phone_verified")
-        if User.objects.filter(phone_e164=phone_e164, phone_verified_at__isnull=False).exists():
+        if User.objects.phone_taken(phone_e164):
             raise ValidationError(_("An account with this phone number already exists."))
         user.phone_e164 = phone_e164
         user.save(update_fields=["phone_e164"])

@@ -47,7 +47,12 @@ def _account(identifier: str) -> str:
             text = normalize_phone(text)
         found = users.holding_phone(text)
     user_id = found.values_list("pk", flat=True).first()
-    return f"user{user_id}" if user_id else ratelimit.hashed(text)
+    return _user(user_id) if user_id else ratelimit.hashed(text)
+
+
+def _user(user_id: int) -> str:
+    """The account an id names, as the limits key it."""
+    return f"user{user_id}"
 
 
 def _signin_keys(identifier: str, ip: str) -> list[tuple[str, int]]:
@@ -89,14 +94,14 @@ def signin_succeeded(*, identifier: str) -> None:
 def account_unlocked(*, user_id: int) -> None:
     """A new password set through a reset link: the account's failures are forgotten (the
     lockout message sends people there). The client address's count stays."""
-    ratelimit.reset(ratelimit.key_for("signin", "account", f"user{user_id}"))
+    ratelimit.reset(ratelimit.key_for("signin", "account", _user(user_id)))
 
 
 def password_check_allowed(*, user_id: int, ip: str) -> None:
     """Raise RateLimited while this account or address may not try a password. For the
     password a signed-in customer types again (to confirm a payment, to delete the
     account): a session left open on a phone must be no way round the sign-in lockout."""
-    _check(_limit_keys(f"user{user_id}", ip))
+    _check(_limit_keys(_user(user_id), ip))
 
 
 def password_confirmed(*, user_id: int, password: str, ip: str) -> bool:
@@ -107,7 +112,7 @@ def password_confirmed(*, user_id: int, password: str, ip: str) -> bool:
     if get_user_model().objects.get(pk=user_id).check_password(password):
         account_unlocked(user_id=user_id)
         return True
-    _count_failure(_limit_keys(f"user{user_id}", ip))
+    _count_failure(_limit_keys(_user(user_id), ip))
     return False
 
 
