@@ -118,3 +118,29 @@ def test_a_printed_photo_held_up_to_the_kiosk_is_refused_and_shown_to_its_owner(
             item = phone.inner_text(".activity-item.spoof")
             assert "photo ou un écran montrant votre visage" in item, item
             assert "Corner Café, Counter 1" in item
+
+
+def test_enrolling_from_a_printed_photo_held_up_to_the_webcam_is_refused_in_words(tmp_path):
+    from tests.e2e.test_enrollment_browser import sign_up_and_consent
+
+    with (
+        start_live_server(tmp_path / "live", FACE_PAD_REQUIRED="true") as live,
+        chromium_browser(printed_photo_video(tmp_path)) as browser,
+    ):
+        page = browser.new_context(permissions=["camera"], base_url=live.url).new_page()
+        page.set_default_timeout(30_000)
+        sign_up_and_consent(page, live, email="borrowed.face@example.com", phone="+1 202 555 0163")
+        page.wait_for_function(
+            "() => document.getElementById('enroll-guidance').textContent.includes('photo')",
+            timeout=120_000,
+        )
+        said = page.inner_text("#enroll-guidance")
+        assert said.startswith("This looks like a photo or a screen, not a live face."), said
+        assert page.get_attribute("#enroll", "data-state") != "done"
+        enrolled = live.shell(
+            "from accounts.models import User; from accounts.selectors import "
+            "customer_face_pay_status as s; "
+            "u = User.objects.get(email='borrowed.face@example.com'); "
+            "print(s(user_id=u.pk).template_count)"
+        )
+        assert enrolled.strip().splitlines()[-1] == "0"
