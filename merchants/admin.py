@@ -4,6 +4,7 @@ endpoints. Secrets (device tokens, webhook secrets) are never shown."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 
 from merchants.models import ApiKey, Kiosk, Merchant, MerchantMembership, WebhookEndpoint
 
@@ -41,3 +42,5 @@ class ApiKeyAdmin(admin.ModelAdmin):
 class WebhookEndpointAdmin(admin.ModelAdmin):
     list_display = ["url", "merchant", "is_active", "created_at"]
     exclude = ["secret"]
+    # Django 6 makes https the scheme a bare host gets; say so now (and no warning).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

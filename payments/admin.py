@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.shortcuts import render
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -30,6 +31,9 @@ from smilepay.money import format_money
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    # Django 6 makes https the scheme a bare host gets; say so now (and no warning).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
     def has_add_permission(self, request) -> bool:
         return False
 
