@@ -62,9 +62,11 @@ class SignInView(LoginView):
 
     def form_valid(self, form) -> HttpResponse:
         response = super().form_valid(form)
-        # An account from before languages were stored gets the one it signs in with.
+        # The switcher's cookie is a choice made before signing in: it becomes the
+        # account's language. A browser's Accept-Language only fills an empty one.
         user = form.get_user()
-        if not user.language:
+        chosen = self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen or not user.language:
             services.user_language_set(user_id=user.pk, language=get_language())
         return response
 

@@ -65,10 +65,12 @@ def recognition_attempt_flag(*, attempt_id: int, customer_id: int) -> Recognitio
         )
         if not related:
             raise RecognitionAttempt.DoesNotExist
-        if attempt.flagged_by_customer_at is not None:
+        if attempt.flagged_by.filter(pk=customer_id).exists():
             return attempt
-        attempt.flagged_by_customer_at = timezone.now()
-        attempt.save(update_fields=["flagged_by_customer_at"])
+        attempt.flagged_by.add(customer_id)
+        if attempt.flagged_by_customer_at is None:
+            attempt.flagged_by_customer_at = timezone.now()
+            attempt.save(update_fields=["flagged_by_customer_at"])
         audit(
             "recognition.flagged_by_customer",
             payment_id=attempt.payment_id,

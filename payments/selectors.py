@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.query import ModelIterable
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent
 from accounts.selectors import customer_id_by_contact
@@ -118,12 +119,17 @@ def customer_pending_confirmations(*, customer_id: int) -> QuerySet[Payment]:
 
 
 def customer_face_activity(*, customer_id: int) -> QuerySet[RecognitionAttempt]:
-    """Attempts that matched or nearly matched this customer."""
+    """Attempts that matched or nearly matched this customer; `flagged_by_me` says whether
+    they reported it (another look-alike's report is theirs, not this customer's)."""
+    reported = RecognitionAttempt.flagged_by.through.objects.filter(
+        recognitionattempt_id=OuterRef("pk"), user_id=customer_id
+    )
     return (
         RecognitionAttempt.objects.filter(
             Q(customer_id=customer_id) | Q(near_customers__pk=customer_id)
         )
         .distinct()
+        .annotate(flagged_by_me=Exists(reported))
         .select_related("kiosk__merchant", "payment__merchant")
     )
 
@@ -150,8 +156,8 @@ def online_customer_id(*, phone_e164: str = "", email: str = "") -> int:
     customer_id = customer_id_by_contact(phone_e164=phone_e164, email=email)
     if customer_id is None:
         if phone_e164:
-            message, param = "no SmilePay customer with this phone number", "customer_phone"
+            message, param = _("no SmilePay customer with this phone number"), "customer_phone"
         else:
-            message, param = "no SmilePay customer with this e-mail", "customer_email"
+            message, param = _("no SmilePay customer with this e-mail"), "customer_email"
         raise NotFound("customer_not_found", message, param=param)
     return customer_id

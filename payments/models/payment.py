@@ -263,7 +263,12 @@ class RecognitionAttempt(models.Model):
     # without phone digits): the chance of a false match grows with it
     # (kiosk/search_policy.py). Null when recognition stopped before the search.
     searched_identities = models.PositiveIntegerField(null=True, blank=True)
-    flagged_by_customer_at = models.DateTimeField(null=True, blank=True)
+    # "This wasn't me", per customer: the matched one and each look-alike speak for
+    # themselves, and one's report never stands for another's.
+    flagged_by = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="flagged_recognition_attempts"
+    )
+    flagged_by_customer_at = models.DateTimeField(null=True, blank=True)  # the first report
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -61,6 +61,13 @@ def test_confirm_needs_a_sign_in(client):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+def test_a_payment_waiting_for_the_customer_reads_as_their_turn_in_their_history(casey, client):
+    f.matched_payment(f.merchant(name="Corner Café"), casey, amount_minor=450)
+    html = client.get("/me/payments/").content.decode()
+    assert "Waiting for your confirmation" in html
+    assert "Waiting for confirmation<" not in html
+
+
 def test_history_lists_only_my_payments(casey, client):
     cafe = f.merchant()
     f.paid_payment(cafe, casey, amount_minor=321)
@@ -110,6 +117,34 @@ def test_this_wasnt_me_pauses_face_pay_in_accounts_for_real(casey, client):
     )
     client.post(f"/me/activity/{attempt.pk}/flag/")
     assert customer_face_pay_status(user_id=casey.pk).paused
+
+
+def test_a_look_alikes_report_does_not_stand_for_the_matched_customers(casey, client):
+    """Both report the same attempt: each one's face pay pauses, each page says so, and
+    the look-alike who reported first cannot silence the matched customer's button."""
+    from django.test import Client
+
+    from accounts.selectors import customer_face_pay_status
+
+    robin = f.customer()
+    attempt = services.recognition_attempt_record(
+        payment_id=None,
+        kiosk_id=f.kiosk(f.merchant()).pk,
+        outcome="matched",
+        customer_id=casey.pk,
+        near_customer_ids=[robin.pk],
+    )
+    look_alike = Client()
+    look_alike.force_login(robin)
+    look_alike.post(f"/me/activity/{attempt.pk}/flag/")
+    assert customer_face_pay_status(user_id=robin.pk).paused
+
+    page = client.get("/me/activity/").content.decode()
+    assert "you reported this" not in page and "This wasn" in page
+    client.post(f"/me/activity/{attempt.pk}/flag/")
+    assert customer_face_pay_status(user_id=casey.pk).paused
+    assert "you reported this" in client.get("/me/activity/").content.decode()
+    assert set(attempt.flagged_by.values_list("pk", flat=True)) == {casey.pk, robin.pk}
 
 
 def test_a_match_notifies_the_customer_through_accounts(casey, django_capture_on_commit_callbacks):
