@@ -18,19 +18,34 @@ from payments import funding, selectors, services
 from payments.errors import PaymentError
 from payments.models import WalletFunding
 from payments.templatetags.money import money
+from smilepay.money import currency_exponent, to_major, to_minor
+
+# What the form suggests adding: 20.00 in most currencies, ¥2,000 where there are no cents.
+SUGGESTED_TOPUP_MINOR = {"JPY": 2000, "KRW": 20000}
 
 
 class FundingForm(forms.Form):
-    amount = forms.DecimalField(
-        label=gettext_lazy("Amount"),
-        min_value=Decimal("0.01"),
-        max_digits=9,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
-    )
+    amount = forms.DecimalField()  # made for the currency in __init__
     provider = forms.CharField(widget=forms.HiddenInput)
     # One-time: a second click of the same form finds the first funding, not a new one.
     form_token = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args, currency: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The currency's own decimals: none for JPY, three for KWD, not always cents.
+        self.currency = currency
+        places = currency_exponent(currency)
+        smallest = Decimal(1).scaleb(-places)
+        self.fields["amount"] = forms.DecimalField(
+            label=gettext_lazy("Amount"),
+            min_value=smallest,
+            max_digits=12,
+            decimal_places=places,
+            widget=forms.NumberInput(attrs={"step": str(smallest), "inputmode": "decimal"}),
+        )
+
+    def amount_minor(self) -> int:
+        return to_minor(self.cleaned_data["amount"], self.currency)
 
 
 @login_required
@@ -38,10 +53,12 @@ def wallet(request: HttpRequest) -> HttpResponse:
     user_id = request.user.pk
     providers = funding.enabled_providers()
     provider = providers[0] if providers else None
+    currency = settings.DEFAULT_CURRENCY
     form = FundingForm(
         request.POST or None,
+        currency=currency,
         initial={
-            "amount": "20.00",
+            "amount": to_major(SUGGESTED_TOPUP_MINOR.get(currency, 2000), currency),
             "provider": provider.name if provider else "",
             "form_token": secrets.token_urlsafe(24),
         },
@@ -50,7 +67,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
         try:
             done = services.wallet_fund(
                 user_id=user_id,
-                amount_minor=int(form.cleaned_data["amount"] * 100),
+                amount_minor=form.amount_minor(),
                 provider=form.cleaned_data["provider"],
                 form_token=form.cleaned_data["form_token"],
             )
@@ -67,7 +84,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
             "wallets": selectors.wallet_balance(user_id=user_id),
             "form": form,
             "provider": provider,
-            "currency": settings.DEFAULT_CURRENCY,
+            "currency": currency,
             "max_minor": settings.WALLET_FUNDING_MAX_MINOR,
             "left_today_minor": funding.funding_limits_left(user_id=user_id),
             "fundings": WalletFunding.objects.filter(user_id=user_id)[:10],

@@ -57,6 +57,28 @@ def test_a_new_customer_adds_demo_money_in_the_portal_and_the_ledger_balances(cl
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("currency", "typed", "added", "refused"),
+    [("JPY", "500", 500, "500.5"), ("KWD", "1.250", 1250, "1.2505"), ("USD", "5.25", 525, "5.255")],
+)
+def test_money_is_added_in_the_currencys_own_decimals(
+    client, settings, currency, typed, added, refused
+):
+    settings.DEFAULT_CURRENCY = currency
+    dana = f.customer(currency=currency)
+    client.force_login(dana)
+    page = client.get("/me/wallet/").content.decode()
+    wrong = client.post(
+        "/me/wallet/", {"amount": refused, "provider": "demo", "form_token": form_token(page)}
+    )
+    assert wrong.status_code == 200 and balance(dana) == 0
+    client.post(
+        "/me/wallet/", {"amount": typed, "provider": "demo", "form_token": form_token(page)}
+    )
+    assert balance(dana) == added
+
+
+@pytest.mark.django_db
 def test_a_double_click_of_the_same_form_adds_the_money_once(client):
     dana = f.customer()
     client.force_login(dana)
