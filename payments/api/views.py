@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -22,6 +23,7 @@ from payments.api import serializers as s
 from payments.api.auth import ApiKeyAuthentication, HasApiKey
 from payments.api.errors import ApiError, api_exception_handler
 from payments.api.idempotency import HEADER, idempotent
+from payments.labels import status_label
 from payments.models import Payment
 from smilepay.json_body import SafeJSONParser
 
@@ -196,7 +198,8 @@ class PaymentCancelView(MerchantApiView):
                 409,
                 "payment_error",
                 "payment_not_cancelable",
-                f"a {payment.status} payment cannot be canceled",
+                _("a payment that is “%(status)s” cannot be canceled")
+                % {"status": status_label(payment.status)},
             )
         return Response(s.PaymentSerializer(payment).data)
 
@@ -210,6 +213,14 @@ class PaymentRefundView(MerchantApiView):
     )
     @idempotent
     def post(self, request, payment_id: int):
+        if not request.body.strip():
+            # Money leaves only when asked for in so many words: {} for all that is left.
+            raise ApiError(
+                400,
+                "invalid_request_error",
+                "parameter_missing",
+                _('send a JSON object: {} refunds all that is left, {"amount_minor": 100} a part'),
+            )
         data = s.RefundCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         payment = selectors.payment_get(payment_id=payment_id, merchant_id=self.merchant_id)

@@ -23,6 +23,7 @@ from payments.merchant import charts, stats
 from payments.merchant.access import SESSION_KEY, can_manage, merchant_view
 from payments.merchant.forms import PaymentFilterForm, RefundConfirmForm, RefundForm
 from payments.models import Payment
+from smilepay import streaming
 from smilepay.money import format_amount, format_money
 from smilepay.parsing import strict_id
 from smilepay.templatetags.locale_format import percent
@@ -180,7 +181,9 @@ def payment_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse
                 ]
             )
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response = StreamingHttpResponse(
+        streaming.for_the_server(request, rows()), content_type="text/csv"
+    )
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = (
         f'attachment; filename="{request.merchant.slug}-payments-{stamp}.csv"'

@@ -226,6 +226,13 @@ def test_refunds_through_the_api_full_and_partial(cafe, api):
     )
 
 
+def test_a_refund_without_a_body_is_refused_not_taken_as_everything(cafe, api):
+    paid = f.paid_payment(cafe, f.customer(balance_minor=1000), amount_minor=600)
+    assert_error(api.post(f"payments/{paid.pk}/refunds", raw=""), 400, "parameter_missing")
+    assert_error(api.post(f"payments/{paid.pk}/refunds", raw="  \n"), 400, "parameter_missing")
+    assert api.get(f"payments/{paid.pk}").json()["amount_refunded_minor"] == 0
+
+
 def test_merchant_a_never_sees_merchant_b_data_through_the_api(cafe, api):
     other = f.merchant(name="Café B")
     casey = f.customer(balance_minor=1000)
