@@ -163,6 +163,10 @@ def _analyse(image: bytes, *, want_encoding: bool, purpose: str = "enroll") -> _
     )
 
 
+ORIENTATION_TAG = 0x0112
+QUARTER_TURNS = {5, 6, 7, 8}  # EXIF orientations that swap width and height
+
+
 def _image_size(image: bytes) -> tuple[int, int]:
     import io
 
@@ -170,7 +174,10 @@ def _image_size(image: bytes) -> tuple[int, int]:
 
     try:
         with Image.open(io.BytesIO(image)) as img:
-            return img.height, img.width
+            # The engine turns the picture upright by its EXIF orientation (a phone held
+            # sideways): the face box is in that picture's size, so measure it the same way.
+            quarter_turned = img.getexif().get(ORIENTATION_TAG) in QUARTER_TURNS
+            return (img.width, img.height) if quarter_turned else (img.height, img.width)
     except Exception:
         return 0, 0
 

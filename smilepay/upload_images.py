@@ -22,6 +22,14 @@ from PIL import Image, UnidentifiedImageError
 FORMATS = ("JPEG", "PNG", "WEBP")
 
 
+def _starts_like_one_of_ours(data: bytes) -> bool:
+    """JPEG, PNG or WebP by its first bytes: a file that says it is one but will not open
+    is damaged, not of the wrong kind, and the message says so."""
+    return data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")) or (
+        data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    )
+
+
 class ImageRefused(ValueError):
     """The upload is not a frame we analyse; the message says why, for a person."""
 
@@ -49,20 +57,26 @@ def frame_header(data: bytes, *, max_bytes: int, name: str = "") -> FrameHeader:
             _("%(label)s is larger than %(kb)s KB.") % {"label": label, "kb": max_bytes // 1024},
             code="frame_too_large",
         )
-    not_an_image = ImageRefused(
-        _("%(label)s is not a JPEG, PNG or WebP image.") % {"label": label}, code="not_an_image"
+    side = settings.UPLOAD_IMAGE_MAX_SIDE
+    too_big = ImageRefused(
+        _("%(label)s is larger than %(side)s x %(side)s pixels.") % {"label": label, "side": side},
+        code="frame_dimensions",
     )
+    if _starts_like_one_of_ours(data):
+        unreadable = _("%(label)s is damaged or cut off: it cannot be read.")
+    else:
+        unreadable = _("%(label)s is not a JPEG, PNG or WebP image.")
+    not_an_image = ImageRefused(unreadable % {"label": label}, code="not_an_image")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=FORMATS) as img:
                 header = FrameHeader(img.format or "", img.width, img.height)
                 animated = bool(getattr(img, "is_animated", False))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        header, animated = FrameHeader("", 10**6, 10**6), False  # refused just below
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise too_big from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
         raise not_an_image from exc
-    side = settings.UPLOAD_IMAGE_MAX_SIDE
     if not (0 < header.width <= side and 0 < header.height <= side):
         raise ImageRefused(
             _("%(label)s is %(w)s x %(h)s pixels; at most %(side)s x %(side)s.")

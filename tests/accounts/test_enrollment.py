@@ -37,6 +37,25 @@ def edited(image: bytes, *, brightness: float = 1.0, scale: float = 1.0) -> byte
     return out.getvalue()
 
 
+def test_the_guidance_box_of_a_sideways_phone_photo_lies_on_the_upright_picture(
+    client, barack, obama_photos
+):
+    """Stored sideways with an EXIF orientation (as phones do): the engine turns it
+    upright, and the box it draws is measured on that upright picture."""
+    portrait = Image.open(io.BytesIO(obama_photos[0])).convert("RGB")
+    upright = Image.new("RGB", (portrait.width * 2, portrait.height), (90, 90, 90))
+    upright.paste(portrait, (portrait.width, 0))  # wide, the face on the right
+    sideways = upright.rotate(90, expand=True)  # what orientation 6 turns back upright
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    sideways.save(out, "JPEG", quality=92, exif=exif.tobytes())
+    client.force_login(barack)
+    check = post_frame(client, "/me/face/enroll/check/", out.getvalue()).json()
+    top, right, bottom, left = check["box"]
+    assert 0 <= left < right <= 1 and 0 <= top < bottom <= 1, check["box"]
+
+
 def test_barack_enrolls_through_the_page_endpoints_and_face_pay_turns_on(
     client, barack, obama_photos, caplog
 ):

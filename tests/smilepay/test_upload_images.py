@@ -69,6 +69,21 @@ def test_a_6000_pixel_png_is_refused_from_its_header(bomb):
     assert "6000 x 6000" in str(refused.value)
 
 
+def test_a_picture_too_big_even_to_measure_is_refused_without_made_up_numbers():
+    """Pillow stops at the header of a bomb above its own limit: no size to report."""
+    with pytest.raises(ImageRefused) as refused:
+        frame_header(png_bomb(20_000, 20_000), max_bytes=2_000_000)
+    assert refused.value.code == "frame_dimensions"
+    assert str(refused.value) == "The picture is larger than 1920 x 1920 pixels."
+
+
+def test_a_damaged_jpeg_is_called_damaged_not_of_the_wrong_kind():
+    with pytest.raises(ImageRefused) as refused:
+        frame_header(b"\xff\xd8\xff" + bytes(200), max_bytes=600_000)
+    assert refused.value.code == "not_an_image"
+    assert "damaged or cut off" in str(refused.value)
+
+
 @pytest.mark.parametrize("fmt", ["JPEG", "WEBP"])
 def test_a_jpeg_or_webp_above_the_side_cap_is_refused(fmt):
     with pytest.raises(ImageRefused) as refused:
