@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
@@ -44,7 +45,7 @@ class FaceFlagAdmin(admin.ModelAdmin):
     readonly_fields = ["user", "kind", "other_user", "distance", "note", "created_at"]
     actions = ["mark_resolved"]
 
-    @admin.action(description="Mark as resolved")
+    @admin.action(description=_("Mark as resolved"))
     def mark_resolved(self, request, queryset):
         from django.utils import timezone
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.functional import Promise
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import signin_limits
@@ -16,14 +16,27 @@ from accounts.phones import normalize_phone
 from smilepay import money
 from smilepay.ratelimit import client_ip
 
-SIGNIN_LOCKED = _(
-    "Too many failed sign-ins for this account or from your network. "
-    "Wait %(minutes)d minutes and try again, or reset your password."
-)
-PASSWORD_LOCKED = _(
-    "Too many wrong passwords for this account or from your network. "
-    "Wait %(minutes)d minutes and try again."
-)
+
+def signin_locked_message(minutes: int) -> str:
+    return ngettext(
+        "Too many failed sign-ins for this account or from your network. "
+        "Wait %(minutes)d minute and try again, or reset your password.",
+        "Too many failed sign-ins for this account or from your network. "
+        "Wait %(minutes)d minutes and try again, or reset your password.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def password_locked_message(minutes: int) -> str:
+    return ngettext(
+        "Too many wrong passwords for this account or from your network. "
+        "Wait %(minutes)d minute and try again.",
+        "Too many wrong passwords for this account or from your network. "
+        "Wait %(minutes)d minutes and try again.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
 RESET_LIMITED = _(
     "Too many password reset requests. Check your mailbox (and spam folder) for the "
     "links already sent, or try again in an hour."
@@ -72,7 +85,7 @@ class SignInForm(AuthenticationForm):
             )
         except signin_limits.RateLimited as exc:
             raise forms.ValidationError(
-                SIGNIN_LOCKED, code="rate_limited", params={"minutes": exc.retry_after_minutes}
+                signin_locked_message(exc.retry_after_minutes), code="rate_limited"
             ) from exc
         return super().clean()
 

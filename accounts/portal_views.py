@@ -22,11 +22,11 @@ from accounts import enrollment, push, selectors, services, signin_limits
 from accounts.consent import current_consent
 from accounts.errors import AccountsError, ConsentRequired, EnrollmentRefused, PhoneNotVerified
 from accounts.forms import (
-    PASSWORD_LOCKED,
     ConsentForm,
     DeleteAccountForm,
     FacePaySettingsForm,
     from_minor,
+    password_locked_message,
     to_minor,
 )
 from accounts.signals import account_deletion_viewed
@@ -367,7 +367,7 @@ def _password_confirmed(request: HttpRequest, form: DeleteAccountForm) -> bool:
     try:
         signin_limits.password_check_allowed(user_id=request.user.pk, ip=ip)
     except ratelimit.RateLimited as exc:
-        form.add_error(None, PASSWORD_LOCKED % {"minutes": exc.retry_after_minutes})
+        form.add_error(None, password_locked_message(exc.retry_after_minutes))
         return False
     password = form.cleaned_data["password"]
     if signin_limits.password_confirmed(user_id=request.user.pk, password=password, ip=ip):

@@ -15,6 +15,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -44,8 +45,15 @@ def _api_base() -> str:
     return settings.DEMO_SHOP_API_URL.rstrip("/") + "/"
 
 
-def _call_api(method: str, url: str, body: dict | None = None) -> tuple[int, dict]:
-    headers = {"Authorization": f"Bearer {keys.api_key()}", "Content-Type": "application/json"}
+def _call_api(
+    method: str, url: str, body: dict | None = None, *, language: str = "en"
+) -> tuple[int, dict]:
+    headers = {
+        "Authorization": f"Bearer {keys.api_key()}",
+        "Content-Type": "application/json",
+        # The shopper's language: SmilePay's error messages come back in it.
+        "Accept-Language": language,
+    }
     if method == "POST":
         headers["Idempotency-Key"] = uuid.uuid4().hex
     data = json.dumps(body).encode() if body is not None else None
@@ -96,10 +104,13 @@ async def buy(request: HttpRequest) -> HttpResponse:
             "return_url": settings.SITE_URL + "/shop/return?" + urlencode({"order": ref}),
             "expires_in_seconds": EXPIRES_IN,
         },
+        language=get_language(),
     )
     code = body.get("error", {}).get("code", "")
     if status != 201 and code not in NOT_A_CUSTOMER:
-        message = body.get("error", {}).get("message", f"SmilePay answered {status}")
+        message = body.get("error", {}).get("message") or _(
+            "SmilePay refused the order (error %(status)s)."
+        ) % {"status": status}
         return await render_page(
             request,
             "shop/index.html",

@@ -17,8 +17,8 @@ from merchants.tokens import hash_token, new_token
 from payments import services as payment_services
 from payments.labels import status_label
 from payments.models import Payment
-from smilepay.faces.challenge import new_challenge, parse_frame_times, parse_started_at
-from smilepay.frames import FrameError, stashed_frames, validate_burst
+from smilepay.faces.challenge import new_challenge
+from smilepay.frames import FrameError, capture_times, stashed_frames, validate_burst
 
 
 class CaptureError(Exception):
@@ -126,13 +126,14 @@ def capture_submit(
         raise CaptureError(str(exc), code=exc.code) from exc
     received_at_ms = timezone.now().timestamp() * 1000
     try:
-        times = {
-            "frame_ms": parse_frame_times(frame_times, count=len(frames)),
-            "started_at_ms": parse_started_at(started_at),
-            "received_at_ms": received_at_ms,
-        }
-    except ValueError as exc:
-        raise CaptureError(str(exc), code="bad_times") from exc
+        frame_ms, started_at_ms = capture_times(frame_times, started_at, count=len(frames))
+    except FrameError as exc:
+        raise CaptureError(str(exc), code=exc.code) from exc
+    times = {
+        "frame_ms": frame_ms,
+        "started_at_ms": started_at_ms,
+        "received_at_ms": received_at_ms,
+    }
     phone_digits = (phone_digits or "").strip()
     if phone_digits and not (len(phone_digits) == 4 and phone_digits.isdigit()):
         raise CaptureError(_("Phone digits are the last 4 digits of a number."), code="bad_digits")

@@ -244,7 +244,9 @@ def _check_webhook_url(url: str) -> None:
     allowed = {"https"} if settings.HTTPS else {"https", "http"}
     if parsed.scheme not in allowed or not parsed.netloc:
         raise InvalidSetting(
-            "invalid_url", f"the URL must use {' or '.join(sorted(allowed))}", param="url"
+            "invalid_url",
+            _("the URL must use %(schemes)s") % {"schemes": " / ".join(sorted(allowed))},
+            param="url",
         )
     try:
         outbound.check_target(url)

@@ -111,7 +111,7 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
     search_fields = ["user__email", "merchant__name"]
     actions = ["top_up"]
 
-    @admin.action(description="Top up these customer wallets (demo money)")
+    @admin.action(description=_("Top up these customer wallets (demo money)"))
     def top_up(self, request, queryset):
         users = get_user_model().objects.filter(
             pk__in=queryset.filter(kind="customer").values("user_id")

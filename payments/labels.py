@@ -27,6 +27,12 @@ PAYMENT_STATUS = {
     "partially_refunded": _("Partly refunded"),
 }
 
+# The customer reads the waiting states as their own turn, not as "the customer's".
+CUSTOMER_STATUS = {
+    "created": _("Waiting for your answer"),
+    "awaiting_confirmation": _("Waiting for your confirmation"),
+}
+
 # Why a payment ended where it did (Payment.reason).
 PAYMENT_REASON = {
     "insufficient_funds": _("not enough money in the wallet"),
@@ -105,6 +111,11 @@ def _fallback(code: str) -> str:
 
 def status_label(code: str) -> str:
     return str(PAYMENT_STATUS.get(code) or _fallback(code))
+
+
+def customer_status_label(code: str) -> str:
+    """A status as the paying customer reads it (their portal, their phone)."""
+    return str(CUSTOMER_STATUS.get(code) or status_label(code))
 
 
 def reason_label(code: str) -> str:

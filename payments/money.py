@@ -46,7 +46,7 @@ def payment_refund(
                 ):
                     raise IdempotencyConflict(
                         "idempotency_key_reused",
-                        "this Idempotency-Key was used with another request",
+                        _("this Idempotency-Key was used with another request"),
                     )
                 return earlier
         if (

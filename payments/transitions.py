@@ -171,7 +171,7 @@ def payment_create(
 def _same_request(stored: str, given: str) -> None:
     if stored and given and stored != given:
         raise IdempotencyConflict(
-            "idempotency_key_reused", "this Idempotency-Key was used with another request"
+            "idempotency_key_reused", _("this Idempotency-Key was used with another request")
         )
 
 

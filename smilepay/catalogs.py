@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -163,9 +164,12 @@ class Problems:
     fuzzy: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
+    spacing: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return any((self.missing, self.untranslated, self.fuzzy, self.stale, self.invalid))
+        return any(
+            (self.missing, self.untranslated, self.fuzzy, self.stale, self.invalid, self.spacing)
+        )
 
     def report(self) -> str:
         lines = []
@@ -175,6 +179,11 @@ class Problems:
             ("fuzzy", "marked fuzzy: check the translation and remove the flag"),
             ("stale", "in the catalog but no longer in the sources: run `make messages`"),
             ("invalid", "msgfmt refuses the catalog"),
+            (
+                "spacing",
+                "a breakable space before : ; ! ? » or after « (docs/i18n.md: U+00A0 before : "
+                "and inside « », U+202F before ; ! ?)",
+            ),
         ):
             entries = getattr(self, kind)
             if entries:
@@ -207,6 +216,16 @@ def _translated(message) -> bool:
     return bool(strings) and all(strings)
 
 
+# French puts a space before these marks and inside guillemets; an ordinary one lets a
+# line wrap there, leaving the mark alone at the start of the next line.
+BREAKABLE_SPACE_IN_FRENCH = re.compile(r" [:;!?»]|« ")
+
+
+def _badly_spaced(message) -> bool:
+    strings = message.string if isinstance(message.string, tuple | list) else [message.string]
+    return any(BREAKABLE_SPACE_IN_FRENCH.search(text or "") for text in strings)
+
+
 def check_catalog(committed: Path, fresh: Path | None, problems: Problems) -> None:
     """Compare one committed .po with the one made fresh from the sources."""
     have = _messages(committed) if committed.exists() else {}
@@ -220,6 +239,8 @@ def check_catalog(committed: Path, fresh: Path | None, problems: Problems) -> No
             problems.fuzzy.append(_label(committed, key))
         elif not _translated(message):
             problems.untranslated.append(_label(committed, key))
+        elif "fr" in committed.parts and _badly_spaced(message):
+            problems.spacing.append(_label(committed, key))
     if committed.exists() and shutil.which("msgfmt"):
         result = subprocess.run(  # noqa: S603 (a fixed tool on our own file)
             ["msgfmt", "--check-format", "-o", os.devnull, str(committed)],  # noqa: S607

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from smilepay.faces.challenge import parse_frame_times, parse_started_at
 from smilepay.upload_images import ImageRefused, frame_header
 
 
@@ -25,6 +26,23 @@ class FrameError(ValueError):
     def __init__(self, message: str, *, code: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+def capture_times(
+    frame_times: str | None, started_at: str | None, *, count: int
+) -> tuple[list[float], float | None]:
+    """The page's capture time of each frame (ms) and its clock at the first prompt. What
+    is wrong with them is for a developer; the person is told to reload, in their language."""
+    try:
+        return parse_frame_times(frame_times, count=count), parse_started_at(started_at)
+    except ValueError as exc:
+        raise FrameError(
+            _(
+                "The camera pictures came without usable capture times. "
+                "Reload the page and try again."
+            ),
+            code="bad_times",
+        ) from exc
 
 
 def burst_body_cap() -> int:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
+from django.utils.translation import gettext as _
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -84,29 +85,30 @@ def resolve(url: str, *, schemes: set[str], allow_private: bool) -> Target:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in schemes:
-        raise ForbiddenTarget(f"the URL must use {' or '.join(sorted(schemes))}")
+        allowed = " / ".join(sorted(schemes))
+        raise ForbiddenTarget(_("the URL must use %(schemes)s") % {"schemes": allowed})
     if parts.username is not None or parts.password is not None:
-        raise ForbiddenTarget("the URL must not contain a user name or password")
+        raise ForbiddenTarget(_("the URL must not contain a user name or password"))
     host = parts.hostname
     if not host:
-        raise ForbiddenTarget("the URL has no host")
+        raise ForbiddenTarget(_("the URL has no host"))
     try:
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError as exc:
-        raise ForbiddenTarget("the URL's port is not valid") from exc
+        raise ForbiddenTarget(_("the URL’s port is not valid")) from exc
     if allow_private:
         return Target(url=url, host=host, port=port, address=None)
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
-        raise ForbiddenTarget(f"{host} does not resolve") from exc
+        raise ForbiddenTarget(_("%(host)s does not resolve") % {"host": host}) from exc
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     if not addresses:
-        raise ForbiddenTarget(f"{host} does not resolve")
+        raise ForbiddenTarget(_("%(host)s does not resolve") % {"host": host})
     for address in addresses:
         if not is_public(address):
             # Which address is not said: a merchant must not map the operator's network.
-            raise ForbiddenTarget(f"{host} is not a public address")
+            raise ForbiddenTarget(_("%(host)s is not a public address") % {"host": host})
     return Target(url=url, host=host, port=port, address=str(addresses[0]))
 
 

@@ -17,15 +17,25 @@ import hashlib
 
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 
 
 class RateLimited(Exception):
     """Too many hits of one key in its window; `retry_after` is in seconds."""
 
     def __init__(self, scope: str, retry_after: int) -> None:
-        super().__init__(f"Too many attempts ({scope}); try again in {retry_after} s.")
-        self.scope = scope
+        super().__init__(scope, retry_after)
+        self.scope = scope  # for logs and tests; never shown
         self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        # Shown as it is by the kiosk and the JSON views: in the person's language.
+        minutes = self.retry_after_minutes
+        return ngettext(
+            "Too many attempts. Try again in %(minutes)d minute.",
+            "Too many attempts. Try again in %(minutes)d minutes.",
+            minutes,
+        ) % {"minutes": minutes}
 
     @property
     def retry_after_minutes(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
@@ -39,14 +40,14 @@ class ApiKeyAuthentication(BaseAuthentication):
         scheme, _, token = header.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token.startswith("sk_"):
-            raise AuthenticationFailed("use Authorization: Bearer sk_...")
+            raise AuthenticationFailed(gettext("use Authorization: Bearer sk_..."))
         key = (
             ApiKey.objects.select_related("merchant")
             .filter(key_hash=hash_token(token), revoked_at__isnull=True)
             .first()
         )
         if key is None:
-            raise AuthenticationFailed("invalid or revoked API key")
+            raise AuthenticationFailed(gettext("invalid or revoked API key"))
         now = timezone.now()
         if key.last_used_at is None or now - key.last_used_at > _TOUCH_EVERY:
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

@@ -6,6 +6,7 @@ import logging
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -69,7 +70,7 @@ def api_exception_handler(exc: Exception, context: dict | None = None) -> Respon
         return Response(error_body(type_, exc.code, exc.message, exc.param), status=exc.http_status)
     if isinstance(exc, (Http404, ObjectDoesNotExist)):
         return Response(
-            error_body("invalid_request_error", "resource_missing", "no such object"), status=404
+            error_body("invalid_request_error", "resource_missing", _("no such object")), status=404
         )
     if isinstance(exc, exceptions.ValidationError):
         param, message = _first_validation_error(exc.detail)
@@ -91,13 +92,14 @@ def api_exception_handler(exc: Exception, context: dict | None = None) -> Respon
 
 def server_error_response() -> Response:
     return Response(
-        error_body("api_error", "internal_error", "something went wrong on our side"), status=500
+        error_body("api_error", "internal_error", _("something went wrong on our side")),
+        status=500,
     )
 
 
 def outage_response() -> Response:
     response = Response(
-        error_body("api_error", "service_unavailable", "a service is down; try again shortly"),
+        error_body("api_error", "service_unavailable", _("a service is down; try again shortly")),
         status=503,
     )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -25,6 +25,7 @@ from functools import wraps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -87,7 +88,7 @@ def idempotent(handler: Callable) -> Callable:
                 400,
                 "invalid_request_error",
                 "idempotency_key_required",
-                f"every POST needs an {HEADER} header",
+                _("every POST needs an %(header)s header") % {"header": HEADER},
                 HEADER,
             )
         if len(key) > 255:
@@ -95,7 +96,7 @@ def idempotent(handler: Callable) -> Callable:
                 400,
                 "invalid_request_error",
                 "idempotency_key_too_long",
-                "at most 255 characters",
+                _("at most 255 characters"),
                 HEADER,
             )
         merchant_id = request.auth.merchant_id
@@ -113,7 +114,7 @@ def idempotent(handler: Callable) -> Callable:
                     422,
                     "idempotency_error",
                     "idempotency_key_reused",
-                    f"this {HEADER} was used with another request",
+                    _("this %(header)s was used with another request") % {"header": HEADER},
                     HEADER,
                 )
             if record.in_flight:
@@ -122,7 +123,8 @@ def idempotent(handler: Callable) -> Callable:
                         409,
                         "idempotency_error",
                         "idempotency_request_in_flight",
-                        f"a request with this {HEADER} is still being processed; retry later",
+                        _("a request with this %(header)s is still being processed; retry later")
+                        % {"header": HEADER},
                         HEADER,
                     )
             else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.phones import normalize_phone
@@ -65,7 +66,7 @@ class PaymentSerializer(serializers.ModelSerializer):
 class StrictIntegerField(serializers.IntegerField):
     """A JSON integer and nothing else: not "450", 450.0, " 450 " or other digit scripts."""
 
-    default_error_messages = {"invalid": "must be a JSON integer (minor units), e.g. 450"}
+    default_error_messages = {"invalid": _("must be a JSON integer (minor units), e.g. 450")}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):
@@ -102,15 +103,17 @@ class PaymentCreateSerializer(serializers.Serializer):
         try:
             return normalize_phone(value)
         except DjangoValidationError as exc:
-            raise serializers.ValidationError("not a valid phone number") from exc
+            raise serializers.ValidationError(_("not a valid phone number")) from exc
 
     def validate(self, attrs: dict) -> dict:
         given = [name for name in ("kiosk_id", "customer_phone", "customer_email") if name in attrs]
         if len(given) != 1:
             raise serializers.ValidationError(
                 {
-                    "kiosk_id": "give exactly one of kiosk_id (kiosk), customer_phone or "
-                    "customer_email (online)"
+                    "kiosk_id": _(
+                        "give exactly one of kiosk_id (kiosk), customer_phone or "
+                        "customer_email (online)"
+                    )
                 }
             )
         return attrs

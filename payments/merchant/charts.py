@@ -13,10 +13,16 @@ import math
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 W, H, PAD_L, PAD_B, PAD_T, PAD_R = 480, 230, 70, 30, 34, 10
 FONT = 15
 TICKS = 5  # x-axis labels shown at most
+
+
+def label_value(label: str, value: str) -> str:
+    """A point's tooltip, '8 Nov: $12.00'; French puts a no-break space before the colon."""
+    return _("%(label)s: %(value)s") % {"label": label, "value": value}
 
 
 def nice_ceiling(value: float) -> float:
@@ -88,7 +94,7 @@ def bar_chart(
     for i, (label, value) in enumerate(points):
         h = (H - PAD_B - PAD_T) * (value / max_value)
         x = PAD_L + i * slot
-        text = f"{label}: {fmt(value)}"
+        text = label_value(label, fmt(value))
         bars.append(
             f'<g class="pt" tabindex="0"><title>{escape(text)}</title>'
             f'<rect class="hit" x="{x:.1f}" y="{PAD_T}" width="{slot:.1f}" '
@@ -127,7 +133,7 @@ def line_chart(
                 segments.append([])
             continue
         y = H - PAD_B - (H - PAD_B - PAD_T) * (value / top)
-        text = f"{label}: {fmt(value)}"
+        text = label_value(label, fmt(value))
         segments[-1].append(f"{x:.1f},{y:.1f}")
         dots.append(
             f'<g class="pt" tabindex="0"><title>{escape(text)}</title>'

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from merchants.models import WEBHOOK_EVENT_TYPES
@@ -44,7 +45,7 @@ class PaymentFilterForm(forms.Form):
         if value is not None and not self.EARLIEST <= value <= self.LATEST:
             raise forms.ValidationError(
                 _("Pick a date between %(earliest)s and %(latest)s.")
-                % {"earliest": self.EARLIEST.isoformat(), "latest": self.LATEST.isoformat()}
+                % {"earliest": date_format(self.EARLIEST), "latest": date_format(self.LATEST)}
             )
         return value
 

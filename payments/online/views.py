@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from accounts.forms import PASSWORD_LOCKED
+from accounts.forms import password_locked_message
 from accounts.selectors import customer_face_pay_status
 from payments.errors import NotYourPayment, PaymentError
 from payments.labels import reason_label
@@ -22,8 +22,7 @@ from payments.models import Payment
 from payments.online import services
 from payments.portal import views as portal_views
 from smilepay.faces import CaptureTimes
-from smilepay.faces.challenge import parse_frame_times, parse_started_at
-from smilepay.frames import FrameError, validate_burst
+from smilepay.frames import FrameError, capture_times, validate_burst
 from smilepay.ratelimit import RateLimited, client_ip
 
 MESSAGES = {
@@ -108,12 +107,11 @@ def _state(payment: Payment, **extra) -> dict:
 def _sent_times(request: HttpRequest, count: int) -> tuple[list[float], float | None]:
     """The page's capture times, checked before the ticket is spent on them."""
     try:
-        return (
-            parse_frame_times(request.POST.get("timestamps"), count=count),
-            parse_started_at(request.POST.get("started_at")),
+        return capture_times(
+            request.POST.get("timestamps"), request.POST.get("started_at"), count=count
         )
-    except ValueError as exc:
-        raise services.CheckoutError("bad_times", str(exc)) from exc
+    except FrameError as exc:
+        raise services.CheckoutError(exc.code, str(exc)) from exc
 
 
 def _times(sent: tuple[list[float], float | None], issued_at_ms: float) -> CaptureTimes:
@@ -185,7 +183,7 @@ def password(request: HttpRequest, payment_id: int) -> HttpResponse:
             ip=client_ip(request),
         )
     except RateLimited as exc:
-        messages.error(request, PASSWORD_LOCKED % {"minutes": exc.retry_after_minutes})
+        messages.error(request, password_locked_message(exc.retry_after_minutes))
         return redirect("portal:confirm", payment_id=payment_id)
     except PaymentError as exc:
         messages.error(request, exc.message)

@@ -179,3 +179,11 @@ def test_signing_in_on_another_language_keeps_the_chosen_one(client, ada):
     )
     ada.refresh_from_db()
     assert ada.language == "en"
+
+
+def test_a_language_chosen_with_the_switcher_before_signing_in_becomes_the_accounts(client, ada):
+    User.objects.filter(pk=ada.pk).update(language="en")
+    client.post("/i18n/language/", {"language": "fr", "next": "/accounts/login/"})
+    client.post("/accounts/login/", {"username": "ada@example.com", "password": PASSWORD})
+    ada.refresh_from_db()
+    assert ada.language == "fr"

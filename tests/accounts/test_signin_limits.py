@@ -52,6 +52,22 @@ def test_it_refuses_even_the_right_password_after_too_many_wrong_ones(client, ad
     assert "Too many failed sign-ins" in locked.content.decode()
 
 
+def test_a_one_minute_lockout_says_one_minute_in_either_language(client, ada, settings):
+    settings.LOGIN_LOCKOUT_SECONDS = 60
+    for _ in range(5):
+        sign_in(client, "ada@example.com", "wrong guess")
+    for language, said in (
+        ("en", "Wait 1 minute and try again"),
+        ("fr", "Attendez 1\u00a0minute et réessayez"),
+    ):
+        page = client.post(
+            LOGIN,
+            {"username": "ada@example.com", "password": PASSWORD},
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        assert said in page.content.decode()
+
+
 def test_the_account_count_holds_across_spellings_of_the_phone_number(client, ada):
     for spelling in [
         "202-555-0147",

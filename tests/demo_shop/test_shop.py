@@ -42,9 +42,13 @@ def seeded(settings, monkeypatch):
     call_command("seed_demo", "--quiet", stdout=StringIO())
     call_command("seed_demo", "--quiet", stdout=StringIO())  # idempotent
 
-    def call_api(method, url, body=None):
+    def call_api(method, url, body=None, *, language="en"):
         # The API over Django's test client instead of a socket (no server in this test).
-        api = Client(HTTP_AUTHORIZATION=f"Bearer {keys.api_key()}", HTTP_HOST=HOST)
+        api = Client(
+            HTTP_AUTHORIZATION=f"Bearer {keys.api_key()}",
+            HTTP_HOST=HOST,
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
         path = url.replace(SITE, "")
         try:
             if method == "POST":
@@ -165,10 +169,18 @@ def test_a_number_that_is_not_a_phone_number_is_still_an_error(seeded, client):
     assert page.status_code == 400 and "not a valid phone number" in page.content.decode()
 
 
+def test_the_shops_french_page_shows_smilepays_refusal_in_french(seeded, client):
+    page = client.post(
+        "/shop/buy", {"product": "mug", "phone": "not a phone"}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert page.status_code == 400
+    assert "numéro de téléphone n’est pas valide" in page.content.decode()
+
+
 def test_the_shop_calls_the_configured_api_whatever_host_the_client_names(seeded, monkeypatch):
     called = []
     monkeypatch.setattr(
-        shop_views, "_call_api", lambda method, url, body=None: called.append(url) or (404, {})
+        shop_views, "_call_api", lambda method, url, body=None, **_: called.append(url) or (404, {})
     )
     Client(HTTP_HOST="127.0.0.1:8254").post(
         "/shop/buy", {"product": "mug", "phone": "+12025559876"}

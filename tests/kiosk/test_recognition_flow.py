@@ -325,6 +325,16 @@ def test_a_kiosk_that_tries_too_often_is_told_to_wait(client, counter, settings)
     assert refused.status_code == 429
     assert refused.json()["error"]["code"] == "rate_limited"
     assert refused["Retry-After"] == "60"
+    assert refused.json()["error"]["message"] == "Too many attempts. Try again in 1 minute."
+
+
+def test_a_french_kiosk_is_told_to_wait_in_french(client, counter, settings):
+    settings.KIOSK_ATTEMPTS_PER_MINUTE = 1
+    payment = charge(client, 300)
+    url = f"/kiosk/api/payments/{payment['id']}/capture-session"
+    client.post(url, HTTP_ACCEPT_LANGUAGE="fr")
+    refused = client.post(url, HTTP_ACCEPT_LANGUAGE="fr")
+    assert refused.json()["error"]["message"] == "Trop de tentatives. Réessayez dans 1\u00a0minute."
 
 
 @pytest.mark.slow
@@ -526,6 +536,7 @@ def test_capture_times_must_come_with_the_burst_and_nothing_is_spent_without_the
     )
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "bad_times"
+    assert refused.json()["error"]["message"].endswith("Reload the page and try again.")
     assert CaptureSession.objects.get(token_hash=hash_token(token)).used_at is None
 
 

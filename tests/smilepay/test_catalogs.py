@@ -78,6 +78,25 @@ def test_a_complete_catalog_has_no_problems(tmp_path):
     assert not problems
 
 
+def test_the_check_names_french_marks_after_a_space_a_line_may_break_at(tmp_path):
+    committed = write_catalog(
+        tmp_path / "fr" / "committed.po",
+        [
+            ("Paid: %(x)s", "Payé : %(x)s", False),
+            ("Wrong number?", "Mauvais numéro ?", False),
+            ("Done: yes", "Fait\u00a0: oui", False),
+            ("Sure?", "Sûr\u202f?", False),
+        ],
+    )
+    fresh = write_catalog(
+        tmp_path / "fresh.po",
+        [(m, "", False) for m in ("Paid: %(x)s", "Wrong number?", "Done: yes", "Sure?")],
+    )
+    problems = catalogs.Problems()
+    catalogs.check_catalog(committed, fresh, problems)
+    assert [p.split(": ", 1)[1] for p in problems.spacing] == ["'Paid: %(x)s'", "'Wrong number?'"]
+
+
 @pytest.mark.parametrize("tool", ["msgfmt", "babel"])
 def test_compiled_catalogs_give_django_the_french_strings_and_plurals(tmp_path, tool):
     source = REPO / "locale" / "fr" / "LC_MESSAGES" / "django.po"

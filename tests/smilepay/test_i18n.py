@@ -114,6 +114,9 @@ def test_every_layout_has_the_switcher_marking_the_current_language(client):
         assert f'name="next" value="{path}"' in switcher, layout
         assert re.search(r'value="fr"[^>]*class="link current"[^>]*aria-pressed="true"', switcher)
         assert re.search(r'value="en"[^>]*aria-pressed="false"', switcher), layout
+        # Each language named in itself: someone lost in French finds "English".
+        assert 'lang="en" aria-label="English"' in switcher, layout
+        assert 'lang="fr" aria-label="Français"' in switcher, layout
         client.logout()
     kiosk_pairing = client.get("/kiosk/?code=ABCD2345", HTTP_ACCEPT_LANGUAGE="fr")
     assert 'value="/kiosk/?code=ABCD2345"' in switcher_of(kiosk_pairing.content.decode())
@@ -211,3 +214,11 @@ def test_the_customer_websocket_speaks_the_pages_language():
     assert french["amount"] == "4,50\u00a0$US"
     [english] = async_to_sync(first_state)("en")["pending"]
     assert english["amount"] == "$4.50"
+
+
+def test_the_admin_stays_english_for_an_operator_whose_browser_asks_for_french(admin_client):
+    page = admin_client.get("/admin/payments/ledgeraccount/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert html_lang(page) == "en"
+    assert "Select ledger account to view" in page.content.decode()
+    # Outside the admin the same browser still gets French.
+    assert html_lang(admin_client.get("/", HTTP_ACCEPT_LANGUAGE="fr")) == "fr"

@@ -9,6 +9,7 @@ import socket
 import subprocess
 
 import pytest
+from django.utils import translation
 
 from accounts import services as account_services
 from accounts.errors import PushSubscriptionInvalid
@@ -74,6 +75,22 @@ def test_a_webhook_to_an_inward_address_is_refused_without_the_opt_in(production
     with pytest.raises(InvalidSetting) as refused:
         merchant_services.webhook_endpoint_create(merchant_id=cafe.pk, url=url)
     assert refused.value.code in {"forbidden_url", "invalid_url"}
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("ftp://shop.example/hook", "l’URL doit utiliser http / https"),
+        ("https://user:pw@shop.example/hook", "l’URL ne doit pas contenir"),
+        ("https://shop.example:99999/hook", "le port de l’URL n’est pas valide"),
+        ("https://localhost/hook", "localhost n’est pas une adresse publique"),
+    ],
+)
+def test_a_refused_webhook_url_is_explained_in_the_merchants_language(production, url, said):
+    cafe = f.merchant()
+    with translation.override("fr"), pytest.raises(InvalidSetting) as refused:
+        merchant_services.webhook_endpoint_create(merchant_id=cafe.pk, url=url)
+    assert said in refused.value.message
 
 
 def test_a_host_that_resolves_to_any_inward_address_is_refused(production, monkeypatch):
