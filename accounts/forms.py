@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.functional import Promise
@@ -13,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import signin_limits
 from accounts.language import in_language_of
 from accounts.phones import normalize_phone
-from smilepay import money
+from smilepay.amount_field import AmountField
 from smilepay.ratelimit import client_ip
 
 
@@ -41,23 +38,6 @@ RESET_LIMITED = _(
     "Too many password reset requests. Check your mailbox (and spam folder) for the "
     "links already sent, or try again in an hour."
 )
-
-
-def currency_exponent(currency: str | None = None) -> int:
-    return money.currency_exponent(currency or settings.DEFAULT_CURRENCY)
-
-
-def to_minor(value: Decimal | None) -> int | None:
-    if value is None:
-        return None
-    exponent = currency_exponent()
-    return int(value.scaleb(exponent).to_integral_value())
-
-
-def from_minor(value: int | None) -> Decimal | None:
-    if value is None:
-        return None
-    return money.to_major(value, settings.DEFAULT_CURRENCY)
 
 
 class SignInForm(AuthenticationForm):
@@ -177,18 +157,8 @@ class ConsentForm(forms.Form):
     agree = forms.BooleanField(required=True, initial=False)
 
 
-def _amount(label: str | Promise, help_text: str | Promise) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label,
-        required=False,
-        min_value=Decimal(0),
-        max_digits=12,
-        decimal_places=currency_exponent(),
-        help_text=help_text,
-        widget=forms.NumberInput(
-            attrs={"step": str(Decimal(1).scaleb(-currency_exponent())), "inputmode": "decimal"}
-        ),
-    )
+def _amount(label: str | Promise, help_text: str | Promise) -> AmountField:
+    return AmountField(label=label, required=False, help_text=help_text)
 
 
 class FacePaySettingsForm(forms.Form):
@@ -214,7 +184,13 @@ class FacePaySettingsForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("auto_approve_below") is None:
-            data["auto_approve_below"] = Decimal(0)
+            data["auto_approve_below"] = 0
+        below, limit = data.get("auto_approve_below"), data.get("per_payment_limit")
+        if below and limit is not None and below > limit:
+            self.add_error(
+                "auto_approve_below",
+                _("This is above your limit per face payment: lower it, or raise the limit."),
+            )
         return data
 
 

@@ -25,9 +25,7 @@ from accounts.forms import (
     ConsentForm,
     DeleteAccountForm,
     FacePaySettingsForm,
-    from_minor,
     password_locked_message,
-    to_minor,
 )
 from accounts.signals import account_deletion_viewed
 from accounts.views import client_meta
@@ -264,9 +262,9 @@ def face_pay_settings(request: HttpRequest) -> HttpResponse:
     initial = {
         "paused": status.paused,
         "always_require_phone_digits": limits.always_require_phone_digits,
-        "per_payment_limit": from_minor(limits.per_payment_limit_minor),
-        "daily_limit": from_minor(limits.daily_limit_minor),
-        "auto_approve_below": from_minor(limits.auto_approve_below_minor),
+        "per_payment_limit": limits.per_payment_limit_minor,
+        "daily_limit": limits.daily_limit_minor,
+        "auto_approve_below": limits.auto_approve_below_minor,
     }
     form = FacePaySettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -276,9 +274,9 @@ def face_pay_settings(request: HttpRequest) -> HttpResponse:
                 user_id=user_id,
                 change=services.SettingsChange(
                     always_require_phone_digits=data["always_require_phone_digits"],
-                    per_payment_limit_minor=to_minor(data["per_payment_limit"]),
-                    daily_limit_minor=to_minor(data["daily_limit"]),
-                    auto_approve_below_minor=to_minor(data["auto_approve_below"]) or 0,
+                    per_payment_limit_minor=data["per_payment_limit"],
+                    daily_limit_minor=data["daily_limit"],
+                    auto_approve_below_minor=data["auto_approve_below"],
                 ),
                 paused=data["paused"],
                 **client_meta(request),

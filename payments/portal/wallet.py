@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from decimal import Decimal
 
 from django import forms
 from django.conf import settings
@@ -18,34 +17,27 @@ from payments import funding, selectors, services
 from payments.errors import PaymentError
 from payments.models import WalletFunding
 from payments.templatetags.money import money
-from smilepay.money import currency_exponent, to_major, to_minor
+from smilepay.amount_field import AmountField
 
 # What the form suggests adding: 20.00 in most currencies, ¥2,000 where there are no cents.
 SUGGESTED_TOPUP_MINOR = {"JPY": 2000, "KRW": 20000}
 
 
 class FundingForm(forms.Form):
-    amount = forms.DecimalField()  # made for the currency in __init__
+    amount = AmountField(label=gettext_lazy("Amount"))
     provider = forms.CharField(widget=forms.HiddenInput)
     # One-time: a second click of the same form finds the first funding, not a new one.
     form_token = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, currency: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # The currency's own decimals: none for JPY, three for KWD, not always cents.
-        self.currency = currency
-        places = currency_exponent(currency)
-        smallest = Decimal(1).scaleb(-places)
-        self.fields["amount"] = forms.DecimalField(
-            label=gettext_lazy("Amount"),
-            min_value=smallest,
-            max_digits=12,
-            decimal_places=places,
-            widget=forms.NumberInput(attrs={"step": str(smallest), "inputmode": "decimal"}),
-        )
+        self.fields["amount"].currency = currency
 
-    def amount_minor(self) -> int:
-        return to_minor(self.cleaned_data["amount"], self.currency)
+    def clean_amount(self) -> int:
+        amount = self.cleaned_data["amount"]
+        if amount <= 0:
+            raise forms.ValidationError(_("Enter an amount above zero."))
+        return amount
 
 
 @login_required
@@ -58,7 +50,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         currency=currency,
         initial={
-            "amount": to_major(SUGGESTED_TOPUP_MINOR.get(currency, 2000), currency),
+            "amount": SUGGESTED_TOPUP_MINOR.get(currency, 2000),
             "provider": provider.name if provider else "",
             "form_token": secrets.token_urlsafe(24),
         },
@@ -67,7 +59,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
         try:
             done = services.wallet_fund(
                 user_id=user_id,
-                amount_minor=form.amount_minor(),
+                amount_minor=form.cleaned_data["amount"],
                 provider=form.cleaned_data["provider"],
                 form_token=form.cleaned_data["form_token"],
             )

@@ -82,6 +82,29 @@ def test_ada_sets_limits_auto_approval_and_phone_digits(client, ada):
     assert AuditEvent.objects.filter(user=ada, name="settings.changed").exists()
 
 
+def test_a_french_customer_types_limits_with_a_decimal_comma(client, ada):
+    client.force_login(ada)
+    client.post(
+        "/me/settings/",
+        {"per_payment_limit": "5,00", "daily_limit": "1 234,50", "auto_approve_below": "1,5"},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    limits = customer_limits(user_id=ada.pk)
+    assert (limits.per_payment_limit_minor, limits.daily_limit_minor) == (500, 123450)
+    assert limits.auto_approve_below_minor == 150
+    page = client.get("/me/settings/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'value="5,00"' in page and 'inputmode="decimal"' in page
+    assert 'type="number"' not in page
+
+
+def test_approving_automatically_above_the_limit_per_payment_is_refused(client, ada):
+    client.force_login(ada)
+    response = client.post("/me/settings/", {"per_payment_limit": "10", "auto_approve_below": "20"})
+    assert response.status_code == 200
+    assert "above your limit per face payment" in response.content.decode()
+    assert customer_limits(user_id=ada.pk).auto_approve_below_minor == 0
+
+
 def test_a_per_payment_limit_above_the_daily_limit_is_refused(client, ada):
     client.force_login(ada)
     response = client.post("/me/settings/", {"per_payment_limit": "50", "daily_limit": "10"})

@@ -79,6 +79,20 @@ def test_money_is_added_in_the_currencys_own_decimals(
 
 
 @pytest.mark.django_db
+def test_a_french_customer_adds_one_fifty_with_a_decimal_comma(client):
+    dana = f.customer()
+    client.force_login(dana)
+    page = client.get("/me/wallet/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'value="20,00"' in page and 'type="number"' not in page
+    client.post(
+        "/me/wallet/",
+        {"amount": "1,50", "provider": "demo", "form_token": form_token(page)},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert balance(dana) == 150
+
+
+@pytest.mark.django_db
 def test_a_double_click_of_the_same_form_adds_the_money_once(client):
     dana = f.customer()
     client.force_login(dana)
