@@ -54,6 +54,14 @@ PAYMENT_REASON = {
     "wide_search": _("too many look-alike customers to pay without the phone"),
 }
 
+# The same reasons as the paying customer reads them (their portal, their phone).
+CUSTOMER_REASON = {
+    "insufficient_funds": _("not enough money in your wallet"),
+    "over_payment_limit": _("over your limit per payment"),
+    "over_daily_limit": _("over your daily limit"),
+    "customer_declined": _("you declined it"),
+}
+
 # What one recognition try found (RecognitionAttempt.outcome, kiosk failure reasons).
 RECOGNITION_OUTCOME = {
     "matched": _("Recognised"),
@@ -123,6 +131,11 @@ def reason_label(code: str) -> str:
         return ""
     label = PAYMENT_REASON.get(code) or RECOGNITION_OUTCOME.get(code)
     return str(label) if label else _fallback(code).lower()
+
+
+def customer_reason_label(code: str) -> str:
+    """A reason as the paying customer reads it."""
+    return str(CUSTOMER_REASON.get(code) or reason_label(code))
 
 
 def outcome_label(code: str) -> str:

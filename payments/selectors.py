@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent
-from accounts.selectors import customer_id_by_contact
+from accounts.selectors import customer_id_by_contact, customer_limits
 from payments.errors import NotFound
 from payments.models import LedgerAccount, Payment, RecognitionAttempt
 from smilepay.parsing import strict_id
@@ -132,6 +132,24 @@ def customer_face_activity(*, customer_id: int) -> QuerySet[RecognitionAttempt]:
         .annotate(flagged_by_me=Exists(reported))
         .select_related("kiosk__merchant", "payment__merchant")
     )
+
+
+def payment_obstacle(*, payment: Payment, customer_id: int) -> str:
+    """Why confirming this payment would be refused right now, as the reason code the
+    refusal would carry ("" when nothing stands in the way): shown before the face scan,
+    not after it. Read without locks; the confirmation itself decides."""
+    from payments.transitions import limit_refusal
+
+    refusal = limit_refusal(
+        payment, customer_id, customer_limits(user_id=customer_id), timezone.now()
+    )
+    if refusal:
+        return refusal
+    wallet = LedgerAccount.objects.filter(
+        kind=LedgerAccount.Kind.CUSTOMER, user_id=customer_id, currency=payment.currency
+    ).first()
+    available = wallet.balance_minor - wallet.held_minor if wallet else 0
+    return "insufficient_funds" if available < payment.amount_minor - payment.held_minor else ""
 
 
 def wallet_balance(*, user_id: int) -> list[LedgerAccount]:

@@ -236,7 +236,8 @@ def _daily_spent(customer_id: int, now) -> int:
     return total or 0
 
 
-def _limit_refusal(payment: Payment, customer_id: int, limits, now) -> str:
+def limit_refusal(payment: Payment, customer_id: int, limits, now) -> str:
+    """The customer's limit this payment would break (a reason code), or ""."""
     per_payment = limits.per_payment_limit_minor
     if per_payment is not None and payment.amount_minor > per_payment:
         return "over_payment_limit"
@@ -278,7 +279,7 @@ def payment_match(
         limits = customer_limits(user_id=customer_id)
         now = timezone.now()
         payment.customer_id = customer_id
-        refusal = _limit_refusal(payment, customer_id, limits, now)
+        refusal = limit_refusal(payment, customer_id, limits, now)
         if refusal:
             return _decline(payment, reason=refusal)
         try:

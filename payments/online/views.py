@@ -16,8 +16,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import password_locked_message
 from accounts.selectors import customer_face_pay_status
+from payments import selectors
 from payments.errors import NotYourPayment, PaymentError
-from payments.labels import reason_label
+from payments.labels import customer_reason_label
 from payments.models import Payment
 from payments.online import services
 from payments.portal import views as portal_views
@@ -64,6 +65,10 @@ def confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
         return redirect("portal:confirm", payment_id=payment_id)
     face_pay = customer_face_pay_status(user_id=request.user.pk)
     final = payment.is_final
+    is_open = not final and payment.is_open
+    obstacle = (
+        selectors.payment_obstacle(payment=payment, customer_id=request.user.pk) if is_open else ""
+    )
     return render(
         request,
         "payments/online/confirm.html",
@@ -71,7 +76,8 @@ def confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
             "section": "payments",
             "payment": payment,
             "final": final,
-            "open": not final and payment.is_open,
+            "open": is_open,
+            "obstacle": obstacle,
             "use_face": face_pay.enabled,
             "attempts_left": services.attempts_left(payment),
             "return_url": services.return_url_for(payment) if final else "",
@@ -166,7 +172,9 @@ async def face(request: HttpRequest, payment_id: int) -> JsonResponse:
         return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=409)
     message = MESSAGES.get(payment.reason or "matched", payment.reason)
     if payment.status == Payment.Status.DECLINED:
-        message = _("Payment declined: %(reason)s.") % {"reason": reason_label(payment.reason)}
+        message = _("Payment declined: %(reason)s.") % {
+            "reason": customer_reason_label(payment.reason)
+        }
     # _state reads the merchant's return hosts: database work, so in a thread.
     return JsonResponse(await sync_to_async(_state)(payment, message=message))
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import customer_face_pay_status, push_subscription_count
 from payments import funding, selectors, services
 from payments.errors import PaymentError
-from payments.labels import reason_label
+from payments.labels import customer_reason_label
 from payments.models import Payment, RecognitionAttempt
 from payments.online.services import return_url_for
 from payments.templatetags.money import money
@@ -94,7 +94,7 @@ def _say_what_the_answer_did(request: HttpRequest, payment: Payment) -> None:
         messages.error(
             request,
             _("The payment could not go through: %(reason)s.")
-            % {"reason": reason_label(payment.reason)},
+            % {"reason": customer_reason_label(payment.reason)},
         )
 
 

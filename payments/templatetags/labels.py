@@ -10,6 +10,7 @@ register = template.Library()
 
 register.filter("status_label", labels.status_label)
 register.filter("customer_status_label", labels.customer_status_label)
+register.filter("customer_reason_label", labels.customer_reason_label)
 register.filter("reason_label", labels.reason_label)
 register.filter("outcome_label", labels.outcome_label)
 register.filter("event_label", labels.event_label)

@@ -36,9 +36,17 @@
     return node;
   }
 
+  // In the server's time zone, as every time the server writes on these pages: a phone
+  // set to another zone must not see one deadline under two clocks.
+  var timeZone = document.body.getAttribute("data-time-zone") || undefined;
   function clock(iso) {
-    var d = new Date(iso);
-    return [d.getHours(), d.getMinutes(), d.getSeconds()].map(function (n) { return String(n).padStart(2, "0"); }).join(":");
+    var options = { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone: timeZone };
+    try {
+      return new Intl.DateTimeFormat("en-GB", options).format(new Date(iso));
+    } catch (err) {  // an unknown zone name: the phone's own clock rather than nothing
+      delete options.timeZone;
+      return new Intl.DateTimeFormat("en-GB", options).format(new Date(iso));
+    }
   }
 
   function card(p) {

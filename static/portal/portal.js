@@ -56,6 +56,7 @@
         var type = (data.event && data.event.type) || "";
         if (type.indexOf("payment.") === 0) refresh();
         if (type === "face.status") {
+          refresh();  // the page's own parts (the dashboard's "Face pay" card) follow
           show(data.event.enabled ? gettext("Face pay is on.") : (data.event.paused ? gettext("Face pay is paused.") : gettext("Face pay is off.")));
         }
       }

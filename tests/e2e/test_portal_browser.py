@@ -145,7 +145,10 @@ def test_the_dashboard_reads_the_waiting_payments_again_after_the_connection_com
         f"wallet_topup(user_id=User.objects.get(email={EMAIL!r}).pk, amount_minor=5000)"
     )
     with chromium_browser() as browser:
-        page = browser.new_context(base_url=live.url, viewport=PHONE).new_page()
+        # A phone in another time zone than the server's: one deadline, one clock.
+        page = browser.new_context(
+            base_url=live.url, viewport=PHONE, timezone_id="Pacific/Auckland"
+        ).new_page()
         page.set_default_timeout(30_000)
         page.goto("/accounts/login/")
         page.fill("input[name=username]", EMAIL)
@@ -160,7 +163,11 @@ def test_the_dashboard_reads_the_waiting_payments_again_after_the_connection_com
         payment = kiosk_payment_for(live, amount_minor=250)
         assert page.query_selector(".pending-card") is None
         page.evaluate("window.__smilepayResumeConnection()")
-        page.wait_for_selector(f'.pending-card[data-payment-id="{payment}"]')
+        card = page.wait_for_selector(f'.pending-card[data-payment-id="{payment}"]')
+        drawn_live = card.inner_text()
+        page.reload()
+        drawn_by_server = page.inner_text(f'.pending-card[data-payment-id="{payment}"]')
+        assert drawn_live.split("·")[-1].strip() == drawn_by_server.split("·")[-1].strip()
 
 
 def test_a_photo_held_up_in_the_customers_name_is_on_their_activity_page(live):
@@ -246,3 +253,41 @@ def test_every_portal_page_fits_a_phone_and_the_menu_reaches_every_section(live,
         save = page.query_selector("form.settings button[type=submit]").bounding_box()
         help_text = page.query_selector_all("form.settings small")[-1].bounding_box()
         assert save["y"] >= help_text["y"] + help_text["height"]  # below the help, not inline
+
+
+ENROLLED_DANA = f"""
+from pathlib import Path
+from django.conf import settings
+from accounts.models import User
+from tests.accounts.conftest import enroll
+lfw = Path(settings.FACES_DIR) / "lfw-dev" / "Adrien_Brody"
+photos = [(lfw / f"Adrien_Brody_{{i:04d}}.jpg").read_bytes() for i in (1, 3, 6, 11)]
+from django.utils import timezone
+u = User.objects.create_user({EMAIL!r}, {PASSWORD!r}, full_name="Dana",
+    phone_e164={PHONE_NUMBER!r}, phone_verified_at=timezone.now())
+from accounts import services
+services.consent_grant(user_id=u.pk, version=settings.BIOMETRIC_CONSENT_VERSION)
+enroll(u, photos[:3], self_check=photos[3])
+"""
+
+
+def test_the_dashboards_face_pay_card_follows_a_pause_made_elsewhere(live):
+    live.shell(ENROLLED_DANA)
+    with chromium_browser() as browser:
+        page = browser.new_context(base_url=live.url, viewport=PHONE).new_page()
+        page.set_default_timeout(30_000)
+        page.goto("/accounts/login/")
+        page.fill("input[name=username]", EMAIL)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/me/")
+        page.wait_for_selector(".portal[data-live=true]")
+        assert "On" in page.inner_text("#dashboard-kpis")
+        # "This wasn't me" on another phone pauses face pay; this page was not touched.
+        live.shell(
+            "from accounts.models import User; from accounts.services import face_pay_pause; "
+            f"face_pay_pause(user_id=User.objects.get(email={EMAIL!r}).pk, reason='test')"
+        )
+        page.wait_for_function(
+            "() => document.getElementById('dashboard-kpis').innerText.includes('Paused')"
+        )

@@ -111,5 +111,5 @@ def test_a_customer_sees_why_a_payment_ended_in_words(client):
     services.payment_start_matching(payment_id=payment.pk)
     services.payment_match(payment_id=payment.pk, customer_id=casey.pk)
     text = visible_text(client.get(f"/me/payments/{payment.pk}/confirm/").content.decode())
-    assert "not enough money in the wallet" in text
+    assert "not enough money in your wallet" in text
     assert "insufficient_funds" not in text

@@ -154,6 +154,34 @@ def test_limits_and_balance_still_apply(client, shop, engine):
     )
 
 
+def test_the_confirm_page_says_before_any_face_scan_what_would_refuse_the_payment(client, shop):
+    from accounts.services import SettingsChange, customer_settings_update
+
+    poor = face_pay_customer(balance_minor=100)
+    client.force_login(poor)
+    payment = online_request(shop, poor, amount_minor=1299)
+    page = client.get(f"/me/payments/{payment.pk}/confirm/").content.decode()
+    assert "Your wallet does not hold enough for this payment." in page
+    assert 'href="/me/wallet/"' in page and 'id="confirm-face"' not in page
+
+    careful = face_pay_customer(balance_minor=5000)
+    customer_settings_update(
+        user_id=careful.pk,
+        change=SettingsChange(
+            always_require_phone_digits=False,
+            per_payment_limit_minor=1000,
+            daily_limit_minor=None,
+            auto_approve_below_minor=0,
+        ),
+    )
+    client.force_login(careful)
+    payment = online_request(shop, careful, amount_minor=1299)
+    page = client.get(f"/me/payments/{payment.pk}/confirm/", HTTP_ACCEPT_LANGUAGE="fr")
+    said = page.content.decode()
+    assert "Ce paiement est au-dessus de votre plafond par paiement." in said
+    assert 'href="/me/settings/"' in said and "du client" not in said
+
+
 def test_decline_before_any_check_tells_the_merchant(casey, client, shop):
     payment = online_request(shop, casey)
     answer = client.post(f"/me/payments/{payment.pk}/confirm/decline/")
