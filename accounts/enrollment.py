@@ -30,7 +30,7 @@ from accounts.face_search import searched_together_with
 from accounts.models import FaceDataKey, FaceFlag, FaceProfile, FaceTemplate, User
 from accounts.selectors import face_configuration, load_face_templates
 from accounts.services import face_status_announce, face_templates_bump
-from smilepay import ratelimit
+from smilepay import ratelimit, support
 from smilepay.faces import (
     FaceImageError,
     Gallery,
@@ -323,7 +323,7 @@ def enrollment_capture(*, user_id: int, image: bytes) -> CaptureResult:
     if nearest is not None and nearest[1] <= threshold:
         _refuse_duplicate(user_id, nearest[0], nearest[1])
         raise EnrollmentRefused(
-            _("We can't enroll this face. Please contact support so we can help."),
+            _("We can't enroll this face on this account.") + " " + support.ask_for_help(),
             code="duplicate",
         )
     with transaction.atomic():

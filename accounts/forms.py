@@ -73,6 +73,13 @@ class SignInForm(AuthenticationForm):
 class LimitedPasswordResetForm(PasswordResetForm):
     """Counts every request (per address typed and per client) before any mail goes out."""
 
+    # Our words, not Django's ("Courriel" in its French, "e-mail" everywhere else here).
+    email = forms.EmailField(
+        label=_("Your email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
     def __init__(self, *args, request=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.request = request

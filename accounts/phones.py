@@ -20,9 +20,10 @@ def normalize_phone(raw: str, *, region: str | None = None) -> str:
     except phonenumbers.NumberParseException as exc:
         raise ValidationError(_("Enter a valid phone number."), code="phone_invalid") from exc
     if not phonenumbers.is_valid_number(number):
-        if not text.startswith("+") and phonenumbers.is_possible_number(number):
-            # A number in another country's own form (06 12 34 56 78 in France) would
-            # otherwise be read as a number of PHONE_DEFAULT_REGION's and texted there.
+        national_form = text.lstrip("( ").startswith("0")  # a trunk prefix: 06…, 07911…
+        if not text.startswith("+") and (national_form or phonenumbers.is_possible_number(number)):
+            # A number in another country's own form (06 12 34 56 78 in France, 07911
+            # 123456 in the UK) would otherwise be read as one of PHONE_DEFAULT_REGION's.
             raise ValidationError(
                 _("Enter the number with its country code, for example +33 6 12 34 56 78."),
                 code="phone_needs_country",

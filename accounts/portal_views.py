@@ -29,7 +29,7 @@ from accounts.forms import (
 )
 from accounts.signals import account_deletion_viewed
 from accounts.views import client_meta
-from smilepay import ratelimit
+from smilepay import money, ratelimit
 from smilepay.json_body import BadJsonBody, read_json_object
 
 logger = logging.getLogger(__name__)
@@ -298,7 +298,7 @@ def face_pay_settings(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "status": status,
-            "currency": settings.DEFAULT_CURRENCY,
+            "currency": money.currency_symbol(settings.DEFAULT_CURRENCY),
             "section": "settings",
         },
     )

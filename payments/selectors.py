@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent
 from accounts.selectors import customer_id_by_contact, customer_limits
 from payments.errors import NotFound
+from payments.limits import limit_refusal
 from payments.models import LedgerAccount, Payment, RecognitionAttempt
 from smilepay.parsing import strict_id
 
@@ -138,8 +139,6 @@ def payment_obstacle(*, payment: Payment, customer_id: int) -> str:
     """Why confirming this payment would be refused right now, as the reason code the
     refusal would carry ("" when nothing stands in the way): shown before the face scan,
     not after it. Read without locks; the confirmation itself decides."""
-    from payments.transitions import limit_refusal
-
     refusal = limit_refusal(
         payment, customer_id, customer_limits(user_id=customer_id), timezone.now()
     )

@@ -16,7 +16,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +31,7 @@ from payments.errors import (
     NotYourPayment,
     PaymentError,
 )
+from payments.limits import limit_refusal
 from payments.models import LedgerTransaction, Payment, RecognitionAttempt
 from smilepay import money
 
@@ -224,27 +224,6 @@ def _last_online_try(payment: Payment) -> bool:
         payment.channel == Payment.Channel.ONLINE
         and payment.match_attempts >= settings.PAYMENT_MAX_MATCH_ATTEMPTS
     )
-
-
-def _daily_spent(customer_id: int, now) -> int:
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    total = Payment.objects.filter(
-        customer_id=customer_id,
-        created_at__gte=start,
-        status__in=[Status.SUCCEEDED, Status.PARTIALLY_REFUNDED, Status.AWAITING_CONFIRMATION],
-    ).aggregate(total=Sum("amount_minor"))["total"]
-    return total or 0
-
-
-def limit_refusal(payment: Payment, customer_id: int, limits, now) -> str:
-    """The customer's limit this payment would break (a reason code), or ""."""
-    per_payment = limits.per_payment_limit_minor
-    if per_payment is not None and payment.amount_minor > per_payment:
-        return "over_payment_limit"
-    daily = limits.daily_limit_minor
-    if daily is not None and _daily_spent(customer_id, now) + payment.amount_minor > daily:
-        return "over_daily_limit"
-    return ""
 
 
 def payment_match(

@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale
-from babel.numbers import parse_pattern
+from babel.numbers import get_currency_symbol, parse_pattern
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
@@ -140,6 +140,11 @@ def format_money(amount_minor: int, currency: str, *, locale: str | None = None)
         to_major(amount_minor, currency), cldr, currency=currency, currency_digits=False
     )
     return _space_a_lettered_symbol(text, cldr.currency_symbols.get(currency, currency))
+
+
+def currency_symbol(currency: str, *, locale: str | None = None) -> str:
+    """The sign amounts carry in this language: "$" in English, "$US" in French."""
+    return get_currency_symbol(currency, locale=_cldr_locale(locale))
 
 
 def example(currency: str, *, locale: str | None = None) -> str:

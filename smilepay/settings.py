@@ -269,6 +269,9 @@ PERMISSIONS_POLICY = {
 # --- mail and SMS ---------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "accounts.mail.ConsoleEmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SmilePay <no-reply@smilepay.local>")
+# Where customers write when only a person can help (a face already enrolled elsewhere, a
+# payment they did not make). Empty: the messages say to ask the operator instead.
+SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "")
 SMS_BACKEND = env_str("SMS_BACKEND", "accounts.sms.ConsoleSmsBackend")
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(LOCAL_DIR / "sms.log"))
 # Console backends write one-time codes and reset links where the logs go: in production

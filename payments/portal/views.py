@@ -21,6 +21,7 @@ from payments.labels import customer_reason_label
 from payments.models import Payment, RecognitionAttempt
 from payments.online.services import return_url_for
 from payments.templatetags.money import money
+from smilepay import support
 
 
 @login_required
@@ -68,8 +69,11 @@ def flag_attempt(request: HttpRequest, attempt_id: int) -> HttpResponse:
         request,
         _(
             "Thanks for telling us. Face pay is paused on your account until you turn it "
-            "back on in Settings; please also check your recent payments."
-        ),
+            "back on in Settings; please also check your recent payments. About a payment "
+            "you did not make:"
+        )
+        + " "
+        + support.ask_for_help(),
     )
     return redirect("portal:activity")
 

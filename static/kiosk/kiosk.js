@@ -255,6 +255,8 @@
       return;
     }
     capturing = true;
+    // Not the last shopper's "Now smile": someone who smiles too early fails the challenge.
+    promptEl.textContent = gettext("Look at the camera");
     show("camera");
     let captured;
     try {

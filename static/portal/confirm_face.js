@@ -18,6 +18,7 @@
     checking: gettext("Checking…"),
     allowCamera: gettext("Allow the camera to confirm with your face."),
     failed: gettext("Something went wrong. Try again."),
+    offline: gettext("No connection: check your network, then try again."),
   };
 
   async function post(url, form) {
@@ -75,7 +76,10 @@
         window.location.reload();
       }
     } catch (err) {
-      showError(err && err.name === "NotAllowedError" ? TEXT.allowCamera : TEXT.failed);
+      if (err && err.name === "NotAllowedError") showError(TEXT.allowCamera);
+      // fetch() rejects with a TypeError when the request never reached the server.
+      else if (!navigator.onLine || (err && err.name === "TypeError")) showError(TEXT.offline);
+      else showError(TEXT.failed);
     } finally {
       button.disabled = false;
     }

@@ -156,15 +156,16 @@ def test_the_self_check_must_match_before_face_pay_turns_on(
 
 
 def test_a_face_that_matches_another_customer_is_refused_and_flagged_for_the_operator(
-    client, barack, joe, obama_photos
+    client, barack, joe, obama_photos, settings
 ):
+    settings.SUPPORT_EMAIL = "help@smilepay.example"
     enroll(barack, obama_photos)
     client.force_login(joe)
     response = post_frame(client, "/me/face/enroll/capture/", obama_photos[1])
     assert response.status_code == 422
     body = response.json()
     assert body["error"] == "duplicate"
-    assert "contact support" in body["message"]
+    assert "Write to help@smilepay.example" in body["message"]  # a way on, not a dead end
     flag = FaceFlag.objects.get(user=joe)
     assert flag.other_user == barack and flag.kind == "duplicate_enrollment"
     assert flag.distance is not None and flag.resolved_at is None

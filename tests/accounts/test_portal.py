@@ -295,3 +295,11 @@ def test_the_face_page_says_why_face_pay_is_paused_in_the_customers_words(
     assert said in page and reason not in page
     french = client.get("/me/face/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "suspendu" in french and reason not in french and said not in french
+
+
+def test_french_pages_use_one_word_for_email_and_the_currency_sign_of_amounts(client, ada):
+    reset = client.get("/accounts/password-reset/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Votre e-mail" in reset and "Courriel" not in reset
+    client.force_login(ada)
+    settings_page = client.get("/me/settings/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "($US)" in settings_page and "(USD)" not in settings_page

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts import services
@@ -87,6 +88,14 @@ def test_a_number_in_another_countrys_own_form_is_asked_for_with_its_country_cod
     for spelling in ("+33 6 12 34 56 78", "0033 6 12 34 56 78"):
         assert normalize_phone(spelling) == "+33612345678"
     assert normalize_phone("(202) 555-0147") == "+12025550147"
+
+
+def test_a_uk_mobile_in_its_own_form_gets_the_same_hint(settings):
+    settings.PHONE_DEFAULT_REGION = "US"
+    with pytest.raises(ValidationError) as refused:
+        normalize_phone("07911 123456")
+    assert refused.value.code == "phone_needs_country"
+    assert normalize_phone("+44 7911 123456") == "+447911123456"
 
 
 def test_a_wrong_code_counts_and_locks_after_the_allowed_attempts(client, tmp_path, settings):

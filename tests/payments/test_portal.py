@@ -225,3 +225,17 @@ def test_a_waiting_online_request_offers_the_way_this_customer_can_confirm_it(cl
     face_pay_pause(user_id=customer.pk, reason="paused by the customer")  # nothing enrolled
     page = client.get("/me/").content.decode()
     assert "turn back on" not in page and "set up" in page
+
+
+def test_every_portal_tab_is_named_for_smilepay_and_a_finished_payment_is_not_to_confirm(
+    casey, client
+):
+    import re
+
+    paid = f.paid_payment(f.merchant(name="Corner Café"), casey, amount_minor=250)
+    for url in ["/me/", "/me/wallet/", "/me/payments/", "/me/activity/"]:
+        title = re.search(r"<title>(.*?)</title>", client.get(url).content.decode(), re.S)[1]
+        assert title.strip().endswith("SmilePay"), (url, title)
+    page = client.get(f"/me/payments/{paid.pk}/confirm/").content.decode()
+    title = re.search(r"<title>(.*?)</title>", page, re.S)[1]
+    assert title.strip() == "Payment to Corner Café · SmilePay"

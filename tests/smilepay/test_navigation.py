@@ -73,6 +73,8 @@ def test_the_home_page_takes_a_signed_in_customer_to_the_portal_not_the_login_fo
     page = client.get("/").content.decode()
     assert 'href="/accounts/login/"' not in page
     assert "Your SmilePay" in page
+    # Not offered what is not theirs: the admin's login wall, a kiosk's pairing.
+    assert 'href="/admin/"' not in page and 'href="/kiosk/"' not in page
 
 
 def test_a_signed_in_customer_sent_back_to_the_login_page_does_not_loop(client):
