@@ -45,6 +45,11 @@ class PushMessage:
     url: str
     tag: str = ""
     actions: list[dict] = field(default_factory=list)
+    # Where the service worker posts a tapped action, and the token that proves it is
+    # this customer's answer to this payment (payments/push_answers.py); empty: the
+    # action opens `url` instead.
+    answer_url: str = ""
+    answer_token: str = ""
 
     def payload(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))

@@ -24,6 +24,7 @@ from accounts.language import in_language_of
 from accounts.push import PushMessage
 from accounts.services import notify_customer
 from payments import webhooks
+from payments.answer_tokens import answer_token
 from payments.models import Payment
 from payments.signals import payment_status_changed
 from smilepay.money import format_money
@@ -109,10 +110,17 @@ def ask_customer_to_confirm(payment: Payment, *, merchant_name: str) -> None:
                 body=_("Open to approve or decline this payment."),
                 url=url,
                 tag=f"payment-{payment.pk}",
+                # An online request is approved by the face check on the page, not a tap.
                 actions=[
-                    {"action": "approve", "title": _("Approve")},
+                    *(
+                        []
+                        if payment.channel == Payment.Channel.ONLINE
+                        else [{"action": "approve", "title": _("Approve")}]
+                    ),
                     {"action": "decline", "title": _("Decline")},
                 ],
+                answer_url=f"/me/payments/{payment.pk}/answer/",
+                answer_token=answer_token(payment_id=payment.pk, customer_id=payment.customer_id),
             )
         notify_customer(
             user_id=payment.customer_id,

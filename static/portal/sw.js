@@ -13,7 +13,7 @@ self.addEventListener("push", function (event) {
     tag: data.tag || undefined,
     renotify: Boolean(data.tag),
     requireInteraction: true,
-    data: { url: data.url || "/me/" },
+    data: { url: data.url || "/me/", answerUrl: data.answer_url || "", answerToken: data.answer_token || "" },
     actions: (data.actions || []).slice(0, 2),
   };
   event.waitUntil(Promise.all([
@@ -25,21 +25,43 @@ self.addEventListener("push", function (event) {
   ]));
 });
 
+function openPage(url) {
+  return self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (clients) {
+    for (var i = 0; i < clients.length; i++) {
+      if ("focus" in clients[i]) {
+        clients[i].navigate(url);
+        return clients[i].focus();
+      }
+    }
+    return self.clients.openWindow(url);
+  });
+}
+
+// A tapped Approve / Decline answers at once with the push's answer token
+// (payments/push_answers.py) and says the outcome in a notification of its own; if the
+// answer cannot be given (no network, expired, an online request's face check), the
+// payment's page opens instead, where the customer answers.
+function answer(data, action) {
+  return fetch(data.answerUrl, {
+    method: "POST",
+    credentials: "omit",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ token: data.answerToken, action: action }),
+  }).then(function (response) {
+    return response.json().then(function (body) {
+      if (!response.ok || !body.message) throw new Error("not answered");
+      return self.registration.showNotification("SmilePay", { body: body.message, tag: "answer-" + data.url });
+    });
+  });
+}
+
 self.addEventListener("notificationclick", function (event) {
   event.notification.close();
-  var url = (event.notification.data && event.notification.data.url) || "/me/";
-  if (event.action) {
-    url += (url.indexOf("?") < 0 ? "?" : "&") + "action=" + encodeURIComponent(event.action);
+  var data = event.notification.data || {};
+  var url = data.url || "/me/";
+  if (event.action && data.answerUrl && data.answerToken) {
+    event.waitUntil(answer(data, event.action).catch(function () { return openPage(url); }));
+    return;
   }
-  event.waitUntil(
-    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (clients) {
-      for (var i = 0; i < clients.length; i++) {
-        if ("focus" in clients[i]) {
-          clients[i].navigate(url);
-          return clients[i].focus();
-        }
-      }
-      return self.clients.openWindow(url);
-    })
-  );
+  event.waitUntil(openPage(url));
 });

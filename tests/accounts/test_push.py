@@ -93,6 +93,8 @@ def test_notify_customer_pushes_to_every_device_with_the_message_and_actions(ada
             "url": "/me/payments/7/confirm/",
             "tag": "payment-7",
             "actions": [{"action": "approve", "title": "Approve"}],
+            "answer_url": "",
+            "answer_token": "",
         }
 
 
