@@ -32,5 +32,14 @@ def normalize_phone(raw: str, *, region: str | None = None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def display_phone(e164: str) -> str:
+    """A stored number as people read it: +33612345678 -> "+33 6 12 34 56 78"."""
+    try:
+        number = phonenumbers.parse(e164 or "", None)
+    except phonenumbers.NumberParseException:
+        return e164 or ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def last4(e164: str) -> str:
     return e164[-4:] if e164 else ""

@@ -34,6 +34,7 @@ from accounts.forms import (
     SignUpForm,
 )
 from accounts.otp import VerifyOutcome
+from accounts.phones import display_phone
 from smilepay.ratelimit import client_ip
 
 SERVICE_WORKER = Path(settings.BASE_DIR) / "static" / "portal" / "sw.js"
@@ -94,9 +95,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.messages)
         else:
             login(request, user, backend="accounts.backends.EmailOrPhoneBackend")
-            messages.success(
-                request, _("Welcome! We sent a code to %(phone)s.") % {"phone": user.phone_e164}
-            )
+            messages.success(request, _("Welcome to SmilePay!"))
             return redirect("accounts:verify_phone")
     return render(request, "accounts/signup.html", {"form": form})
 
@@ -168,7 +167,9 @@ def change_phone(request: HttpRequest) -> HttpResponse:
     except AccountsError as exc:  # already verified, or a code sent too recently
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("We sent a code to %(phone)s.") % {"phone": user.phone_e164})
+        messages.success(
+            request, _("We sent a code to %(phone)s.") % {"phone": display_phone(user.phone_e164)}
+        )
     return redirect("accounts:verify_phone")
 
 
@@ -181,7 +182,9 @@ def resend_code(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(
-            request, _("We sent a new code to %(phone)s.") % {"phone": request.user.phone_e164}
+            request,
+            _("We sent a new code to %(phone)s.")
+            % {"phone": display_phone(request.user.phone_e164)},
         )
     return redirect("accounts:verify_phone")
 

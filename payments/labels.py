@@ -201,7 +201,7 @@ def attempt_sentence(attempt, *, customer_id: int) -> str:
     if attempt.outcome == "matched" and attempt.customer_id == customer_id:
         return str(_("Your face was recognised at %(where)s.") % where)
     return str(
-        _("A face close to yours was seen at %(where)s (%(outcome)s); it was not taken as you.")
+        _("A face close to yours was seen at %(where)s. It was not taken as you (%(outcome)s).")
         % {**where, "outcome": outcome_label(attempt.outcome).lower()}
     )
 

@@ -39,8 +39,9 @@ def test_grace_signs_up_gets_a_text_and_verifies_her_phone(client, tmp_path):
     code = last_sms_code(tmp_path)
     assert "+12025550123" in (tmp_path / "sms.log").read_text()
 
-    page = client.get("/accounts/verify-phone/")
-    assert "+12025550123" in page.content.decode()
+    page = client.get("/accounts/verify-phone/").content.decode()
+    assert "+1 202-555-0123" in page  # written as people read it, not as stored
+    assert page.count("+1 202-555-0123") == 1  # the welcome does not say it again
     response = client.post("/accounts/verify-phone/", {"code": code})
     assert response.status_code == 302
     assert response["Location"] == "/me/consent/"

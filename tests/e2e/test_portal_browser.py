@@ -197,7 +197,7 @@ def test_a_photo_held_up_in_the_customers_name_is_on_their_activity_page(live):
         snap(page, "portal-activity-photo-attack")
         page.once("dialog", lambda dialog: dialog.accept())
         page.click(".activity-item.spoof button")
-        page.wait_for_selector("text=you reported this")
+        page.wait_for_selector("text=You reported this")
         assert "Face pay is paused" in page.inner_text(".messages")
 
 

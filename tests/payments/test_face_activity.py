@@ -79,7 +79,7 @@ def test_reporting_a_spoof_attempt_pauses_face_pay(casey, client, till):
     spoof.refresh_from_db()
     assert spoof.flagged_by_customer_at is not None
     assert customer_face_pay_status(user_id=casey.pk).paused
-    assert "you reported this" in activity(client)
+    assert "You reported this" in activity(client)
 
 
 def test_a_match_reads_as_a_sentence_with_the_payment_outcome(casey, client, till):
@@ -92,6 +92,15 @@ def test_a_match_reads_as_a_sentence_with_the_payment_outcome(casey, client, til
     text = activity(client)
     assert "Your face was recognised at Corner Café, Till 9 (Main Street)." in text
     assert "Payment: paid" in text
+
+
+def test_a_declined_match_says_why_in_the_customers_words(casey, client, till):
+    payment = f.matched_payment(Kiosk.objects.get(pk=till.pk).merchant, casey, kiosk_=till)
+    services.recognition_attempt_record(
+        payment_id=payment.pk, kiosk_id=till.pk, outcome="matched", customer_id=casey.pk
+    )
+    services.payment_decline(payment_id=payment.pk, customer_id=casey.pk)
+    assert "Payment: declined (you declined it)" in activity(client)
 
 
 def test_an_online_face_check_names_the_shop_it_was_for(casey, client):

@@ -140,10 +140,10 @@ def test_a_look_alikes_report_does_not_stand_for_the_matched_customers(casey, cl
     assert customer_face_pay_status(user_id=robin.pk).paused
 
     page = client.get("/me/activity/").content.decode()
-    assert "you reported this" not in page and "This wasn" in page
+    assert "You reported this" not in page and "This wasn" in page
     client.post(f"/me/activity/{attempt.pk}/flag/")
     assert customer_face_pay_status(user_id=casey.pk).paused
-    assert "you reported this" in client.get("/me/activity/").content.decode()
+    assert "You reported this" in client.get("/me/activity/").content.decode()
     assert set(attempt.flagged_by.values_list("pk", flat=True)) == {casey.pk, robin.pk}
 
 
