@@ -4,16 +4,23 @@ the face scan (payments/selectors.py)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import Sum
+from django.utils import timezone
 
 from payments.models import Payment
 
 
-def daily_spent(customer_id: int, now) -> int:
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+def daily_spent(customer_id: int, now: datetime) -> int:
+    """What this customer's face and online payments hold or took today: counted by when
+    the money was held (`matched_at`), not when the shop started the payment, so that a
+    payment started before midnight and confirmed after it counts on the day it is paid.
+    "Today" is the deployment's day (TIME_ZONE), not UTC's."""
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     total = Payment.objects.filter(
         customer_id=customer_id,
-        created_at__gte=start,
+        matched_at__gte=start,
         status__in=[
             Payment.Status.SUCCEEDED,
             Payment.Status.PARTIALLY_REFUNDED,
