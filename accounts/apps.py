@@ -7,11 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Customers and accounts"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
 
         from accounts import signin_limits
         from accounts.consumers import on_logged_out
 
-        user_login_failed.connect(signin_limits.on_login_failed, dispatch_uid="signin_failed")
         user_logged_in.connect(signin_limits.on_logged_in, dispatch_uid="signin_succeeded")
         user_logged_out.connect(on_logged_out, dispatch_uid="customer_sockets_signed_out")

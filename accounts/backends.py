@@ -20,7 +20,7 @@ class EmailOrPhoneBackend(ModelBackend):
         if not identifier or password is None:
             return None
         try:
-            signin_limits.signin_check(identifier=identifier, ip=client_ip(request))
+            tried = signin_limits.signin_try(identifier=identifier, ip=client_ip(request))
         except signin_limits.RateLimited as exc:
             raise PermissionDenied(str(exc)) from exc  # authenticate() stops at this backend
         user_model = get_user_model()
@@ -36,5 +36,6 @@ class EmailOrPhoneBackend(ModelBackend):
             user_model().set_password(password)
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
+            signin_limits.try_succeeded(tried)
             return user
         return None

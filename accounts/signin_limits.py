@@ -1,10 +1,12 @@
 """Limits on guessing passwords and on password-reset mail (the shared smilepay.ratelimit).
 
 Sign-in: failures are counted per account (the identifier as typed, normalised, so that
-"+1 202…" and "202…" are one account) and per client address. Once either count
-reaches its limit, every sign-in for it is refused until the window ends, even with the
-right password: otherwise a guesser only has to keep trying. A successful sign-in
-clears the account's count. Password reset: every request counts, per address typed
+"+1 202…" and "202…" are one account) and per client address. Each try is counted
+before its password is checked and given back if the password was right, so that
+guesses sent all at once cannot outrun the count. Once either count reaches its limit,
+every sign-in for it is refused until the window ends, even with the right password:
+otherwise a guesser only has to keep trying. A successful sign-in clears the account's
+count. Password reset: every request counts, per address typed
 and per client address, whether or not an account exists, so the answer reveals
 nothing and the mailbox is not flooded.
 """
@@ -27,9 +29,10 @@ __all__ = [
     "password_confirmed",
     "password_reset_hit",
     "signin_check",
-    "signin_failed",
     "signin_succeeded",
+    "signin_try",
     "signup_hit",
+    "try_succeeded",
 ]
 
 
@@ -67,24 +70,45 @@ def _limit_keys(account: str, ip: str) -> list[tuple[str, int]]:
 
 
 def signin_check(*, identifier: str, ip: str) -> None:
-    """Raise RateLimited when this account or this address has failed too often."""
+    """Raise RateLimited when this account or this address has failed too often (a look,
+    for the form's message; the try itself is counted by `signin_try`)."""
     _check(_signin_keys(identifier, ip))
+
+
+def signin_try(*, identifier: str, ip: str) -> list[tuple[str, int]]:
+    """Count this try before its password is checked; raise RateLimited past the limits.
+
+    Counted first, not after a failure: guesses sent all at once would otherwise each
+    find the count below the limit while the others are still being hashed. Returns the
+    keys, for `try_succeeded` to give the try back."""
+    keys = _signin_keys(identifier, ip)
+    _claim(keys)
+    return keys
+
+
+def _claim(keys: list[tuple[str, int]]) -> None:
+    claimed = []
+    try:
+        for key, limit in keys:
+            ratelimit.hit(key, limit=limit, window=settings.LOGIN_LOCKOUT_SECONDS, scope="sign-in")
+            claimed.append(key)
+    except RateLimited:
+        for key in claimed:  # refused by a later limit: this try is no one's failure
+            ratelimit.give_back(key)
+        raise
+
+
+def try_succeeded(keys: list[tuple[str, int]]) -> None:
+    """The password was right: the account's failures are forgotten, the address's try
+    given back (its count is of failures)."""
+    account_key, ip_key = keys[0][0], keys[1][0]
+    ratelimit.reset(account_key)
+    ratelimit.give_back(ip_key)
 
 
 def _check(keys: list[tuple[str, int]]) -> None:
     for key, limit in keys:
         ratelimit.check(key, limit=limit, window=settings.LOGIN_LOCKOUT_SECONDS, scope="sign-in")
-
-
-def signin_failed(*, identifier: str, ip: str) -> None:
-    _count_failure(_signin_keys(identifier, ip))
-
-
-def _count_failure(keys: list[tuple[str, int]]) -> None:
-    for key, limit in keys:
-        # Counted; the next check refuses.
-        with contextlib.suppress(RateLimited):
-            ratelimit.hit(key, limit=limit, window=settings.LOGIN_LOCKOUT_SECONDS, scope="sign-in")
 
 
 def signin_succeeded(*, identifier: str) -> None:
@@ -109,10 +133,11 @@ def password_confirmed(*, user_id: int, password: str, ip: str) -> bool:
     Call ``password_check_allowed`` first."""
     from django.contrib.auth import get_user_model
 
+    keys = _limit_keys(_user(user_id), ip)
+    _claim(keys)  # before the hash, as for a sign-in (raises RateLimited)
     if get_user_model().objects.get(pk=user_id).check_password(password):
-        account_unlocked(user_id=user_id)
+        try_succeeded(keys)
         return True
-    _count_failure(_limit_keys(_user(user_id), ip))
     return False
 
 
@@ -144,12 +169,6 @@ def password_reset_hit(*, email: str, ip: str) -> None:
 
 
 # --- wiring: Django's auth signals (connected in AccountsConfig.ready) -------------------
-
-
-def on_login_failed(sender, credentials: dict, request=None, **kwargs) -> None:
-    identifier = str(credentials.get("username") or credentials.get("email") or "")
-    if identifier:
-        signin_failed(identifier=identifier, ip=ratelimit.client_ip(request))
 
 
 def on_logged_in(sender, request, user, **kwargs) -> None:

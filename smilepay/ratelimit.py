@@ -75,6 +75,15 @@ def reset(key: str) -> None:
     cache.delete(key)
 
 
+def give_back(key: str) -> None:
+    """Undo one `hit` (a try that turned out not to be a failure); never below zero."""
+    try:
+        if cache.decr(key) < 0:
+            cache.delete(key)
+    except ValueError:  # expired meanwhile: nothing to give back
+        pass
+
+
 def client_ip(request: HttpRequest | None) -> str:
     if request is None:
         return "unknown"

@@ -180,3 +180,37 @@ def test_deleting_the_account_meets_the_sign_in_lockout_too(client, ada):
     assert "Too many wrong passwords for this account" in page.content.decode()
     ada.refresh_from_db()
     assert ada.is_active
+
+
+def test_guesses_sent_together_cannot_outrun_the_count(client, ada, monkeypatch):
+    """A second guess arrives while the first is being hashed, with one try left: it is
+    refused before its hash, not checked against a count the first has not raised yet."""
+    from django.contrib.auth import authenticate
+
+    from accounts.models import User
+
+    for _ in range(4):
+        sign_in(client, "ada@example.com", "wrong guess")
+    hashed, real_check = [], User.check_password
+
+    def slow_hash(user, password):
+        hashed.append(password)
+        if len(hashed) == 1:  # the other guess lands while this one is hashed
+            assert authenticate(username="ada@example.com", password="second guess") is None
+        return real_check(user, password)
+
+    monkeypatch.setattr(User, "check_password", slow_hash)
+    assert authenticate(username="ada@example.com", password="first guess") is None
+    assert hashed == ["first guess"]
+
+
+def test_the_right_password_gives_its_try_back_to_the_address(client, ada, settings):
+    settings.LOGIN_FAILURES_PER_IP = 3
+    for _ in range(2):
+        sign_in(client, "someone@example.com", "wrong guess")
+    for _ in range(3):  # right passwords do not use up the address's failures
+        assert sign_in(Client(), "ada@example.com", PASSWORD).status_code == 302
+    assert sign_in(client, "nobody@example.com", "wrong guess").status_code == 200
+    assert (
+        "Too many failed sign-ins" in sign_in(client, "ada@example.com", PASSWORD).content.decode()
+    )
