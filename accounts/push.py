@@ -163,7 +163,7 @@ def notify_customer(*, user_id: int, event: dict, push: PushMessage | None = Non
             for subscription_id in subscription_ids:
                 send_push.delay(subscription_id, payload)
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)  # the change it reports has committed
 
 
 def push_send_test(*, user_id: int) -> int:

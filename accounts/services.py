@@ -98,7 +98,7 @@ def face_status_announce(*, user_id: int) -> None:
             },
         )
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
 
 
 # --- sign-up ----------------------------------------------------------------------------

@@ -217,7 +217,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         user_id = self.user.pk
         signin_limits.account_unlocked(user_id=user_id)
-        transaction.on_commit(lambda: close_customer_sockets(user_id=user_id))
+        transaction.on_commit(lambda: close_customer_sockets(user_id=user_id), robust=True)
         return response
 
 

@@ -16,7 +16,7 @@ from smilepay.frames import take_frames
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="kiosk.tasks.recognize", acks_late=True)
+@shared_task(name="kiosk.tasks.recognize", acks_late=True, ignore_result=True)
 def recognize(session_id: int) -> str:
     """Analyse one uploaded burst and move its payment. Safe to run twice: the first claims."""
     session = capture_session_claim(session_id=session_id)

@@ -177,7 +177,8 @@ def kiosk_pair(*, code: str) -> Pairing:
             },
         )
         transaction.on_commit(
-            lambda: kiosk_paired.send(sender=Kiosk, kiosk_id=kiosk.pk, keep_token_hash=keep)
+            lambda: kiosk_paired.send(sender=Kiosk, kiosk_id=kiosk.pk, keep_token_hash=keep),
+            robust=True,
         )
     return Pairing(kiosk_id=kiosk.pk, device_token=token)
 

@@ -13,7 +13,6 @@ committed change into an error. What must still happen is found again by a sweep
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -51,18 +50,17 @@ def shown_changed(payment: Payment) -> None:
 
 
 def _signal_on_commit(payment: Payment) -> None:
-    transaction.on_commit(
-        partial(
-            payment_status_changed.send,
-            sender=Payment,
-            payment_id=payment.pk,
-            status=payment.status,
-            kiosk_id=payment.kiosk_id,
-            customer_id=payment.customer_id,
-            reason=payment.reason,
-        ),
-        robust=True,
-    )
+    news = {
+        "payment_id": payment.pk,
+        "status": payment.status,
+        "kiosk_id": payment.kiosk_id,
+        "customer_id": payment.customer_id,
+        "reason": payment.reason,
+    }
+    # A function, not a functools.partial: Django names a failing robust hook by its
+    # __qualname__, which a partial lacks (the log line itself would raise, and the
+    # transaction's later hooks would be dropped).
+    transaction.on_commit(lambda: payment_status_changed.send(sender=Payment, **news), robust=True)
 
 
 def status_changed(payment: Payment, *, previous: str, **data: Any) -> None:
@@ -86,8 +84,9 @@ def status_changed(payment: Payment, *, previous: str, **data: Any) -> None:
             # Pages decide "is it over?" from this, not from a list of statuses of their own.
             "final": payment.is_final,
         }
+        customer_id = payment.customer_id
         transaction.on_commit(
-            partial(notify_customer, user_id=payment.customer_id, event=event), robust=True
+            lambda: notify_customer(user_id=customer_id, event=event), robust=True
         )
 
 

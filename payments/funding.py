@@ -51,6 +51,11 @@ class FundingProvider(Protocol):
         self, *, funding_id: int, user_id: int, amount_minor: int, currency: str
     ) -> ChargeOutcome: ...
 
+    def charge_status(self, *, funding_id: int) -> ChargeOutcome | None:
+        """What became of the charge for this funding, asked when its answer was never
+        recorded (the process died in between); None: the provider cannot tell yet."""
+        ...
+
 
 class DemoProvider:
     name = "demo"
@@ -60,6 +65,9 @@ class DemoProvider:
     def charge(
         self, *, funding_id: int, user_id: int, amount_minor: int, currency: str
     ) -> ChargeOutcome:
+        return ChargeOutcome(succeeded=True, reference=f"demo-{funding_id}")
+
+    def charge_status(self, *, funding_id: int) -> ChargeOutcome | None:
         return ChargeOutcome(succeeded=True, reference=f"demo-{funding_id}")
 
 
@@ -236,3 +244,32 @@ def wallet_funding_complete(*, funding_id: int, outcome: ChargeOutcome) -> Walle
             },
         )
     return funding
+
+
+def settle_interrupted_fundings(*, limit: int = 100) -> int:
+    """Settle the fundings left pending by a process that died between the provider's
+    charge and its record: each provider says what became of its charge, and the wallet
+    is credited (or the request failed) as if the answer had come at once. Until then the
+    customer sees it pending and it counts against the day's cap, so none is left behind.
+    A provider that cannot tell yet is asked again on the next sweep."""
+    cutoff = timezone.now() - timedelta(seconds=settings.WALLET_FUNDING_SETTLE_AFTER_SECONDS)
+    stuck = WalletFunding.objects.filter(
+        status=WalletFunding.Status.PENDING, created_at__lte=cutoff
+    ).values_list("pk", "provider")[:limit]
+    settled = 0
+    for funding_id, provider_name in list(stuck):
+        outcome = _charge_status(funding_id=funding_id, provider_name=provider_name)
+        if outcome is None:
+            continue
+        wallet_funding_complete(funding_id=funding_id, outcome=outcome)
+        settled += 1
+    return settled
+
+
+def _charge_status(*, funding_id: int, provider_name: str) -> ChargeOutcome | None:
+    try:
+        provider = provider_named(provider_name)
+        return provider.charge_status(funding_id=funding_id)
+    except Exception as exc:  # a provider switched off or down: ask again next sweep
+        logger.warning("funding %s: no status from %s: %s", funding_id, provider_name, exc)
+        return None

@@ -10,13 +10,13 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from payments import webhooks
+from payments import funding, webhooks
 from payments.models import IdempotencyRecord, Payment, WebhookDelivery
 from payments.online.services import face_check_run
 from payments.services import payment_expire, payment_fail
 
 
-@shared_task(name="payments.tasks.verify_online_face", acks_late=True)
+@shared_task(name="payments.tasks.verify_online_face", acks_late=True, ignore_result=True)
 def verify_online_face(
     payment_id: int, customer_id: int, attempt: int, frames_key: str, burst: dict
 ) -> str:
@@ -31,7 +31,7 @@ def verify_online_face(
     )
 
 
-@shared_task(bind=True, max_retries=None, acks_late=True)
+@shared_task(bind=True, max_retries=None, acks_late=True, ignore_result=True)
 def deliver_webhook(self, delivery_id: int) -> str:
     delivery = webhooks.attempt_delivery(delivery_id=delivery_id)
     if delivery.status == WebhookDelivery.Status.PENDING and not settings.CELERY_TASK_ALWAYS_EAGER:
@@ -54,14 +54,20 @@ def retry_due_webhooks(limit: int = 200, budget_seconds: float | None = None) ->
             status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=timezone.now() - grace
         ).values_list("pk", flat=True)[:limit]
     )
-    # `budget_seconds`: the embedded sweeper's round also expires payments, and slow
-    # receivers (each up to WEBHOOK_TIMEOUT_SECONDS) must not hold that up; what is left
-    # waits for the next round.
-    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
+    # A round is time-boxed (`budget_seconds`, by default WEBHOOK_SWEEP_BUDGET_SECONDS):
+    # slow receivers (each up to WEBHOOK_TIMEOUT_SECONDS) must not hold the worker, or
+    # the embedded sweeper's round, away from expiring payments; the rest waits for the
+    # next round. Each delivery is claimed first, so rounds that overlap never send the
+    # same event twice.
+    budget = settings.WEBHOOK_SWEEP_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    deadline = time.monotonic() + budget
+    lease = settings.WEBHOOK_TIMEOUT_SECONDS + 60
     tried = 0
     for delivery_id in due:
-        if deadline is not None and time.monotonic() >= deadline:
+        if time.monotonic() >= deadline:
             break
+        if not webhooks.claim_due(delivery_id=delivery_id, lease_seconds=lease):
+            continue
         webhooks.attempt_delivery(delivery_id=delivery_id)
         tried += 1
     return tried
@@ -98,6 +104,11 @@ def fail_stuck_matching(limit: int = 200) -> int:
     for payment_id, attempt in stuck:
         payment_fail(payment_id=payment_id, reason="recognition_timeout", attempt=attempt)
     return len(stuck)
+
+
+@shared_task
+def settle_interrupted_fundings() -> int:
+    return funding.settle_interrupted_fundings()
 
 
 @shared_task

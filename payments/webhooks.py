@@ -11,6 +11,9 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 import requests
@@ -92,11 +95,40 @@ def enqueue(*, payment: Payment, event_type: str, refund: Refund | None = None) 
     return ids
 
 
+# Set while the embedded sweeper expires payments: with eager tasks a delivery enqueued
+# then would be sent right there, and one slow receiver would hold up every expiry after
+# it. The deliveries stay due instead, and the round's budgeted retry phase sends them.
+_sending_deferred: ContextVar[bool] = ContextVar("webhook_sending_deferred", default=False)
+
+
+@contextmanager
+def sending_deferred() -> Iterator[None]:
+    token = _sending_deferred.set(True)
+    try:
+        yield
+    finally:
+        _sending_deferred.reset(token)
+
+
 def _schedule(ids: list[int]) -> None:
     from payments.tasks import deliver_webhook
 
+    if _sending_deferred.get():
+        return
     for delivery_id in ids:
         deliver_webhook.delay(delivery_id)
+
+
+def claim_due(*, delivery_id: int, lease_seconds: float) -> bool:
+    """Take a due delivery for one try: its next try moves past the lease first, so that a
+    sweep running alongside (beat starts one a minute; one can take longer) skips it
+    instead of sending the same event again. False: not due any more, or taken."""
+    now = timezone.now()
+    return bool(
+        WebhookDelivery.objects.filter(
+            pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now
+        ).update(next_attempt_at=now + timedelta(seconds=lease_seconds))
+    )
 
 
 def backoff_seconds(attempts: int) -> int:

@@ -106,6 +106,14 @@ if DATABASE_URL:
             conn_max_age=0 if DATABASE_POOL_MAX_SIZE else env_int("DATABASE_CONN_MAX_AGE", 0),
         )
     }
+    # A row lock held too long (a stuck transaction, an operator's psql) fails a request
+    # after this long, answered 503 with Retry-After, instead of piling every request
+    # that needs the row onto it until the pool runs dry. 0: wait forever.
+    DATABASE_LOCK_TIMEOUT_MS = env_int("DATABASE_LOCK_TIMEOUT_MS", 10_000)
+    if DATABASES["default"]["ENGINE"].endswith("postgresql") and DATABASE_LOCK_TIMEOUT_MS:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            f"-c lock_timeout={DATABASE_LOCK_TIMEOUT_MS}"
+        )
     if DATABASE_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"].endswith("postgresql"):
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
@@ -132,6 +140,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "smilepay",
+            # A Redis that accepts and never answers must fail a request, not hang it.
+            "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 5},
         }
     }
     CHANNEL_LAYERS = {
@@ -156,6 +166,17 @@ CELERY_TASK_ALWAYS_EAGER = env_bool(
     "CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL.startswith(("redis", "amqp"))
 )
 CELERY_TASK_EAGER_PROPAGATES = True
+# Enqueueing happens after a payment's change has committed: an unreachable or hung
+# broker must cost the request a few seconds, not minutes (the sweeps catch up).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 10}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3
+CELERY_REDIS_SOCKET_TIMEOUT = 10
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
@@ -426,6 +447,9 @@ WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
 # Seconds past a delivery's retry time before the sweep sends it itself: Celery's own
 # retry is due first; the sweep takes over deliveries whose message was lost.
 WEBHOOK_SWEEP_GRACE_SECONDS = env_int("WEBHOOK_SWEEP_GRACE_SECONDS", 60)
+# Most seconds one retry sweep spends sending (beat starts one a minute): the worker goes
+# back to expiring payments; what is left waits for the next sweep.
+WEBHOOK_SWEEP_BUDGET_SECONDS = env_int("WEBHOOK_SWEEP_BUDGET_SECONDS", 45)
 # The largest payment, in minor units, for merchants without a maximum of their own.
 PAYMENT_MAX_AMOUNT_MINOR = env_int("PAYMENT_MAX_AMOUNT_MINOR", 1_000_000)
 # Seconds a recognition (kiosk or online face check) may take; a payment still matching
@@ -441,6 +465,9 @@ EMBEDDED_SWEEP_SECONDS = env_float("EMBEDDED_SWEEP_SECONDS", 2.0)
 WALLET_FUNDING_PROVIDERS = env_list("WALLET_FUNDING_PROVIDERS", [] if HTTPS else ["demo"])
 WALLET_FUNDING_MAX_MINOR = env_int("WALLET_FUNDING_MAX_MINOR", 20_000)
 WALLET_FUNDING_DAILY_MAX_MINOR = env_int("WALLET_FUNDING_DAILY_MAX_MINOR", 50_000)
+# A funding still pending this long after it began lost its answer (the process died
+# between the provider's charge and its record): the sweep asks the provider.
+WALLET_FUNDING_SETTLE_AFTER_SECONDS = env_int("WALLET_FUNDING_SETTLE_AFTER_SECONDS", 120)
 CELERY_BEAT_SCHEDULE.update(
     {
         "payments-expire-due": {"task": "payments.tasks.expire_due_payments", "schedule": 30.0},
@@ -448,6 +475,10 @@ CELERY_BEAT_SCHEDULE.update(
         "payments-fail-stuck-matching": {
             "task": "payments.tasks.fail_stuck_matching",
             "schedule": 10.0,
+        },
+        "payments-settle-interrupted-fundings": {
+            "task": "payments.tasks.settle_interrupted_fundings",
+            "schedule": 60.0,
         },
         "payments-prune-idempotency": {
             "task": "payments.tasks.prune_idempotency_records",

@@ -25,7 +25,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connections
 
-from payments import tasks
+from payments import tasks, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +44,16 @@ def run_sweeps() -> dict[str, int]:
 
     close_old_connections()
     try:
+        # Webhooks these changes cause are sent by the budgeted phase below, not inline
+        # (tasks are eager here): a slow receiver must not delay the next expiry.
+        with webhooks.sending_deferred():
+            expired = tasks.expire_due_payments()
+            stuck_failed = tasks.fail_stuck_matching()
+            fundings_settled = tasks.settle_interrupted_fundings()
         return {
-            "expired": tasks.expire_due_payments(),
-            "stuck_failed": tasks.fail_stuck_matching(),
+            "expired": expired,
+            "stuck_failed": stuck_failed,
+            "fundings_settled": fundings_settled,
             # Last, and for a bounded time: the next round's expiries come first.
             "webhooks_retried": tasks.retry_due_webhooks(budget_seconds=WEBHOOK_BUDGET_SECONDS),
         }

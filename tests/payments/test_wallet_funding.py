@@ -231,3 +231,58 @@ def test_without_the_wallet_lock_the_daily_cap_is_overrun(on_postgres, settings,
         hold_before_writing=WalletFunding,
     )
     assert results.count("succeeded") == 4
+
+
+class UndecidedProvider(RefusingProvider):
+    """Cannot say yet what became of a charge (a processor whose answer is delayed)."""
+
+    name = "undecided"
+
+    def charge_status(self, *, funding_id):
+        return None
+
+
+def interrupted_funding(user, *, provider: str = "demo", amount_minor: int = 2000):
+    """What a process killed between the provider's charge and its record leaves."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from payments import funding as funding_module
+
+    pending, _ = funding_module._record_intent(
+        user_id=user.pk,
+        amount_minor=amount_minor,
+        currency="USD",
+        provider=provider,
+        form_token=f"crashed-{provider}",
+    )
+    WalletFunding.objects.filter(pk=pending.pk).update(
+        created_at=timezone.now() - timedelta(minutes=10)
+    )
+    return pending
+
+
+@pytest.mark.django_db
+def test_a_funding_interrupted_by_a_crash_is_settled_with_its_provider_once():
+    from payments.tasks import settle_interrupted_fundings
+
+    dana = f.customer()
+    pending = interrupted_funding(dana)
+    assert settle_interrupted_fundings() == 1
+    assert settle_interrupted_fundings() == 0
+    assert WalletFunding.objects.get(pk=pending.pk).status == "succeeded"
+    assert balance(dana) == 2000
+    assert f.ledger_total() == 0
+
+
+@pytest.mark.django_db
+def test_a_provider_that_cannot_tell_yet_is_asked_again_later(settings):
+    from payments.tasks import settle_interrupted_fundings
+
+    settings.WALLET_FUNDING_PROVIDERS = ["demo", f"{__name__}.UndecidedProvider"]
+    dana = f.customer()
+    pending = interrupted_funding(dana, provider="undecided")
+    assert settle_interrupted_fundings() == 0
+    assert WalletFunding.objects.get(pk=pending.pk).status == "pending"
+    assert balance(dana) == 0
