@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import F, Q, QuerySet
+
 from accounts.selectors import push_subscription_count
 from payments.models import Payment
 from payments.selectors import payment_events
@@ -44,16 +46,25 @@ def _phone_unreachable(payment: Payment) -> bool:
     return payment_events(payment_id=payment.pk).filter(name="payment.push_failed").exists()
 
 
+def _since_this_device(kiosk_id: int) -> QuerySet[Payment]:
+    """The kiosk's payments since the device on it was paired: a tablet paired later (a
+    new one, or a stolen one paired by someone else) sees nothing of the counter's past,
+    not even whom an earlier payment was for."""
+    return Payment.objects.filter(kiosk_id=kiosk_id).filter(
+        Q(kiosk__paired_at__isnull=True) | Q(created_at__gte=F("kiosk__paired_at"))
+    )
+
+
 def kiosk_payment(*, kiosk_id: int, payment_id: int) -> Payment | None:
-    """A payment made at this kiosk; None for any other (another kiosk's is not ours)."""
-    return Payment.objects.filter(pk=payment_id, kiosk_id=kiosk_id).first()
+    """A payment made at this kiosk by this device; None for any other."""
+    return _since_this_device(kiosk_id).filter(pk=payment_id).first()
 
 
 def kiosk_current_payment(*, kiosk_id: int) -> Payment | None:
     """The payment on the kiosk's screen: the newest one still open, or just finished."""
     return (
-        Payment.objects.select_related("customer")
-        .filter(kiosk_id=kiosk_id)
+        _since_this_device(kiosk_id)
+        .select_related("customer")
         .order_by("-created_at", "-pk")
         .first()
     )

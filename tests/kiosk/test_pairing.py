@@ -171,3 +171,22 @@ def test_unpair_tries_are_limited_per_kiosk(client, settings):
     )
     assert limited.status_code == 429
     assert kiosk_for_device(device_token=token) == kiosk
+
+
+def test_a_device_paired_later_sees_nothing_of_the_counters_past(client):
+    """Not the last payment on screen, not an old one by its id (its cancel answered with
+    the payment, masked customer name and all, for any id)."""
+    from datetime import timedelta
+
+    from payments.models import Payment
+    from tests.payments import factories as f
+
+    kiosk = make_kiosk()
+    earlier = f.paid_payment(kiosk.merchant, f.customer(balance_minor=1000), amount_minor=300)
+    Payment.objects.filter(pk=earlier.pk).update(
+        kiosk=kiosk, created_at=timezone.now() - timedelta(hours=1)
+    )
+    client.post("/kiosk/pair", {"code": kiosk_issue_pairing_code(kiosk_id=kiosk.pk)})
+    assert client.get("/kiosk/api/payments/current").json()["payment"] is None
+    walked = client.post(f"/kiosk/api/payments/{earlier.pk}/cancel")
+    assert walked.status_code == 404 and "customer" not in walked.content.decode()
