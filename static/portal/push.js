@@ -43,6 +43,19 @@
     });
   }
 
+  function whyNot(err) {
+    if (err && err.name === "NotAllowedError") {
+      return gettext("This browser refuses notifications here: private browsing, or blocked in its settings.");
+    }
+    if (err && err.fromBrowser) {
+      return gettext("This browser's notification service did not answer. Private browsing cannot receive notifications; otherwise try again later.");
+    }
+    if (!navigator.onLine || (err && err.name === "TypeError")) {
+      return gettext("No connection: check your network, then try again.");
+    }
+    return gettext("Could not turn on notifications. Try again.");
+  }
+
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function () {
     return navigator.serviceWorker.ready;
   }).then(function (registration) {
@@ -54,13 +67,17 @@
         return registration.pushManager.subscribe({
           userVisibleOnly: true,
           applicationServerKey: keyBytes(root.getAttribute("data-vapid-public-key")),
+        }).catch(function (err) {
+          // The browser's own push service said no: say why a retry may not help.
+          err.fromBrowser = true;
+          throw err;
         }).then(function (sub) {
           return post(root.getAttribute("data-subscribe-url"), sub.toJSON());
         }).then(function (response) {
           if (!response.ok) throw new Error("subscribe failed");
           return refresh(registration);
         });
-      }).catch(function () { say(gettext("Could not turn on notifications. Try again.")); });
+      }).catch(function (err) { say(whyNot(err)); });
     });
     disable.addEventListener("click", function () {
       registration.pushManager.getSubscription().then(function (sub) {
