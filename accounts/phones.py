@@ -38,7 +38,8 @@ def display_phone(e164: str) -> str:
         number = phonenumbers.parse(e164 or "", None)
     except phonenumbers.NumberParseException:
         return e164 or ""
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    readable = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return readable.replace(" ", "\u00a0")  # one number, one line on a narrow phone
 
 
 def last4(e164: str) -> str:

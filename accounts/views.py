@@ -135,15 +135,28 @@ def verify_phone(request: HttpRequest) -> HttpResponse:
                 ),
             }[outcome],
         )
+    return _verify_page(request, form=form, next_url=next_url)
+
+
+def _verify_page(
+    request: HttpRequest,
+    *,
+    form: PhoneCodeForm | None = None,
+    number_form: PhoneNumberForm | None = None,
+    next_url: str = "",
+    status: int = 200,
+) -> HttpResponse:
     return render(
         request,
         "accounts/verify_phone.html",
         {
-            "form": form,
-            "number_form": PhoneNumberForm(),
-            "verified": user.phone_verified_at is not None,
+            "form": form or PhoneCodeForm(),
+            # A refused new number stays typed, its error under it, its section open.
+            "number_form": number_form or PhoneNumberForm(),
+            "verified": request.user.phone_verified_at is not None,
             "next": next_url,
         },
+        status=status,
     )
 
 
@@ -154,11 +167,9 @@ def change_phone(request: HttpRequest) -> HttpResponse:
     the number typed here (only while the account's number is not verified)."""
     form = PhoneNumberForm(request.POST)
     if not form.is_valid():
-        for error in form.errors.get("phone", []):
-            messages.error(request, error)
-        return redirect("accounts:verify_phone")
+        return _verify_page(request, number_form=form, status=400)
     try:
-        user = services.phone_number_change(
+        services.phone_number_change(
             user_id=request.user.pk, phone=form.cleaned_data["phone"], **client_meta(request)
         )
     except ValidationError as exc:
@@ -167,9 +178,8 @@ def change_phone(request: HttpRequest) -> HttpResponse:
     except AccountsError as exc:  # already verified, or a code sent too recently
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request, _("We sent a code to %(phone)s.") % {"phone": display_phone(user.phone_e164)}
-        )
+        # The page itself says where the code went: the message does not repeat it.
+        messages.success(request, _("Your number is changed."))
     return redirect("accounts:verify_phone")
 
 

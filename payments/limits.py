@@ -17,7 +17,8 @@ def daily_spent(customer_id: int, now: datetime) -> int:
     the money was held (`matched_at`), not when the shop started the payment, so that a
     payment started before midnight and confirmed after it counts on the day it is paid.
     "Today" is the deployment's day (TIME_ZONE), not UTC's."""
-    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    deployment_day = timezone.localtime(now, timezone.get_default_timezone())
+    start = deployment_day.replace(hour=0, minute=0, second=0, microsecond=0)
     total = Payment.objects.filter(
         customer_id=customer_id,
         matched_at__gte=start,

@@ -12,10 +12,11 @@ from payments.models import Payment, Refund
 
 
 def timestamp(value: datetime | None) -> str | None:
-    """ISO 8601 in the current time zone, UTC written "Z" (what the API always said)."""
+    """ISO 8601 in the deployment's time zone, UTC written "Z" (what the API always said)."""
     if value is None:
         return None
-    text = timezone.localtime(value).isoformat()
+    # The deployment's zone, not a reader's (a webhook sent during a customer's request).
+    text = timezone.localtime(value, timezone.get_default_timezone()).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     # The language: the cookie the switcher sets, else the browser's Accept-Language.
     "django.middleware.locale.LocaleMiddleware",
     "smilepay.admin_language.AdminInEnglishMiddleware",
+    # Times on pages in the reader's zone (the browser's, from a cookie).
+    "smilepay.viewer_time_zone.ViewerTimeZoneMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -32,6 +32,12 @@ class Day:
 
 
 def daily_figures(*, merchant_id: int, days: int = 30) -> list[Day]:
+    # The shop's days are the deployment's (TIME_ZONE), whoever looks at them and where.
+    with timezone.override(timezone.get_default_timezone()):
+        return _daily_figures(merchant_id=merchant_id, days=days)
+
+
+def _daily_figures(*, merchant_id: int, days: int) -> list[Day]:
     today = timezone.localdate()
     start = today - timedelta(days=days - 1)
     base = Payment.objects.filter(merchant_id=merchant_id, created_at__date__gte=start)

@@ -79,6 +79,7 @@ def confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
             "open": is_open,
             "obstacle": obstacle,
             "use_face": face_pay.enabled,
+            "face_paused": face_pay.paused,
             "attempts_left": services.attempts_left(payment),
             "return_url": services.return_url_for(payment) if final else "",
             "failure": MESSAGES.get(payment.reason, "") if payment.status == "failed" else "",

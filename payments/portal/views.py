@@ -69,8 +69,7 @@ def flag_attempt(request: HttpRequest, attempt_id: int) -> HttpResponse:
         request,
         _(
             "Thanks for telling us. Face pay is paused on your account until you turn it "
-            "back on in Settings; please also check your recent payments. About a payment "
-            "you did not make:"
+            "back on in Settings; please also check your recent payments."
         )
         + " "
         + support.ask_for_help(),

@@ -6,6 +6,15 @@
 //   <a data-go-back>                 goes back a page (its href is the fallback).
 (function () {
   "use strict";
+  // The reader's time zone, for the times the server writes on the next pages
+  // (smilepay/viewer_time_zone.py).
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && document.cookie.indexOf("smilepay_tz=" + encodeURIComponent(zone)) < 0) {
+      document.cookie = "smilepay_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax" +
+        (location.protocol === "https:" ? "; Secure" : "");
+    }
+  } catch (err) { /* an old browser: the deployment's zone, as before */ }
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var question = form.getAttribute("data-confirm");

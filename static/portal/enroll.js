@@ -84,18 +84,21 @@
     if (li) li.classList.add("done");
   }
 
-  function finish(state, message) {
+  function finish(state, message, canRetry) {
     stopped = true;
     setState(state);
+    if (state !== "done") say("");  // not a "Hold still…" left above the outcome
     result.textContent = message;
     if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
-    if (state !== "done") restart.hidden = false;
+    // A refusal that another try would only repeat (this face is another account's)
+    // offers no "Try again": the message says whom to write to instead.
+    if (state !== "done" && canRetry !== false) restart.hidden = false;
   }
 
   function refused(data) {
     var code = data.error || "error";
     if (code === "duplicate") {
-      finish("refused", data.message || gettext("We can't enroll this face. Please contact support."));
+      finish("refused", data.message || gettext("We can't enroll this face. Please contact support."), false);
       return true;
     }
     if (code === "consent_required" || code === "phone_not_verified" || code === "different_person") {

@@ -38,7 +38,12 @@
     return registration.pushManager.getSubscription().then(function (sub) {
       enable.hidden = Boolean(sub);
       disable.hidden = !sub;
-      say(sub ? gettext("Notifications are on for this device.") : gettext("Notifications are off for this device."));
+      if (!sub && window.Notification && Notification.permission === "denied") {
+        // Blocked already: say so now, and how to undo it, rather than after a tap.
+        say(gettext("Notifications are blocked for SmilePay in this browser. Allow them in the site's settings (the icon next to the address), then reload this page."));
+      } else {
+        say(sub ? gettext("Notifications are on for this device.") : gettext("Notifications are off for this device."));
+      }
       return sub;
     });
   }

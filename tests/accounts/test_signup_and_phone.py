@@ -40,8 +40,8 @@ def test_grace_signs_up_gets_a_text_and_verifies_her_phone(client, tmp_path):
     assert "+12025550123" in (tmp_path / "sms.log").read_text()
 
     page = client.get("/accounts/verify-phone/").content.decode()
-    assert "+1 202-555-0123" in page  # written as people read it, not as stored
-    assert page.count("+1 202-555-0123") == 1  # the welcome does not say it again
+    assert "+1\u00a0202-555-0123" in page  # as people read it, on one line
+    assert page.count("+1\u00a0202-555-0123") == 1  # the welcome does not say it again
     response = client.post("/accounts/verify-phone/", {"code": code})
     assert response.status_code == 302
     assert response["Location"] == "/me/consent/"
@@ -230,6 +230,15 @@ def test_a_mistyped_number_is_changed_on_the_verification_page(client, tmp_path,
     client.post("/accounts/verify-phone/number/", {"phone": "(202) 555-0188"})
     grace.refresh_from_db()
     assert grace.phone_e164 == "+12025550123"
+
+
+def test_a_refused_new_number_stays_typed_with_its_error_under_it(client):
+    sign_up(client, phone="(202) 555-0199")
+    page = client.post("/accounts/verify-phone/number/", {"phone": "07911 654321"})
+    html = page.content.decode()
+    assert page.status_code == 400
+    assert '<details id="change-phone" open>' in html and 'value="07911 654321"' in html
+    assert "with its country code" in html
 
 
 def test_the_verification_page_will_not_take_another_accounts_verified_number(

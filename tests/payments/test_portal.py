@@ -215,13 +215,13 @@ def test_a_waiting_online_request_offers_the_way_this_customer_can_confirm_it(cl
 
     shop = f.merchant()
     for customer, offered in (
-        (face_pay_customer(), "Confirm with your face"),
-        (f.customer(), "Confirm with your password"),
+        (face_pay_customer(), "Confirm with my face"),
+        (f.customer(), "Confirm with my password"),
     ):
         online_request(shop, customer)
         client.force_login(customer)
         page = client.get("/me/").content.decode()
-        assert offered in page and page.count("Confirm with your") == 1
+        assert offered in page and page.count("Confirm with my") == 1
     face_pay_pause(user_id=customer.pk, reason="paused by the customer")  # nothing enrolled
     page = client.get("/me/").content.decode()
     assert "turn back on" not in page and "set up" in page
