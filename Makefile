@@ -45,7 +45,7 @@ run: demo catalogs
 
 worker: install
 	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL (the embedded default runs tasks eagerly)"; exit 2; }
-	$(BIN)/celery -A smilepay worker -Q default,recognition -l info
+	$(BIN)/celery -A smilepay worker -Q default,recognition,webhooks -l info
 
 beat: install
 	@test -n "$$REDIS_URL" || { echo "make beat needs REDIS_URL"; exit 2; }

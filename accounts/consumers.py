@@ -19,6 +19,7 @@ from channels.db import database_sync_to_async
 from accounts.push import customer_group
 from accounts.selectors import customer_face_pay_status, push_subscription_count
 from accounts.signals import customer_state_requested
+from smilepay.group_send import group_send
 from smilepay.websocket_json import SafeJsonWebsocketConsumer
 
 logger = logging.getLogger(__name__)
@@ -55,14 +56,8 @@ def on_logged_out(sender, request=None, user=None, **kwargs) -> None:
 def close_customer_sockets(*, user_id: int, session_key: str | None = None) -> None:
     """Tell the customer's open sockets (only those of ``session_key``, given one) that
     they are signed out; each closes with 4401."""
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
-    layer = get_channel_layer()
-    if layer is None:
-        return
     try:
-        async_to_sync(layer.group_send)(
+        group_send(
             customer_group(user_id), {"type": "customer.signed_out", "session_key": session_key}
         )
     except Exception:  # the per-event and per-refresh session check still closes them

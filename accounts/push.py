@@ -17,8 +17,6 @@ import logging
 from dataclasses import asdict, dataclass, field
 from urllib.parse import urlparse
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +28,7 @@ from accounts.language import in_language_of
 from accounts.models import PushSubscription
 from accounts.signals import push_failed
 from smilepay import outbound
+from smilepay.group_send import group_send
 
 logger = logging.getLogger(__name__)
 
@@ -148,14 +147,10 @@ def notify_customer(*, user_id: int, event: dict, push: PushMessage | None = Non
     )
 
     def send() -> None:
-        layer = get_channel_layer()
-        if layer is not None:
-            try:
-                async_to_sync(layer.group_send)(
-                    customer_group(user_id), {"type": "customer.event", "event": event}
-                )
-            except Exception:  # a websocket hiccup must not stop the push
-                logger.exception("customer event for user %s not delivered", user_id)
+        try:
+            group_send(customer_group(user_id), {"type": "customer.event", "event": event})
+        except Exception:  # a websocket hiccup must not stop the push
+            logger.exception("customer event for user %s not delivered", user_id)
         if push is not None:
             from accounts.tasks import send_push
 

@@ -42,6 +42,7 @@ from accounts.otp import VerifyOutcome, phone_code_send, phone_code_verify
 from accounts.phones import normalize_phone
 from accounts.push import PushMessage, notify_customer, push_subscribe, push_unsubscribe
 from accounts.selectors import PAUSED_BY_CUSTOMER, customer_face_pay_status
+from accounts.signals import account_deleted
 
 __all__ = [
     "PushMessage",
@@ -423,3 +424,5 @@ def account_delete(*, user_id: int, ip: str | None = None, user_agent: str = "")
             ]
         )
         audit("account.deleted", user_id=user_id)
+        # In the same transaction: no payment may wait on, or hold money of, a deleted account.
+        account_deleted.send(sender=None, user_id=user_id)

@@ -8,6 +8,9 @@ the pending confirmations there).
 each receiver returns a list of sentences the customer must read before deleting
 (payments: money still in the wallet).
 
+`account_deleted(sender=None, user_id=...)`: sent inside the deletion's transaction; a
+receiver settles what still waits on the person (payments declines their open ones).
+
 `push_failed(sender=None, user_id=..., tag=...)`: a Web Push to one of the customer's
 devices could not be delivered (the push service refused it or the device is gone);
 `tag` is the message's tag (payments tags confirmation requests "payment-<id>").
@@ -18,3 +21,4 @@ from django.dispatch import Signal
 customer_state_requested = Signal()
 account_deletion_viewed = Signal()
 push_failed = Signal()
+account_deleted = Signal()

@@ -27,11 +27,14 @@ __all__ = [
     "account_unlocked",
     "password_check_allowed",
     "password_confirmed",
+    "password_matches",
     "password_reset_hit",
+    "password_try",
     "signin_check",
     "signin_succeeded",
     "signin_try",
     "signup_hit",
+    "try_given_back",
     "try_succeeded",
 ]
 
@@ -131,14 +134,33 @@ def password_check_allowed(*, user_id: int, ip: str) -> None:
 def password_confirmed(*, user_id: int, password: str, ip: str) -> bool:
     """Whether ``password`` is the account's; a wrong one counts as a failed sign-in.
     Call ``password_check_allowed`` first."""
+    return password_matches(
+        user_id=user_id, password=password, tried=password_try(user_id=user_id, ip=ip)
+    )
+
+
+def password_try(*, user_id: int, ip: str) -> list[tuple[str, int]]:
+    """Count a password try of this account before its hash, as for a sign-in; raise
+    RateLimited past the limits. Hand the result to `password_matches`, or to
+    `try_given_back` when the password is not checked after all."""
+    keys = _limit_keys(_user(user_id), ip)
+    _claim(keys)
+    return keys
+
+
+def password_matches(*, user_id: int, password: str, tried: list[tuple[str, int]]) -> bool:
     from django.contrib.auth import get_user_model
 
-    keys = _limit_keys(_user(user_id), ip)
-    _claim(keys)  # before the hash, as for a sign-in (raises RateLimited)
     if get_user_model().objects.get(pk=user_id).check_password(password):
-        try_succeeded(keys)
+        try_succeeded(tried)
         return True
     return False
+
+
+def try_given_back(tried: list[tuple[str, int]]) -> None:
+    """A counted try whose password was never checked (what it was for failed first)."""
+    for key, _limit in tried:
+        ratelimit.give_back(key)
 
 
 def signup_hit(*, ip: str) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
-from kiosk.selectors import kiosk_payment_state
+from kiosk.selectors import kiosk_payment_state, since_this_device
 from payments.models import Payment
+from smilepay.group_send import group_send
 
 
 def kiosk_group(kiosk_id: int) -> str:
@@ -19,7 +18,11 @@ def broadcast_payment(*, payment_id: int) -> None:
     payment = Payment.objects.select_related("customer").filter(pk=payment_id).first()
     if payment is None or payment.kiosk_id is None:
         return
-    async_to_sync(get_channel_layer().group_send)(
+    # A payment from before the kiosk's present device was paired (refunded later, say)
+    # is not that device's to hear about.
+    if not since_this_device(payment.kiosk_id).filter(pk=payment.pk).exists():
+        return
+    group_send(
         kiosk_group(payment.kiosk_id),
         {"type": "kiosk.payment", "payment": kiosk_payment_state(payment=payment)},
     )
@@ -37,7 +40,7 @@ def close_kiosk_sockets(sender, *, kiosk_id: int, keep_token_hash: str = "", **k
     """Close the kiosk's sockets once the change that asked for it has committed (at once
     outside a transaction), except the new device's when one was just paired."""
     transaction.on_commit(
-        lambda: async_to_sync(get_channel_layer().group_send)(
+        lambda: group_send(
             kiosk_group(kiosk_id), {"type": "kiosk.revoked", "keep_token_hash": keep_token_hash}
         ),
         robust=True,

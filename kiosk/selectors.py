@@ -46,7 +46,7 @@ def _phone_unreachable(payment: Payment) -> bool:
     return payment_events(payment_id=payment.pk).filter(name="payment.push_failed").exists()
 
 
-def _since_this_device(kiosk_id: int) -> QuerySet[Payment]:
+def since_this_device(kiosk_id: int) -> QuerySet[Payment]:
     """The kiosk's payments since the device on it was paired: a tablet paired later (a
     new one, or a stolen one paired by someone else) sees nothing of the counter's past,
     not even whom an earlier payment was for."""
@@ -57,13 +57,13 @@ def _since_this_device(kiosk_id: int) -> QuerySet[Payment]:
 
 def kiosk_payment(*, kiosk_id: int, payment_id: int) -> Payment | None:
     """A payment made at this kiosk by this device; None for any other."""
-    return _since_this_device(kiosk_id).filter(pk=payment_id).first()
+    return since_this_device(kiosk_id).filter(pk=payment_id).first()
 
 
 def kiosk_current_payment(*, kiosk_id: int) -> Payment | None:
     """The payment on the kiosk's screen: the newest one still open, or just finished."""
     return (
-        _since_this_device(kiosk_id)
+        since_this_device(kiosk_id)
         .select_related("customer")
         .order_by("-created_at", "-pk")
         .first()

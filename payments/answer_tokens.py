@@ -26,9 +26,13 @@ def customer_of(token: str, payment_id: int) -> int:
     # this one may still be answered is the payment's own expiry, checked by the answer.
     try:
         claims = signing.loads(token or "", salt=SALT, max_age=MAX_AGE_SECONDS)
-    except signing.BadSignature as exc:  # SignatureExpired among them
+    except signing.SignatureExpired as exc:
         raise AnswerRefused(
             "answer_expired", _("This notification has expired: open SmilePay to answer.")
+        ) from exc
+    except signing.BadSignature as exc:
+        raise AnswerRefused(
+            "answer_invalid", _("This notification is not for this payment.")
         ) from exc
     if not isinstance(claims, dict) or claims.get("payment") != payment_id:
         raise AnswerRefused("answer_invalid", _("This notification is not for this payment."))

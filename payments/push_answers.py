@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from payments import services
 from payments.answer_tokens import AnswerRefused, customer_of
-from payments.errors import PaymentError
+from payments.errors import InvalidRequest
 from payments.models import Payment
 from payments.online.services import online_decline
 
@@ -25,10 +25,12 @@ ACTIONS = ("approve", "decline")
 def payment_answer_from_push(*, payment_id: int, token: str, action: str) -> Payment:
     """Approve or decline as the customer the token names; idempotent like the page."""
     if action not in ACTIONS:
-        raise PaymentError("invalid_action", _("Choose approve or decline."))
+        raise InvalidRequest("invalid_action", _("Choose approve or decline."), param="action")
     customer_id = customer_of(token, payment_id)
-    payment = Payment.objects.filter(pk=payment_id, customer_id=customer_id).first()
-    if payment is None:
+    payment = Payment.objects.filter(
+        pk=payment_id, customer_id=customer_id, customer__is_active=True
+    ).first()
+    if payment is None:  # not theirs, or an account deactivated or deleted since the push
         raise AnswerRefused("answer_invalid", _("This notification is not for this payment."))
     if action == "decline":
         if payment.channel == Payment.Channel.ONLINE:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from smilepay import money
 
@@ -44,6 +45,9 @@ class AmountField(forms.Field):
         if isinstance(text, int) and not isinstance(text, bool):
             return text
         try:
-            return money.parse_amount(str(text), self.currency_code)
+            amount = money.parse_amount(str(text), self.currency_code)
         except money.AmountError as exc:
             raise forms.ValidationError(str(exc), code="invalid") from exc
+        if amount > money.LARGEST_MINOR:  # past what the database's integers hold
+            raise forms.ValidationError(_("That amount is too large."), code="too_large")
+        return amount

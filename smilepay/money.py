@@ -48,8 +48,8 @@ LARGEST_MINOR = 10**15
 # separator is a point ("1,234.50"), spaces where it is a comma ("1 234,50"), either way
 # never a guess between the two.
 _PLAIN = re.compile(r"^(?P<units>\d+)(?:[.,](?P<fraction>\d+))?$")
-_GROUPED_POINT = re.compile(r"^(?P<units>\d{1,3}(?:[, ]\d{3})+)(?:\.(?P<fraction>\d+))?$")
-_GROUPED_COMMA = re.compile(r"^(?P<units>\d{1,3}(?: \d{3})+)(?:[.,](?P<fraction>\d+))?$")
+_GROUPED_POINT = re.compile(r"^(?P<units>[1-9]\d{0,2}(?:[, ]\d{3})+)(?:\.(?P<fraction>\d+))?$")
+_GROUPED_COMMA = re.compile(r"^(?P<units>[1-9]\d{0,2}(?: \d{3})+)(?:[.,](?P<fraction>\d+))?$")
 # No-break spaces (CLDR groups French thousands with U+202F) read as plain spaces.
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
 

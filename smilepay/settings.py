@@ -190,6 +190,10 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "kiosk.tasks.recognize*": {"queue": "recognition"},
     "payments.tasks.verify_online_face": {"queue": "recognition"},
+    # Slow receivers (up to WEBHOOK_TIMEOUT_SECONDS a try) wait in a queue of their own,
+    # not in front of the expiry and settlement sweeps on `default`.
+    "payments.tasks.deliver_webhook": {"queue": "webhooks"},
+    "payments.tasks.retry_due_webhooks": {"queue": "webhooks"},
 }
 CELERY_BEAT_SCHEDULE: dict = {}
 

@@ -151,7 +151,7 @@ def redis_server(log: Path, *, port: int | None = None) -> Iterator[tuple[str, s
 
 @contextlib.contextmanager
 def celery_worker(
-    env: dict[str, str], log: Path, *, queues: str = "default,recognition"
+    env: dict[str, str], log: Path, *, queues: str = "default,recognition,webhooks"
 ) -> Iterator[subprocess.Popen]:
     """A real Celery worker of the project (solo pool) consuming `queues`."""
     with open(log, "wb") as out:

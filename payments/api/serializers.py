@@ -74,7 +74,20 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class PaymentCreateSerializer(serializers.Serializer):
+class KnownFieldsOnly(serializers.Serializer):
+    """A request body with a field the endpoint does not know is refused: a misspelled
+    `amount` must not be read as "no amount", which for a refund means all of it."""
+
+    def validate(self, attrs: dict) -> dict:
+        unknown = sorted(set(self.initial_data or {}) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {unknown[0]: _("unknown field: this endpoint does not take it")}
+            )
+        return super().validate(attrs)
+
+
+class PaymentCreateSerializer(KnownFieldsOnly):
     amount_minor = StrictIntegerField(
         min_value=1,
         max_value=money.LARGEST_MINOR,
@@ -116,10 +129,10 @@ class PaymentCreateSerializer(serializers.Serializer):
                     )
                 }
             )
-        return attrs
+        return super().validate(attrs)
 
 
-class RefundCreateSerializer(serializers.Serializer):
+class RefundCreateSerializer(KnownFieldsOnly):
     amount_minor = StrictIntegerField(
         required=False,
         min_value=1,
@@ -129,7 +142,7 @@ class RefundCreateSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class CancelSerializer(serializers.Serializer):
+class CancelSerializer(KnownFieldsOnly):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
 

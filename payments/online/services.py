@@ -350,10 +350,16 @@ def online_password_confirm(
     online_payment_for(payment_id=payment_id, customer_id=customer_id)
     if customer_face_pay_status(user_id=customer_id).enabled:
         raise CheckoutError("use_face", _("confirm this payment with your face"))
-    signin_limits.password_check_allowed(user_id=customer_id, ip=ip)
-    payment = _start_attempt(payment_id=payment_id, customer_id=customer_id)
+    # Counted before the payment's try starts: a try refused by the lockout must not
+    # leave the payment matching (and spend one of its tries) for nothing.
+    tried = signin_limits.password_try(user_id=customer_id, ip=ip)
+    try:
+        payment = _start_attempt(payment_id=payment_id, customer_id=customer_id)
+    except Exception:
+        signin_limits.try_given_back(tried)
+        raise
     # Hashing is slow on purpose: done outside any transaction.
-    ok = signin_limits.password_confirmed(user_id=customer_id, password=password, ip=ip)
+    ok = signin_limits.password_matches(user_id=customer_id, password=password, tried=tried)
     if not ok:
         return payment_fail(
             payment_id=payment_id, reason="wrong_password", attempt=payment.match_attempts

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from payments import selectors
+from payments import selectors, services
+from payments.models import Payment
 from payments.templatetags.money import money
 
 
@@ -20,3 +21,13 @@ def money_left_warnings(sender, *, user_id: int, **kwargs) -> list[str]:
         for wallet in selectors.wallet_balance(user_id=user_id)
         if wallet.balance_minor > 0
     ]
+
+
+def decline_what_waits_on_them(sender, *, user_id: int, **kwargs) -> None:
+    """Receiver of accounts.signals.account_deleted, inside the deletion's transaction:
+    every payment still waiting for this customer is declined and its hold released, so
+    that nothing (a notification's Approve, a late page) can take money from the account
+    once it is gone."""
+    waiting = Payment.objects.filter(customer_id=user_id, status__in=Payment.OPEN_STATUSES)
+    for payment_id in waiting.values_list("pk", flat=True):
+        services.payment_decline(payment_id=payment_id, customer_id=user_id, before_match=True)

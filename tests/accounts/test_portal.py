@@ -97,6 +97,13 @@ def test_a_french_customer_types_limits_with_a_decimal_comma(client, ada):
     assert 'type="number"' not in page
 
 
+def test_an_amount_past_what_the_database_holds_is_a_form_error_not_a_500(client, ada):
+    client.force_login(ada)
+    response = client.post("/me/settings/", {"daily_limit": "99999999999999999999"})
+    assert response.status_code == 200 and "That amount is too large." in response.content.decode()
+    assert customer_limits(user_id=ada.pk).daily_limit_minor is None
+
+
 def test_approving_automatically_above_the_limit_per_payment_is_refused(client, ada):
     client.force_login(ada)
     response = client.post("/me/settings/", {"per_payment_limit": "10", "auto_approve_below": "20"})

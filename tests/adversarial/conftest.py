@@ -82,6 +82,10 @@ from tests.services import (
     wait_until,
 )
 
+# The workers of the stack, by the name tests kill and restart them by: webhook
+# deliveries have a queue of their own, served here by the default worker.
+QUEUES = {"default": "default,webhooks", "recognition": "recognition"}
+
 POOL_SIZE = 4
 UVICORN_WORKERS = 2
 CSRF = "adversarialcsrftoken" + "0" * 44  # a well-formed token the client chooses
@@ -284,7 +288,7 @@ class Stack:
 
     def restart_worker(self, queue: str) -> None:
         self.workers[queue] = self.worker_stack.enter_context(
-            celery_worker(self.env, self.tmp / f"worker-{queue}-again.log", queues=queue)
+            celery_worker(self.env, self.tmp / f"worker-{queue}-again.log", queues=QUEUES[queue])
         )
 
     @contextlib.contextmanager
@@ -412,9 +416,9 @@ def _running_stack(postgres_url: str, redis_url: str, tmp: Path) -> Iterator[Sta
         assert migrated.returncode == 0, migrated.stderr
         started = {
             queue: workers.enter_context(
-                celery_worker(env, tmp / f"worker-{queue}.log", queues=queue)
+                celery_worker(env, tmp / f"worker-{queue}.log", queues=QUEUES[queue])
             )
-            for queue in ("default", "recognition")
+            for queue in QUEUES
         }
         beat = workers.enter_context(_celery_beat(env, tmp))
         with uvicorn_server(env, tmp / "uvicorn.log", workers=UVICORN_WORKERS) as port:

@@ -190,3 +190,31 @@ def test_a_device_paired_later_sees_nothing_of_the_counters_past(client):
     assert client.get("/kiosk/api/payments/current").json()["payment"] is None
     walked = client.post(f"/kiosk/api/payments/{earlier.pk}/cancel")
     assert walked.status_code == 404 and "customer" not in walked.content.decode()
+
+
+def test_a_device_paired_later_hears_nothing_live_of_the_counters_past(client):
+    """A refund of an old payment changes its status: the new device's socket is not told."""
+    from datetime import timedelta
+
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from kiosk.realtime import broadcast_payment, kiosk_group
+    from payments.models import Payment
+    from tests.payments import factories as f
+
+    kiosk = make_kiosk()
+    casey = f.customer(balance_minor=1000)
+    earlier = f.paid_payment(kiosk.merchant, casey, amount_minor=300)
+    Payment.objects.filter(pk=earlier.pk).update(
+        kiosk=kiosk, created_at=timezone.now() - timedelta(hours=1)
+    )
+    kiosk_pair(code=kiosk_issue_pairing_code(kiosk_id=kiosk.pk))
+    now = f.kiosk_payment(kiosk.merchant, amount_minor=200, kiosk_=kiosk)
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(kiosk_group(kiosk.pk), channel)
+    broadcast_payment(payment_id=earlier.pk)
+    broadcast_payment(payment_id=now.pk)
+    heard = async_to_sync(layer.receive)(channel)
+    assert heard["payment"]["id"] == now.pk  # the first thing heard: nothing of the past

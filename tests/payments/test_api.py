@@ -233,6 +233,14 @@ def test_a_refund_without_a_body_is_refused_not_taken_as_everything(cafe, api):
     assert api.get(f"payments/{paid.pk}").json()["amount_refunded_minor"] == 0
 
 
+def test_a_misspelled_refund_field_is_refused_not_read_as_a_full_refund(cafe, api):
+    paid = f.paid_payment(cafe, f.customer(balance_minor=1000), amount_minor=1000)
+    refused = api.post(f"payments/{paid.pk}/refunds", {"amount": 100})
+    assert_error(refused, 400, "parameter_invalid")
+    assert refused.json()["error"]["param"] == "amount"
+    assert api.get(f"payments/{paid.pk}").json()["amount_refunded_minor"] == 0
+
+
 def test_merchant_a_never_sees_merchant_b_data_through_the_api(cafe, api):
     other = f.merchant(name="Café B")
     casey = f.customer(balance_minor=1000)

@@ -218,6 +218,28 @@ def test_customers_without_face_pay_confirm_with_their_password(client, shop):
         )
 
 
+def test_a_password_try_the_lockout_refuses_starts_no_try_of_the_payment(
+    shop, settings, monkeypatch
+):
+    """Guesses in flight elsewhere used the account's last tries: this one is refused
+    before the payment moves, so it is not left matching and keeps all its tries."""
+    from accounts import signin_limits
+
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 2
+    # A look at the count taken before the others counted their tries saw room left.
+    monkeypatch.setattr(signin_limits, "password_check_allowed", lambda **kwargs: None)
+    dana = f.customer(balance_minor=5000)
+    payment = online_request(shop, dana, amount_minor=500)
+    for _ in range(2):  # two guesses being hashed right now
+        signin_limits.password_try(user_id=dana.pk, ip="elsewhere")
+    with pytest.raises(signin_limits.RateLimited):
+        online.online_password_confirm(
+            payment_id=payment.pk, customer_id=dana.pk, password="pw-for-tests", ip="test"
+        )
+    payment.refresh_from_db()
+    assert (payment.status, payment.match_attempts) == ("created", 0)
+
+
 def test_nobody_else_can_open_or_answer_the_request(casey, client, shop, engine):
     payment = online_request(shop, casey)
     mallory = face_pay_customer()

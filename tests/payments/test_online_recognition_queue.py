@@ -97,7 +97,7 @@ def test_the_online_face_check_is_routed_to_the_recognition_queue():
 
     assert queue_of(verify_online_face.name) == "recognition"
     assert queue_of("kiosk.tasks.recognize") == "recognition"
-    assert queue_of("payments.tasks.deliver_webhook") == "default"
+    assert queue_of("payments.tasks.deliver_webhook") == "webhooks"  # not face work either
 
 
 def test_the_upload_starts_the_try_and_leaves_the_frames_only_in_the_cache(casey, queue):

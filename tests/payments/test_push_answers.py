@@ -58,7 +58,7 @@ def test_a_token_answers_only_its_own_payment_and_only_while_it_lives(monkeypatc
     token_of_other = answer_token(payment_id=other.pk, customer_id=casey.pk)
     assert tap(mine, "approve", token=token_of_other).status_code == 403
     assert tap(mine, "approve", token=token_of_other[:-2] + "xx").status_code == 403
-    assert tap(mine, "wave").status_code == 409
+    assert tap(mine, "wave").status_code == 400
     sent_with_the_push = answer_token(payment_id=mine.pk, customer_id=casey.pk)
     later = time.time() + MAX_AGE_SECONDS + 1
     monkeypatch.setattr(signing.time, "time", lambda: later)
@@ -92,3 +92,26 @@ def test_the_push_offers_the_buttons_the_payment_allows_with_its_answer_token(
         assert push.answer_url.endswith("/answer/") and push.answer_token
     assert [a["action"] for a in pushes[0].actions] == ["approve", "decline"]
     assert [a["action"] for a in pushes[1].actions] == ["decline"]
+
+
+def test_a_deleted_account_cannot_be_charged_by_the_notification_left_on_its_phone():
+    from accounts.services import account_delete
+
+    casey = f.customer(balance_minor=1000)
+    payment = f.matched_payment(f.merchant(), casey, amount_minor=450)
+    token = answer_token(payment_id=payment.pk, customer_id=casey.pk)
+    account_delete(user_id=casey.pk)
+    # Deleting the account declined what waited on it, and released the hold.
+    assert Payment.objects.get(pk=payment.pk).status == "declined"
+    wallet = LedgerAccount.objects.get(kind="customer", user=casey)
+    assert (wallet.balance_minor, wallet.held_minor) == (1000, 0)
+    assert tap(payment, "approve", token=token).status_code == 403
+
+
+def test_a_deactivated_customers_notification_answers_nothing():
+    casey = f.customer(balance_minor=1000)
+    payment = f.matched_payment(f.merchant(), casey, amount_minor=450)
+    casey.is_active = False
+    casey.save(update_fields=["is_active"])
+    assert tap(payment, "approve").status_code == 403
+    assert Payment.objects.get(pk=payment.pk).status == "awaiting_confirmation"

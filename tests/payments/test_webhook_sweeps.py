@@ -93,3 +93,15 @@ def test_the_embedded_round_expires_every_due_payment_before_sending_any_webhook
     assert happened[:3] == ["expired"] * 3
     assert happened.count("webhook sent") == 3
     assert not webhooks._sending_deferred.get()
+
+
+def test_deliveries_wait_in_a_queue_of_their_own_not_in_front_of_the_expiries():
+    from smilepay.celery import app
+
+    def queue_of(task: str) -> str:
+        return app.amqp.router.route({}, task)["queue"].name
+
+    assert queue_of("payments.tasks.deliver_webhook") == "webhooks"
+    assert queue_of("payments.tasks.retry_due_webhooks") == "webhooks"
+    assert queue_of("payments.tasks.expire_due_payments") == "default"
+    assert queue_of("payments.tasks.settle_interrupted_fundings") == "default"

@@ -28,7 +28,20 @@ def test_a_typed_amount_becomes_minor_units_of_its_currency(text, currency, mino
 
 @pytest.mark.parametrize(
     "text",
-    ["", "  ", "abc", "-5", "+5", "1e3", "1.2.3", "12,34,5", "\u0664\u0665\u0660", "1.505", "NaN"],
+    [
+        "",
+        "  ",
+        "abc",
+        "-5",
+        "+5",
+        "1e3",
+        "1.2.3",
+        "12,34,5",
+        "\u0664\u0665\u0660",
+        "1.505",
+        "NaN",
+        "0,001",
+    ],
 )
 def test_anything_else_is_refused_rather_than_guessed(text):
     with pytest.raises(money.AmountError):
