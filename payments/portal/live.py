@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit
 from payments import events, selectors
+from payments.labels import customer_reason_label
 from payments.models import Payment
 from payments.templatetags.money import money
 
@@ -22,6 +23,19 @@ def _place(payment: Payment) -> str:
     if payment.kiosk is None:
         return _("online")
     return ", ".join(part for part in (payment.kiosk.name, payment.kiosk.location) if part)
+
+
+def obstacle_sentence(payment: Payment) -> str:
+    """Why confirming this waiting online request would be refused now, in the
+    customer's words ("" when nothing stands in the way; a kiosk match is past that)."""
+    if payment.status == Payment.Status.AWAITING_CONFIRMATION or payment.customer_id is None:
+        return ""
+    code = selectors.payment_obstacle(payment=payment, customer_id=payment.customer_id)
+    if code == "insufficient_funds":
+        return _("Your wallet does not hold enough for this payment.")
+    if code:
+        return _("This payment is %(reason)s.") % {"reason": customer_reason_label(code)}
+    return ""
 
 
 def pending_confirmation(payment: Payment) -> dict:
@@ -37,6 +51,8 @@ def pending_confirmation(payment: Payment) -> dict:
         # A kiosk match is answered with Approve/Decline; an online request needs the
         # face check on its own page first.
         "answer_here": payment.status == Payment.Status.AWAITING_CONFIRMATION,
+        # Said on the card, before the customer opens a face check that would be refused.
+        "obstacle": obstacle_sentence(payment),
         "expires_at": payment.expires_at.isoformat(),
         "url": f"/me/payments/{payment.pk}/confirm/",
     }

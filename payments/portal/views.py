@@ -20,6 +20,7 @@ from payments.errors import PaymentError
 from payments.labels import customer_reason_label
 from payments.models import Payment, RecognitionAttempt
 from payments.online.services import return_url_for
+from payments.portal.live import obstacle_sentence
 from payments.templatetags.money import money
 from smilepay import support
 
@@ -33,13 +34,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "section": "dashboard",
             "wallets": selectors.wallet_balance(user_id=user_id),
-            "pending": selectors.customer_pending_confirmations(customer_id=user_id),
+            "pending": _with_obstacles(
+                selectors.customer_pending_confirmations(customer_id=user_id)
+            ),
             "recent": selectors.customer_payments(customer_id=user_id)[:5],
             "face_pay": customer_face_pay_status(user_id=user_id),
             "funding_providers": funding.enabled_providers(),
             "devices": push_subscription_count(user_id=user_id),
         },
     )
+
+
+def _with_obstacles(payments) -> list[Payment]:
+    waiting = list(payments)
+    for payment in waiting:
+        payment.obstacle = obstacle_sentence(payment)
+    return waiting
 
 
 @login_required

@@ -64,7 +64,8 @@
     } else {
       answer = el("p", { class: "pending-buttons" }, [el("a", { class: "button", href: p.url }, [byFace ? T.withFace : T.withPassword])]);
     }
-    return el("article", { class: "pending-card", "data-payment-id": String(p.payment_id), "data-expires-at": p.expires_at }, [what, answer]);
+    var parts = p.obstacle ? [what, el("p", { class: "error pending-obstacle" }, [p.obstacle]), answer] : [what, answer];
+    return el("article", { class: "pending-card", "data-payment-id": String(p.payment_id), "data-expires-at": p.expires_at }, parts);
   }
 
   // A payment no longer waits once it expires, even if no event says so (no beat running).

@@ -227,6 +227,19 @@ def test_a_waiting_online_request_offers_the_way_this_customer_can_confirm_it(cl
     assert "turn back on" not in page and "set up" in page
 
 
+def test_a_waiting_request_that_would_be_refused_says_why_on_the_dashboard(client):
+    from payments.portal.live import pending_confirmations_state
+    from tests.payments.online_helpers import face_pay_customer, online_request
+
+    poor = face_pay_customer(balance_minor=100)
+    online_request(f.merchant(name="Bean Shop"), poor, amount_minor=1299)
+    client.force_login(poor)
+    said = "Your wallet does not hold enough for this payment."
+    assert said in client.get("/me/").content.decode()
+    (live,) = pending_confirmations_state(None, user_id=poor.pk)["pending"]
+    assert live["obstacle"] == said
+
+
 def test_every_portal_tab_is_named_for_smilepay_and_a_finished_payment_is_not_to_confirm(
     casey, client
 ):
