@@ -76,8 +76,10 @@ def _kiosk_page(request: HttpRequest, kiosk, *, status: int = 200, **extra) -> H
 
 
 def _pairing_page(request: HttpRequest) -> HttpResponse:
-    response = render(request, "kiosk/pair.html")
-    if devices.DEVICE_COOKIE in request.COOKIES:  # revoked or replaced: forget it here too
+    # A device that was paired until now says why it is asked to pair again.
+    was_paired = bool(request.COOKIES.get(devices.DEVICE_COOKIE))
+    response = render(request, "kiosk/pair.html", {"was_paired": was_paired})
+    if was_paired:  # revoked or replaced: forget it here too
         response.delete_cookie(devices.DEVICE_COOKIE, samesite="Strict")
     return response
 

@@ -78,8 +78,17 @@ def top_up_wallets(modeladmin, request, queryset):
         count = queryset.count()
         modeladmin.message_user(
             request,
-            ngettext("Topped up %(count)d wallet.", "Topped up %(count)d wallets.", count)
-            % {"count": count},
+            ngettext(
+                "Topped up %(count)d wallet with %(amount)s.",
+                "Topped up %(count)d wallets with %(amount)s each.",
+                count,
+            )
+            % {
+                "count": count,
+                "amount": format_money(
+                    form.cleaned_data["amount_minor"], form.cleaned_data["currency"]
+                ),
+            },
         )
         return None
     return render(

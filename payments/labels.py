@@ -38,7 +38,7 @@ PAYMENT_REASON = {
     "insufficient_funds": _("not enough money in the wallet"),
     "over_payment_limit": _("over the customer's limit per payment"),
     "over_daily_limit": _("over the customer's daily limit"),
-    "customer_declined": _("declined on the phone"),
+    "customer_declined": _("by the customer, on their phone"),
     "timeout": _("not confirmed in time"),
     "canceled": _("canceled"),
     "canceled_at_kiosk": _("canceled at the kiosk"),

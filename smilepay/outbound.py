@@ -93,9 +93,12 @@ def resolve(url: str, *, schemes: set[str], allow_private: bool) -> Target:
     if not host:
         raise ForbiddenTarget(_("the URL has no host"))
     try:
-        port = parts.port or (443 if scheme == "https" else 80)
+        given = parts.port
     except ValueError as exc:
         raise ForbiddenTarget(_("the URL’s port is not valid")) from exc
+    if given == 0:  # not "no port": nothing listens there, and it would be sent to 443
+        raise ForbiddenTarget(_("the URL’s port is not valid"))
+    port = given if given is not None else (443 if scheme == "https" else 80)
     if allow_private:
         return Target(url=url, host=host, port=port, address=None)
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Callable
 from functools import cache
+from urllib.parse import unquote
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -35,7 +36,9 @@ class ViewerTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        zone = zone_named(request.COOKIES.get(COOKIE))
+        # The page writes the name percent-encoded ("Europe%2FParis"); Django hands cookies
+        # over as sent.
+        zone = zone_named(unquote(request.COOKIES.get(COOKIE, "")))
         if zone is None:
             timezone.deactivate()
         else:

@@ -26,6 +26,7 @@ from payments.merchant.forms import ApiKeyForm, CheckoutSettingsForm, KioskForm,
 from payments.merchant.once import first_time
 from payments.merchant.qr import qr_svg
 from payments.models import WebhookDelivery
+from smilepay.sentences import as_sentence
 
 
 def _already_done(message: str, to: str, *, request: HttpRequest) -> HttpResponse:
@@ -162,7 +163,7 @@ def webhook_endpoints(request: HttpRequest) -> HttpResponse:
                 created_by_id=request.user.pk,
             )
         except InvalidSetting as exc:
-            form.add_error("url", exc.message)
+            form.add_error("url", as_sentence(exc.message))
         else:
             context.update(new_endpoint=endpoint, form=WebhookForm())
             return _secret_page(request, "merchant/webhooks.html", context)
@@ -198,7 +199,7 @@ def webhook_resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
     try:
         webhooks.resend(delivery_id=delivery.pk, merchant_id=request.merchant.pk)
     except PaymentError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, as_sentence(exc.message))
     else:
         messages.success(
             request, _("“%(event)s” queued again.") % {"event": event_label(delivery.event_type)}

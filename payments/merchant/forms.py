@@ -55,6 +55,13 @@ class PaymentFilterForm(forms.Form):
     def clean_date_to(self) -> date | None:
         return self._in_range("date_to")
 
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("This is before the “From” date."))
+        return data
+
 
 class RefundForm(forms.Form):
     """Step 1: the amount as typed, in the payment's currency; checked, then shown back."""
@@ -110,7 +117,7 @@ class KioskForm(SentOnceForm):
 
 
 class ApiKeyForm(SentOnceForm):
-    name = forms.CharField(max_length=100, initial="Backend", label=_("Name"))
+    name = forms.CharField(max_length=100, initial=_("Shop backend"), label=_("Name"))
 
 
 class WebhookForm(SentOnceForm):

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from payments.models import Payment
 from smilepay import streaming
 from smilepay.money import format_amount, format_money
 from smilepay.parsing import strict_id
+from smilepay.sentences import as_sentence
 from smilepay.templatetags.locale_format import percent
 
 
@@ -141,12 +143,8 @@ def payment_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse
     """The filtered payments as CSV, streamed (an export can be large)."""
     form, qs = _filtered(request)
     if form.errors:
-        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
-        return HttpResponse(
-            _("Check the filters: %(problems)s") % {"problems": problems},
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
+        # The list says what is wrong with the filters, in words, next to them.
+        return redirect(f"{reverse('merchant:payments')}?{request.GET.urlencode()}")
     writer = csv.writer(_Echo())
     header = [
         "id",
@@ -260,7 +258,7 @@ def _refund_confirmed(request: HttpRequest, payment: Payment) -> HttpResponse:
             idempotency_key=f"merchant-form:{data['refund_key']}",
         )
     except PaymentError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, as_sentence(exc.message))
     else:
         messages.success(
             request,

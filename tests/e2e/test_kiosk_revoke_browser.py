@@ -43,5 +43,6 @@ def test_a_revoked_kiosk_page_shows_the_pairing_screen_without_a_click(smilepay_
 
         # Nobody touches the kiosk page: it must change on its own.
         kiosk.wait_for_selector("text=Pair this kiosk", timeout=60_000)
+        assert "no longer paired with its kiosk" in kiosk.inner_text(".kiosk-notice")
         assert kiosk.locator("#keypad").count() == 0
         assert kiosk.locator("#connection.live").count() == 0

@@ -218,3 +218,13 @@ def test_a_device_paired_later_hears_nothing_live_of_the_counters_past(client):
     broadcast_payment(payment_id=now.pk)
     heard = async_to_sync(layer.receive)(channel)
     assert heard["payment"]["id"] == now.pk  # the first thing heard: nothing of the past
+
+
+def test_a_device_whose_pairing_ended_is_told_why_it_must_pair_again(client):
+    kiosk = make_kiosk()
+    client.post("/kiosk/pair", {"code": kiosk_issue_pairing_code(kiosk_id=kiosk.pk)})
+    kiosk.revoked_at = timezone.now()
+    kiosk.save(update_fields=["revoked_at"])
+    page = client.get("/kiosk/").content.decode()
+    assert "This device is no longer paired with its kiosk" in page
+    assert "no longer paired" not in client.get("/kiosk/").content.decode()  # said once

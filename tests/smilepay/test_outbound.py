@@ -83,6 +83,7 @@ def test_a_webhook_to_an_inward_address_is_refused_without_the_opt_in(production
         ("ftp://shop.example/hook", "l’URL doit utiliser http / https"),
         ("https://user:pw@shop.example/hook", "l’URL ne doit pas contenir"),
         ("https://shop.example:99999/hook", "le port de l’URL n’est pas valide"),
+        ("https://shop.example:0/hook", "le port de l’URL n’est pas valide"),
         ("https://localhost/hook", "localhost n’est pas une adresse publique"),
     ],
 )
@@ -91,6 +92,17 @@ def test_a_refused_webhook_url_is_explained_in_the_merchants_language(production
     with translation.override("fr"), pytest.raises(InvalidSetting) as refused:
         merchant_services.webhook_endpoint_create(merchant_id=cafe.pk, url=url)
     assert said in refused.value.message
+
+
+def test_the_merchant_site_says_a_refused_url_as_a_sentence_in_french(production, client):
+    cafe = f.merchant()
+    client.force_login(f.staff(cafe))
+    page = client.post(
+        "/merchant/webhooks/",
+        {"url": "https://user:pw@shop.example/hook"},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    ).content.decode()
+    assert "L’URL ne doit pas contenir de nom d’utilisateur ni de mot de passe." in page
 
 
 def test_a_host_that_resolves_to_any_inward_address_is_refused(production, monkeypatch):

@@ -35,7 +35,7 @@ def clock(moment: datetime, zone: str) -> str:
 
 def test_a_deadline_is_written_in_the_phones_time_zone(client, waiting):
     payment, deadline = waiting
-    client.cookies["smilepay_tz"] = "Europe/Paris"
+    client.cookies["smilepay_tz"] = "Europe%2FParis"  # as static/js/site.js writes it
     page = client.get(f"/me/payments/{payment.pk}/confirm/").content.decode()
     assert clock(deadline, "Europe/Paris") in page and 'data-time-zone="Europe/Paris"' in page
     assert clock(deadline, "UTC") not in page
