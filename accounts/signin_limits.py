@@ -90,14 +90,13 @@ def signin_try(*, identifier: str, ip: str) -> list[tuple[str, int]]:
 
 
 def _claim(keys: list[tuple[str, int]]) -> None:
-    claimed = []
+    claimed: list[tuple[str, int]] = []
     try:
         for key, limit in keys:
             ratelimit.hit(key, limit=limit, window=settings.LOGIN_LOCKOUT_SECONDS, scope="sign-in")
-            claimed.append(key)
+            claimed.append((key, limit))
     except RateLimited:
-        for key in claimed:  # refused by a later limit: this try is no one's failure
-            ratelimit.give_back(key)
+        try_given_back(claimed)  # refused by a later limit: this try is no one's failure
         raise
 
 

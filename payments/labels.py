@@ -133,6 +133,30 @@ def reason_label(code: str) -> str:
     return str(label) if label else _fallback(code).lower()
 
 
+def obstacle_sentence(code: str) -> str:
+    """What would refuse a payment (selectors.payment_obstacle's code) in the customer's
+    words; "" when nothing stands in the way."""
+    if code == "insufficient_funds":
+        return str(_("Your wallet does not hold enough for this payment."))
+    if code:
+        return str(_("This payment is %(reason)s.") % {"reason": customer_reason_label(code)})
+    return ""
+
+
+def answer_sentence(payment) -> str:
+    """What the customer's own answer did ("Approved: you paid …", "Declined: …"), for the
+    page and the notification alike; "" when the payment ended otherwise."""
+    done = {
+        "amount": money(payment.amount_minor, payment.currency),
+        "merchant": payment.merchant.name,
+    }
+    if payment.status == "succeeded":
+        return str(_("Approved: you paid %(amount)s to %(merchant)s.") % done)
+    if payment.status == "declined" and payment.reason == "customer_declined":
+        return str(_("Declined: nothing was paid to %(merchant)s.") % done)
+    return ""
+
+
 def customer_reason_label(code: str) -> str:
     """A reason as the paying customer reads it."""
     return str(CUSTOMER_REASON.get(code) or reason_label(code))

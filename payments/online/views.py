@@ -18,7 +18,7 @@ from accounts.forms import password_locked_message
 from accounts.selectors import customer_face_pay_status
 from payments import selectors
 from payments.errors import NotYourPayment, PaymentError
-from payments.labels import customer_reason_label
+from payments.labels import customer_reason_label, obstacle_sentence
 from payments.models import Payment
 from payments.online import services
 from payments.portal import views as portal_views
@@ -78,6 +78,7 @@ def confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
             "final": final,
             "open": is_open,
             "obstacle": obstacle,
+            "obstacle_sentence": obstacle_sentence(obstacle),
             "use_face": face_pay.enabled,
             "face_paused": face_pay.paused,
             "attempts_left": services.attempts_left(payment),

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit
 from payments import events, selectors
-from payments.labels import customer_reason_label
+from payments.labels import obstacle_sentence
 from payments.models import Payment
 from payments.templatetags.money import money
 
@@ -25,17 +25,14 @@ def _place(payment: Payment) -> str:
     return ", ".join(part for part in (payment.kiosk.name, payment.kiosk.location) if part)
 
 
-def obstacle_sentence(payment: Payment) -> str:
+def waiting_obstacle(payment: Payment) -> str:
     """Why confirming this waiting online request would be refused now, in the
     customer's words ("" when nothing stands in the way; a kiosk match is past that)."""
     if payment.status == Payment.Status.AWAITING_CONFIRMATION or payment.customer_id is None:
         return ""
-    code = selectors.payment_obstacle(payment=payment, customer_id=payment.customer_id)
-    if code == "insufficient_funds":
-        return _("Your wallet does not hold enough for this payment.")
-    if code:
-        return _("This payment is %(reason)s.") % {"reason": customer_reason_label(code)}
-    return ""
+    return obstacle_sentence(
+        selectors.payment_obstacle(payment=payment, customer_id=payment.customer_id)
+    )
 
 
 def pending_confirmation(payment: Payment) -> dict:
@@ -52,7 +49,7 @@ def pending_confirmation(payment: Payment) -> dict:
         # face check on its own page first.
         "answer_here": payment.status == Payment.Status.AWAITING_CONFIRMATION,
         # Said on the card, before the customer opens a face check that would be refused.
-        "obstacle": obstacle_sentence(payment),
+        "obstacle": waiting_obstacle(payment),
         "expires_at": payment.expires_at.isoformat(),
         "url": f"/me/payments/{payment.pk}/confirm/",
     }

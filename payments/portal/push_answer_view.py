@@ -9,24 +9,17 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.language import in_language_of
-from payments.answer_tokens import customer_of
 from payments.errors import PaymentError
+from payments.labels import answer_sentence
 from payments.models import Payment
 from payments.push_answers import payment_answer_from_push
-from payments.templatetags.money import money
 from smilepay.json_body import BadJsonBody, read_json_object
 
 
 def _said(payment: Payment) -> str:
-    done = {
-        "amount": money(payment.amount_minor, payment.currency),
-        "merchant": payment.merchant.name,
-    }
-    if payment.status == Payment.Status.SUCCEEDED:
-        return _("Approved: you paid %(amount)s to %(merchant)s.") % done
-    if payment.status == Payment.Status.DECLINED and payment.reason == "customer_declined":
-        return _("Declined: nothing was paid to %(merchant)s.") % done
-    return _("This payment can no longer be answered: open SmilePay to see it.")
+    return answer_sentence(payment) or str(
+        _("This payment can no longer be answered: open SmilePay to see it.")
+    )
 
 
 # The token, not a cookie, says who answers: a notification can be answered with no
@@ -45,6 +38,6 @@ def push_answer(request: HttpRequest, payment_id: int) -> JsonResponse:
             {"error": {"code": exc.code, "message": exc.message}}, status=exc.http_status
         )
     # The words go to the customer's phone: in their language, not the request's.
-    with in_language_of(user_id=customer_of(token, payment_id)):
+    with in_language_of(user_id=payment.customer_id):  # the token's customer, checked
         message = _said(payment)
     return JsonResponse({"status": payment.status, "final": payment.is_final, "message": message})

@@ -17,11 +17,10 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import customer_face_pay_status, push_subscription_count
 from payments import funding, selectors, services
 from payments.errors import PaymentError
-from payments.labels import customer_reason_label
+from payments.labels import answer_sentence, customer_reason_label
 from payments.models import Payment, RecognitionAttempt
 from payments.online.services import return_url_for
-from payments.portal.live import obstacle_sentence
-from payments.templatetags.money import money
+from payments.portal.live import waiting_obstacle
 from smilepay import support
 
 
@@ -48,7 +47,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def _with_obstacles(payments) -> list[Payment]:
     waiting = list(payments)
     for payment in waiting:
-        payment.obstacle = obstacle_sentence(payment)
+        payment.obstacle = waiting_obstacle(payment)
     return waiting
 
 
@@ -97,12 +96,11 @@ def own_payment(request: HttpRequest, payment_id: int) -> Payment:
 
 
 def _say_what_the_answer_did(request: HttpRequest, payment: Payment) -> None:
-    amount = money(payment.amount_minor, payment.currency)
-    done = {"amount": amount, "merchant": payment.merchant.name}
+    said = answer_sentence(payment)
     if payment.status == Payment.Status.SUCCEEDED:
-        messages.success(request, _("Approved: you paid %(amount)s to %(merchant)s.") % done)
-    elif payment.status == Payment.Status.DECLINED and payment.reason == "customer_declined":
-        messages.info(request, _("Declined: nothing was paid to %(merchant)s.") % done)
+        messages.success(request, said)
+    elif said:
+        messages.info(request, said)
     elif payment.status == Payment.Status.DECLINED:
         messages.error(
             request,

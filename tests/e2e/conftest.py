@@ -341,3 +341,13 @@ def live(tmp_path, redis_url):
         tmp_path / "live", redis_url=redis_url, CELERY_TASK_ALWAYS_EAGER="true"
     ) as server:
         yield server
+
+
+def sign_in(page, email: str, password: str, *, then: str = "") -> None:
+    """The sign-in form, as a person fills it; waits for the page it lands on (`then`,
+    else the portal, where a customer goes by default)."""
+    page.goto(f"/accounts/login/?next={then}" if then else "/accounts/login/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{then or '/me/'}")

@@ -18,7 +18,13 @@ import pytest
 from django.conf import settings
 
 from tests.accounts.conftest import PASSWORD
-from tests.e2e.conftest import chromium_browser, keypad_ready, make_y4m, start_live_server
+from tests.e2e.conftest import (
+    chromium_browser,
+    keypad_ready,
+    make_y4m,
+    sign_in,
+    start_live_server,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -110,11 +116,7 @@ def test_a_printed_photo_held_up_to_the_kiosk_is_refused_and_shown_to_its_owner(
 
             phone = browser.new_context(base_url=live.url, locale="fr-FR").new_page()
             phone.set_default_timeout(30_000)
-            phone.goto("/accounts/login/?next=/me/activity/")
-            phone.fill("input[name=username]", EMAIL)
-            phone.fill("input[name=password]", PASSWORD)
-            phone.click("button[type=submit]")
-            phone.wait_for_url("**/me/activity/")
+            sign_in(phone, EMAIL, PASSWORD, then="/me/activity/")
             item = phone.inner_text(".activity-item.spoof")
             assert "photo ou un écran montrant votre visage" in item, item
             assert "Corner Café, Counter 1" in item

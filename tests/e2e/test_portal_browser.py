@@ -19,7 +19,7 @@ from functools import partial
 import pytest
 
 from tests.e2e import conftest as e2e
-from tests.e2e.conftest import chromium_browser
+from tests.e2e.conftest import chromium_browser, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -150,11 +150,7 @@ def test_the_dashboard_reads_the_waiting_payments_again_after_the_connection_com
             base_url=live.url, viewport=PHONE, timezone_id="Pacific/Auckland"
         ).new_page()
         page.set_default_timeout(30_000)
-        page.goto("/accounts/login/")
-        page.fill("input[name=username]", EMAIL)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/me/")
+        sign_in(page, EMAIL, PASSWORD)
         page.wait_for_selector(".portal[data-live=true]")
         # The socket drops (a phone leaving the wifi); a payment arrives meanwhile, and
         # its event goes nowhere. Back online, the state message brings it.
@@ -186,11 +182,7 @@ def test_a_photo_held_up_in_the_customers_name_is_on_their_activity_page(live):
     with chromium_browser() as browser:
         page = browser.new_context(base_url=live.url, viewport=PHONE).new_page()
         page.set_default_timeout(30_000)
-        page.goto("/accounts/login/?next=/me/activity/")
-        page.fill("input[name=username]", EMAIL)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/me/activity/")
+        sign_in(page, EMAIL, PASSWORD, then="/me/activity/")
         item = page.inner_text(".activity-item.spoof")
         assert "Someone tried to pay with a photo or screen showing your face" in item
         assert "Corner Café, Till 9 (Main Street)" in item
@@ -223,11 +215,7 @@ def test_every_portal_page_fits_a_phone_and_the_menu_reaches_every_section(live,
             base_url=live.url, viewport={"width": width, "height": 844}
         ).new_page()
         page.set_default_timeout(30_000)
-        page.goto("/accounts/login/")
-        page.fill("input[name=username]", "customer@example.com")
-        page.fill("input[name=password]", password)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/me/")
+        sign_in(page, "customer@example.com", password)
         for path in PORTAL_PAGES:
             page.goto(path)
             overflow = page.evaluate(
@@ -276,11 +264,7 @@ def test_the_dashboards_face_pay_card_follows_a_pause_made_elsewhere(live):
     with chromium_browser() as browser:
         page = browser.new_context(base_url=live.url, viewport=PHONE).new_page()
         page.set_default_timeout(30_000)
-        page.goto("/accounts/login/")
-        page.fill("input[name=username]", EMAIL)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/me/")
+        sign_in(page, EMAIL, PASSWORD)
         page.wait_for_selector(".portal[data-live=true]")
         assert "On" in page.inner_text("#dashboard-kpis")
         # "This wasn't me" on another phone pauses face pay; this page was not touched.
